@@ -1,0 +1,1 @@
+"""Prefect flows, settings and the `msbrief` command: the only layer that wires the others together."""

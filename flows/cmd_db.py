@@ -1,0 +1,23 @@
+"""`msbrief db upgrade`: bring the database schema up to date."""
+
+from __future__ import annotations
+
+import argparse
+
+from flows.settings import get_settings
+from store.db import current_revision, make_engine, upgrade
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    db = sub.add_parser("db", help="database schema commands")
+    dbsub = db.add_subparsers(dest="db_command", metavar="DB_COMMAND", required=True)
+    up = dbsub.add_parser("upgrade", help="apply the migrations to MSBRIEF_DATABASE_URL (default: SQLite under ./var/)")
+    up.add_argument("--revision", default="head", help="target revision (default: head)")
+    up.set_defaults(handler=run_upgrade)
+
+
+def run_upgrade(args: argparse.Namespace) -> int:
+    engine = make_engine(get_settings().database_url)
+    upgrade(engine, args.revision)
+    print(f"database {engine.url.render_as_string(hide_password=True)} at revision {current_revision(engine)}")
+    return 0

@@ -1,0 +1,1 @@
+"""Fetch and parse the sources. Imports nothing else of msbrief; never touches the database."""

@@ -1,0 +1,42 @@
+"""The exception tree of msbrief's scrapers, documented in one place.
+
+ScraperError
+ ├── FetchError      the source could not be fetched (HTTP status, timeout, robots.txt, size, type)
+ │    └── RobotsDisallowed   robots.txt forbids the URL; it was not fetched
+ └── ParseError      the source was fetched but did not contain what we expected
+"""
+
+from __future__ import annotations
+
+
+class ScraperError(Exception):
+    """Base class: something went wrong with one source."""
+
+    def __init__(self, message: str, *, source: str = "", url: str = "") -> None:
+        self.source = source
+        self.url = url
+        self.reason = message
+        where = " ".join(p for p in (source and f"[{source}]", url) if p)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class FetchError(ScraperError):
+    """The request failed for good (after any retries)."""
+
+    def __init__(self, message: str, *, source: str = "", url: str = "", status: int | None = None) -> None:
+        self.status = status
+        super().__init__(message, source=source, url=url)
+
+
+class RobotsDisallowed(FetchError):
+    """robots.txt disallows the URL for our User-Agent."""
+
+
+class ParseError(ScraperError):
+    """A document did not have the shape we expected (layout drift, bad JSON, no items...)."""
+
+    def __init__(self, message: str, *, source: str = "", url: str = "", expected: str = "") -> None:
+        self.expected = expected
+        if expected:
+            message = f"{message} (expected {expected})"
+        super().__init__(message, source=source, url=url)

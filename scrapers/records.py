@@ -1,0 +1,127 @@
+"""Frozen dataclasses passed between layers: scrapers produce them, store saves them.
+
+Datetimes are timezone-aware UTC. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+# Publication.kind values
+KINDS = ("statistics", "news", "report", "guideline", "consultation", "case", "letter", "bulletin", "corporate", "other")
+
+# Announcement.state values
+ANNOUNCEMENT_STATES = ("provisional", "confirmed", "cancelled")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file attached to a publication (an ODS data table, a PDF, an HTML bulletin)."""
+
+    url: str
+    title: str
+    content_type: str | None = None
+    size: int | None = None
+    filename: str | None = None
+
+
+@dataclass(frozen=True)
+class Publication:
+    """One item of a source: a news story, report, guideline, statistics release page..."""
+
+    source: str
+    url: str
+    title: str
+    kind: str
+    published: datetime | None
+    updated: datetime | None = None
+    summary: str = ""
+    topics: tuple[str, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    # True when no date could be read: the store keeps the first-seen date and flags it.
+    date_estimated: bool = False
+    # A stable id the source gives (GOV.UK content_id, WordPress post id), when there is one.
+    external_id: str | None = None
+    # Other URLs known to point at the same item (content-id URLs, old slugs).
+    alternate_urls: tuple[str, ...] = ()
+    change_note: str | None = None
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure stated by a bulletin, with the sentence it came from.
+
+    `period` is the period the figure describes ("2023-Q1" for the previous quarter restated
+    in the 2023-Q2 release); `value` is int/float for count/pct, str for date/approx, list for list.
+    """
+
+    metric: str
+    value: Any
+    unit: str
+    evidence: str
+    period: str
+
+
+@dataclass(frozen=True)
+class Release:
+    """A statistics release (NRM quarterly bulletin or end-of-year summary)."""
+
+    period: str  # "2023-Q2" or "2023-year"
+    title: str
+    page_url: str
+    bulletin_url: str | None
+    published: datetime | None
+    updated: datetime | None
+    figures: tuple[Figure, ...] = ()
+    warnings: tuple[str, ...] = ()
+    change_notes: tuple[tuple[str, str], ...] = ()  # (ISO timestamp, note)
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """An upcoming statistics release announced on the release calendar."""
+
+    url: str
+    title: str
+    state: str  # provisional / confirmed / cancelled
+    release_at: datetime | None  # the announced date and time (UTC)
+    release_date_text: str = ""  # as written, e.g. "8 May 2025 9:30am" or "May to June 2025 (provisional)"
+    period: str | None = None
+    previous_dates: tuple[str, ...] = ()
+    cancellation_reason: str | None = None
+    source: str = "govuk_nrm"
+
+
+@dataclass(frozen=True)
+class Page:
+    """One HTTP response as the scrapers see it."""
+
+    url: str
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    final_url: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+
+@dataclass
+class SourceResult:
+    """What one adapter found in one run. `strategy` says which way of reading the site worked."""
+
+    source: str
+    strategy: str = ""
+    publications: list[Publication] = field(default_factory=list)
+    releases: list[Release] = field(default_factory=list)
+    announcements: list[Announcement] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)

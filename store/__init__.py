@@ -1,0 +1,1 @@
+"""The database: typed models, engine/session factory, idempotent upserts and queries."""

@@ -1,0 +1,280 @@
+"""SQLAlchemy 2.x typed models. Every timestamp is timezone-aware UTC (see UTCDateTime)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC; SQLite hands them back naive, so UTC is re-attached."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: msbrief stores aware UTC datetimes only")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Source(Base):
+    """A site msbrief reads (govuk_nrm, sentencing_council, iasc, atleu)."""
+
+    __tablename__ = "sources"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    home_url: Mapped[str] = mapped_column(String(500))
+    last_strategy: Mapped[str | None] = mapped_column(String(100))
+    last_run_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    last_status: Mapped[str | None] = mapped_column(String(20))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Publication(Base):
+    """One item, however many URL variants point at it."""
+
+    __tablename__ = "publications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
+    key: Mapped[str] = mapped_column(String(700), unique=True)  # canonical URL or source:external id
+    title_key: Mapped[str | None] = mapped_column(String(700), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(1000))
+    title: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(40))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    topics: Mapped[list[Any]] = mapped_column(default=list)
+    published: Mapped[datetime | None]
+    updated: Mapped[datetime | None]
+    date_estimated: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_seen: Mapped[datetime] = mapped_column(default=now)
+    last_seen: Mapped[datetime] = mapped_column(default=now)
+    amended_at: Mapped[datetime | None]
+    amendment_count: Mapped[int] = mapped_column(Integer, default=0)
+    change_note: Mapped[str | None] = mapped_column(Text)
+
+    source: Mapped[Source] = relationship()
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="publication", order_by="Attachment.id")
+    amendments: Mapped[list[Amendment]] = relationship(back_populates="publication", order_by="Amendment.id")
+
+
+class PublicationUrl(Base):
+    """Every canonical URL known to point at a publication (old slugs, content-id URLs)."""
+
+    __tablename__ = "publication_urls"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(1000), unique=True)
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publications.id", ondelete="CASCADE"), index=True)
+
+
+class Amendment(Base):
+    """A recorded change to a publication: what changed, from what, to what."""
+
+    __tablename__ = "amendments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publications.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=now)
+    changes: Mapped[dict[str, Any]] = mapped_column()  # {"title": [old, new], "updated": [old, new]}
+    note: Mapped[str | None] = mapped_column(Text)
+
+    publication: Mapped[Publication] = relationship(back_populates="amendments")
+
+
+class Attachment(Base):
+    __tablename__ = "attachments"
+    __table_args__ = (UniqueConstraint("publication_id", "url"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publications.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(1000))
+    title: Mapped[str] = mapped_column(Text)
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    filename: Mapped[str | None] = mapped_column(String(500))
+
+    publication: Mapped[Publication] = relationship(back_populates="attachments")
+
+
+class StatisticsRelease(Base):
+    """An NRM statistics release: one per period."""
+
+    __tablename__ = "statistics_releases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    publication_id: Mapped[int | None] = mapped_column(ForeignKey("publications.id", ondelete="SET NULL"), index=True)
+    period: Mapped[str] = mapped_column(String(20), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    page_url: Mapped[str] = mapped_column(String(1000))
+    bulletin_url: Mapped[str | None] = mapped_column(String(1000))
+    published: Mapped[datetime | None]
+    updated: Mapped[datetime | None]
+    warnings: Mapped[list[Any]] = mapped_column(default=list)
+    change_notes: Mapped[list[Any]] = mapped_column(default=list)
+    first_seen: Mapped[datetime] = mapped_column(default=now)
+    last_seen: Mapped[datetime] = mapped_column(default=now)
+
+    figures: Mapped[list[Figure]] = relationship(back_populates="release", order_by="Figure.id")
+
+
+class Figure(Base):
+    """A figure as one release states it. Every release's statement is kept, so revisions show."""
+
+    __tablename__ = "figures"
+    __table_args__ = (UniqueConstraint("release_id", "period", "metric"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("statistics_releases.id", ondelete="CASCADE"), index=True)
+    period: Mapped[str] = mapped_column(String(20), index=True)
+    metric: Mapped[str] = mapped_column(String(100), index=True)
+    value: Mapped[Any] = mapped_column(JSON)  # int/float, or str (date/approx), or list
+    value_num: Mapped[float | None] = mapped_column(Float)  # numeric copy for sorting/charting
+    unit: Mapped[str] = mapped_column(String(20))
+    evidence: Mapped[str] = mapped_column(Text)
+    source_url: Mapped[str] = mapped_column(String(1000))
+    first_seen: Mapped[datetime] = mapped_column(default=now)
+    # Earlier values of this statement when the same release was corrected in place.
+    history: Mapped[list[Any]] = mapped_column(default=list)
+
+    release: Mapped[StatisticsRelease] = relationship(back_populates="figures")
+
+
+class StatisticsAnnouncement(Base):
+    """An upcoming release on the statistics calendar."""
+
+    __tablename__ = "statistics_announcements"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
+    url: Mapped[str] = mapped_column(String(1000), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    period: Mapped[str | None] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(20))
+    release_at: Mapped[datetime | None]
+    release_date_text: Mapped[str] = mapped_column(Text, default="")
+    previous_dates: Mapped[list[Any]] = mapped_column(default=list)
+    cancellation_reason: Mapped[str | None] = mapped_column(Text)
+    first_seen: Mapped[datetime] = mapped_column(default=now)
+    last_seen: Mapped[datetime] = mapped_column(default=now)
+    changed_at: Mapped[datetime | None]
+
+
+class FetchState(Base):
+    """What we know about one URL from the last time we asked for it."""
+
+    __tablename__ = "fetch_state"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(1000), unique=True)
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    last_status: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_fetched_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+
+
+class Run(Base):
+    """One ingest cycle."""
+
+    __tablename__ = "runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(default=now)
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    flow_run_id: Mapped[str | None] = mapped_column(String(64))
+
+    sources: Mapped[list[SourceRun]] = relationship(back_populates="run", order_by="SourceRun.id")
+
+
+class SourceRun(Base):
+    """One source within one run: the strategy that worked and the counts reported."""
+
+    __tablename__ = "source_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    strategy: Mapped[str | None] = mapped_column(String(100))
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    not_modified: Mapped[int] = mapped_column(Integer, default=0)
+    bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    amended: Mapped[int] = mapped_column(Integer, default=0)
+    figures: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    warnings: Mapped[list[Any]] = mapped_column(default=list)
+    finished_at: Mapped[datetime | None]
+
+    run: Mapped[Run] = relationship(back_populates="sources")
+
+
+class Briefing(Base):
+    """One weekly briefing: claimed once per ISO week, so it is never composed twice."""
+
+    __tablename__ = "briefings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    week: Mapped[str] = mapped_column(String(10), unique=True)  # "2026-W47"
+    message_id: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="sending")  # sending / sent / partial / empty
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    completed_at: Mapped[datetime | None]
+
+    deliveries: Mapped[list[Delivery]] = relationship(back_populates="briefing", order_by="Delivery.id")
+
+
+class Delivery(Base):
+    """The briefing of one week to one recipient: accepted, refused or failed."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("briefing_id", "recipient"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    briefing_id: Mapped[int] = mapped_column(ForeignKey("briefings.id", ondelete="CASCADE"), index=True)
+    recipient: Mapped[str] = mapped_column(String(320))
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending / accepted / refused / failed
+    smtp_response: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    attempted_at: Mapped[datetime | None]
+    accepted_at: Mapped[datetime | None]
+
+    briefing: Mapped[Briefing] = relationship(back_populates="deliveries")

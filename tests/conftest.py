@@ -1,0 +1,86 @@
+"""Shared fixtures: real databases (SQLite and PostgreSQL), built by the migrations."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from store.db import make_engine, upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+SHARED = ROOT.parent / "shared"
+
+# The PostgreSQL server the tests use; scripts/test.sh starts it when it is down.
+PG_ADMIN_URL = os.environ.get("MSBRIEF_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+# Prefect must never phone home from tests.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+@pytest.fixture(scope="session")
+def pg_admin() -> Iterator[Engine]:
+    """An autocommit connection to the server's `test` database; fails (never skips) if it is down."""
+    engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure to connect is fatal for the suite
+        pytest.fail(
+            f"PostgreSQL is not reachable at {PG_ADMIN_URL!r} ({exc.__class__.__name__}: {exc}). "
+            "Start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+        )
+    yield engine
+    engine.dispose()
+
+
+def new_pg_database(pg_admin: Engine) -> str:
+    """Create an empty database of its own for one test; its URL."""
+    name = f"msbrief_t_{uuid.uuid4().hex[:12]}"
+    with pg_admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_pg_database(pg_admin: Engine, url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    with pg_admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database URL, once for SQLite and once for PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'msbrief.db'}"
+        return
+    pg_admin = request.getfixturevalue("pg_admin")
+    url = new_pg_database(pg_admin)
+    try:
+        yield url
+    finally:
+        drop_pg_database(pg_admin, url)
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """A migrated database (never create_all), SQLite and PostgreSQL."""
+    eng = make_engine(db_url)
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    """A migrated SQLite database, for tests that are not about the store."""
+    eng = make_engine(f"sqlite:///{tmp_path / 'msbrief.db'}")
+    upgrade(eng)
+    yield eng
+    eng.dispose()
