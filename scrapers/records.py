@@ -125,3 +125,31 @@ class SourceResult:
     releases: list[Release] = field(default_factory=list)
     announcements: list[Announcement] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """A source's identity: its name in settings and the store, and the site it mirrors.
+
+    `canonical_base` is the real site (links are stored against it); the adapter fetches from
+    the configured base URL, which may be the mirror.
+    """
+
+    name: str
+    title: str
+    home_url: str
+    canonical_base: str
+    kind_hint: str = "news"
+
+
+@dataclass(frozen=True)
+class FetchRecord:
+    """The outcome of one request, for the fetch state in the store."""
+
+    url: str
+    status: int | None
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+    bytes: int = 0
+    error: str | None = None
