@@ -70,3 +70,26 @@ def tag_topics(text: str, topics: dict[str, tuple[str, ...]]) -> tuple[str, ...]
         if any(f" {' '.join(re.findall(r'[a-z0-9]+', w))} " in haystack for w in words):
             found.append(name)
     return tuple(found)
+
+
+def rebase(url: str, canonical_base: str, base_url: str) -> str:
+    """Where to fetch `url` from: a link to the real site moved onto the configured base URL."""
+    canon, base = canonical_base.rstrip("/"), base_url.rstrip("/")
+    if canon == base:
+        return url
+    parts = urlsplit(url)
+    canon_parts = urlsplit(canon)
+    same_site = (parts.hostname or "").removeprefix("www.") == (canon_parts.hostname or "").removeprefix("www.")
+    if not parts.scheme or not same_site:
+        return url if parts.scheme else base + "/" + url.lstrip("/")
+    rest = urlunsplit(("", "", parts.path, parts.query, ""))
+    return base + (rest if rest.startswith("/") else "/" + rest)
+
+
+def unbase(url: str, canonical_base: str, base_url: str) -> str:
+    """The real-site URL of something fetched from the configured base URL (the inverse of rebase)."""
+    canon, base = canonical_base.rstrip("/"), base_url.rstrip("/")
+    if canon == base or not url.startswith(base):
+        return url
+    rest = url[len(base):]
+    return canon + (rest if rest.startswith("/") or not rest else "/" + rest)
