@@ -41,7 +41,12 @@ def ensure_source(session: Session, name: str, *, title: str = "", home_url: str
         {"name": name, "title": title or name, "home_url": home_url, "consecutive_failures": 0},
         ["name"],
     )
-    return session.execute(select(m.Source.id).where(m.Source.name == name)).scalar_one()
+    src = session.execute(select(m.Source).where(m.Source.name == name)).scalar_one()
+    if title and src.title != title:
+        src.title = title
+    if home_url and src.home_url != home_url:
+        src.home_url = home_url
+    return src.id
 
 
 def record_source_outcome(

@@ -169,3 +169,23 @@ def test_naive_datetimes_are_refused(engine):
         with transaction(engine) as s:
             s.add(m.Run(started_at=datetime(2023, 1, 1), status="running"))
             s.flush()
+
+
+def test_feed_queries_return_read_models_with_amendment_notes(engine):
+    from store import queries
+
+    later = datetime(2023, 9, 1, tzinfo=timezone.utc)
+    with transaction(engine) as s:
+        repo.ensure_source(s, "sentencing_council", title="Sentencing Council", home_url="https://www.sentencingcouncil.org.uk")
+        repo.upsert_publication(s, PUB, seen_at=T0)
+        repo.upsert_publication(s, replace(PUB, url="https://x.example/b", title="Modern slavery offences guideline", topics=("modern slavery",), published=later), seen_at=later)
+        repo.upsert_publication(s, replace(PUB, title="Motoring guidelines (corrected)"), seen_at=later)
+    with transaction(engine) as s:
+        items = queries.feed_items(s)
+        assert [i.title for i in items] == ["Modern slavery offences guideline", "Motoring guidelines (corrected)"]
+        assert items[0].source_title == "Sentencing Council"
+        assert "title changed from" in items[1].amendment_note
+        assert [i.title for i in queries.feed_items(s, topic="modern slavery")] == ["Modern slavery offences guideline"]
+        week = queries.changed_between(s, later, datetime(2023, 9, 8, tzinfo=timezone.utc))
+        assert len(week) == 2
+        assert queries.changed_between(s, T0, datetime(2023, 8, 11, tzinfo=timezone.utc))[0].title.startswith("Motoring")
