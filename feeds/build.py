@@ -1,0 +1,102 @@
+"""Everything under var/public from one snapshot of the store: feeds, index page, chart.
+
+The flows layer queries the store into `SiteData`; `build_site` turns it into
+{relative path: bytes}; `feeds.publish.write_site` puts those on disk. No I/O here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+from feeds.site import FeedLink, render_index
+from feeds.syndication import FeedSpec, render_feed
+from store.read import FeedItem, ReleaseView, SeriesPoint
+
+TOPIC = "modern slavery"
+FORMATS = ("rss", "atom")
+
+
+@dataclass(frozen=True)
+class SiteData:
+    """What the site shows, as the flows layer read it from the store."""
+
+    items: Sequence[FeedItem]  # every item
+    by_source: Mapping[str, Sequence[FeedItem]]  # source name -> its items
+    statistics: Sequence[FeedItem]  # items of kind "statistics"
+    topic: Sequence[FeedItem]  # items tagged with TOPIC
+    latest_release: ReleaseView | None
+    referrals: Sequence[SeriesPoint]  # total_referrals by period
+    source_titles: Mapping[str, str] = field(default_factory=dict)  # name -> title, also for sources with no items
+
+
+def feed_path(slug: str, fmt: str) -> str:
+    """Where feed `slug` in format `fmt` lives under the public directory."""
+    return f"feeds/{slug}.{fmt}.xml"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9_]+", "-", text.lower()).strip("-")
+
+
+def _source_title(data: SiteData, name: str) -> str:
+    if data.source_titles.get(name):
+        return data.source_titles[name]
+    return next((i.source_title for i in data.by_source.get(name, ()) if i.source_title), name)
+
+
+@dataclass(frozen=True)
+class FeedDef:
+    """One feed the site publishes (in every format): its slug, what it is, and its items."""
+
+    slug: str
+    title: str
+    description: str
+    items: Sequence[FeedItem]
+
+
+def feed_catalogue(data: SiteData) -> list[FeedDef]:
+    """Every feed the site publishes: all, statistics, the topic, then each source by name."""
+    names = sorted(set(data.by_source) | set(data.source_titles))
+    titles = [_source_title(data, n) for n in names]
+    if len(titles) > 1:
+        everywhere = f" from {', '.join(titles[:-1])} and {titles[-1]}"
+    else:
+        everywhere = f" from {titles[0]}" if titles else ""
+    catalogue = [
+        FeedDef("all", "msbrief: UK modern slavery and trafficking, all sources",
+                f"Everything msbrief collects{everywhere}: news, reports, guidelines and statistics, newest first.",
+                data.items),
+        FeedDef("statistics", "msbrief: NRM and Duty to Notify statistics",
+                "Home Office statistics on modern slavery (National Referral Mechanism and Duty to Notify), "
+                "each release summarised from its key figures.",
+                data.statistics),
+        FeedDef(f"topic-{_slug(TOPIC)}", f"msbrief: topic \u201c{TOPIC}\u201d",
+                f"Items from every source tagged \u201c{TOPIC}\u201d, newest first.", data.topic),
+    ]
+    catalogue += [
+        FeedDef(f"source-{_slug(name)}", f"msbrief: {title}", f"New and updated items from {title}, newest first.",
+                data.by_source.get(name, ()))
+        for name, title in zip(names, titles)
+    ]
+    return catalogue
+
+
+def build_site(data: SiteData, *, site_url: str, max_entries: int) -> dict[str, bytes]:
+    """Every public file: each feed in RSS and Atom, and index.html. Same data, same bytes."""
+    site_url = site_url.rstrip("/") + "/"
+    files: dict[str, bytes] = {}
+    links: list[FeedLink] = []
+    for feed in feed_catalogue(data):
+        paths = {fmt: feed_path(feed.slug, fmt) for fmt in FORMATS}
+        for fmt, path in paths.items():
+            spec = FeedSpec(feed.slug, feed.title, feed.description, f"{site_url}{path}", site_url)
+            files[path] = render_feed(spec, feed.items, fmt=fmt, max_entries=max_entries)
+        links.append(FeedLink(feed.title, feed.description, rss=paths["rss"], atom=paths["atom"], site_url=site_url))
+    sources = [(name, _source_title(data, name), data.by_source.get(name, ()))
+               for name in sorted(set(data.by_source) | set(data.source_titles))]
+    files["index.html"] = render_index(
+        feeds=links, sources=sources, release=data.latest_release, referrals=data.referrals, site_url=site_url
+    )
+    return files

@@ -1,0 +1,291 @@
+"""A specialist's summary of an NRM release, written from its stored figures (never copied).
+
+"Between April and June 2023, 3,998 potential victims of modern slavery were referred to the NRM,
+a 16% decrease on the previous quarter (4,739) and a 4% decrease on April to June 2022 (4,161). ..."
+
+Every clause needs its figures: a missing figure drops its clause, never the summary. The same
+phrases make the headline figures of the index page and the briefing (`headline_figures`).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from feeds.formatting import is_number, number
+from feeds.sanitise import clean_html, plain_text, safe_url
+from store.read import ReleaseView
+
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+_YEAR = re.compile(r"^(\d{4})(?:-year)?$")
+_QUARTER_MONTHS = {1: ("January", "March"), 2: ("April", "June"), 3: ("July", "September"), 4: ("October", "December")}
+
+
+def release_period_label(period: str) -> str:
+    """The period as a reader writes it: "2023-Q2" -> "April to June 2023", "2021-year" -> "2021"."""
+    if m := _QUARTER.match(period):
+        first, last = _QUARTER_MONTHS[int(m.group(2))]
+        return f"{first} to {last} {m.group(1)}"
+    if m := _YEAR.match(period):
+        return m.group(1)
+    return period
+
+
+def previous_period(period: str) -> str | None:
+    """The period before `period`: "2023-Q1" -> "2022-Q4", "2021-year" -> "2020-year"."""
+    if m := _QUARTER.match(period):
+        year, q = int(m.group(1)), int(m.group(2))
+        return f"{year - 1}-Q4" if q == 1 else f"{year}-Q{q - 1}"
+    if m := _YEAR.match(period):
+        return f"{int(m.group(1)) - 1}-year"
+    return None
+
+
+def same_period_last_year(period: str) -> str | None:
+    """The same quarter a year earlier ("2023-Q2" -> "2022-Q2"); None for a year."""
+    if m := _QUARTER.match(period):
+        return f"{int(m.group(1)) - 1}-Q{m.group(2)}"
+    return None
+
+
+def is_quarter(period: str) -> bool:
+    """True for quarterly periods such as "2023-Q2"."""
+    return bool(_QUARTER.match(period))
+
+
+def _value(release: ReleaseView, *candidates: tuple[str, str | None]) -> Any:
+    """The first numeric value among (metric, period) candidates; the extractor may file a
+    restated figure under this release's period or under the period it describes."""
+    for metric, period in candidates:
+        if period is None:
+            continue
+        value = release.value(metric, period)
+        if is_number(value):
+            return value
+    return None
+
+
+@dataclass(frozen=True)
+class _Comparison:
+    pct: float | None
+    count: float | None
+    against: str  # "the previous quarter", "April to June 2022"
+
+
+def _change(current: Any, comp: _Comparison) -> str | None:
+    """ "a 16% decrease on the previous quarter (4,739)", "a similar number to 2020 (10,601)"."""
+    pct = comp.pct
+    if pct is None and is_number(current) and comp.count:
+        pct = round((current - comp.count) / comp.count * 100)
+    if pct is None:
+        return None
+    paren = f" ({number(comp.count)})" if comp.count is not None else ""
+    if pct == 0:
+        return f"a similar number to {comp.against}{paren}"
+    direction = "increase" if pct > 0 else "decrease"
+    return f"a {number(abs(pct))}% {direction} on {comp.against}{paren}"
+
+
+def _share(pct: Any, count: Any) -> str | None:
+    """ "81% (3,242)", "81%" or "3,242"; None when neither is known."""
+    if is_number(pct) and is_number(count):
+        return f"{number(pct)}% ({number(count)})"
+    if is_number(pct):
+        return f"{number(pct)}%"
+    if is_number(count):
+        return number(count)
+    return None
+
+
+def _join(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+class _Figures:
+    """Look-ups of one release's figures, by what they mean."""
+
+    def __init__(self, release: ReleaseView) -> None:
+        self.r = release
+        self.period = release.period
+        self.prev = previous_period(release.period)
+        self.last_year = same_period_last_year(release.period)
+        self.unit = "quarter" if is_quarter(release.period) else "year"
+
+    def get(self, metric: str) -> Any:
+        return _value(self.r, (metric, self.period))
+
+    def vs_previous(self) -> _Comparison:
+        against = f"the previous {self.unit}" if self.unit == "quarter" else release_period_label(self.prev or "")
+        return _Comparison(
+            pct=self.get("pct_change_vs_previous"),
+            count=_value(self.r, ("previous_period_referrals", self.period), ("previous_period_referrals", self.prev),
+                         ("total_referrals", self.prev)),
+            against=against,
+        )
+
+    def vs_last_year(self) -> _Comparison | None:
+        if self.last_year is None:
+            return None
+        return _Comparison(
+            pct=self.get("pct_change_vs_last_year"),
+            count=_value(self.r, ("same_period_last_year_referrals", self.period),
+                         ("same_period_last_year_referrals", self.last_year), ("total_referrals", self.last_year)),
+            against=release_period_label(self.last_year),
+        )
+
+    def dtn_vs_previous(self) -> _Comparison:
+        return _Comparison(
+            pct=self.get("dtn_pct_change_vs_previous"),
+            count=_value(self.r, ("dtn_previous_period", self.period), ("dtn_previous_period", self.prev),
+                         ("dtn_count", self.prev)),
+            against=f"the previous {self.unit}",
+        )
+
+
+def _referral_changes(f: _Figures, total: Any) -> list[str]:
+    """The change on the previous period and on the same period last year, where known."""
+    comparisons = [f.vs_previous(), f.vs_last_year()]
+    return [c for c in (_change(total, comp) for comp in comparisons if comp) if c]
+
+
+def _referrals_sentence(f: _Figures) -> str | None:
+    total = f.get("total_referrals")
+    if total is None:
+        return None
+    label = release_period_label(f.period)
+    if f.unit == "quarter":
+        first, _, rest = label.partition(" to ")
+        opening = f"Between {first} and {rest}"
+    else:
+        opening = f"In {label}"
+    changes = _referral_changes(f, total)
+    tail = ", " + " and ".join(changes) if changes else ""
+    return f"{opening}, {number(total)} potential victims of modern slavery were referred to the NRM{tail}."
+
+
+def _pair_sentence(f: _Figures, first: tuple[str, str], second: tuple[str, str], verb: str) -> str | None:
+    """ "81% (3,242) went to the SCA and 19% (756) to the IECA." for two (metric prefix, words) pairs."""
+    a = _share(f.get(f"{first[0]}_pct"), f.get(f"{first[0]}_count"))
+    b = _share(f.get(f"{second[0]}_pct"), f.get(f"{second[0]}_count"))
+    if a and b:
+        return f"{a} {verb} {first[1]} and {b} {second[1]}."
+    if a or b:
+        share, words = (a, first[1]) if a else (b, second[1])
+        return f"{share} {verb} {words}."
+    return None
+
+
+def _nationalities_sentence(f: _Figures) -> str | None:
+    names = f.r.value("top_nationalities", f.period)
+    if not isinstance(names, list) or not names:
+        return None
+    names = [plain_text(str(n)) for n in names if str(n).strip()]
+    return f"The most common nationalities referred were {_join(names)}." if names else None
+
+
+def _decisions_sentence(f: _Figures) -> str | None:
+    """ "3,635 reasonable grounds and 2,086 conclusive grounds decisions were issued; 48% and 76% were positive." """
+    kinds = [(words, f.get(f"{metric}_decisions"), f.get(f"positive_{short}_pct"))
+             for words, metric, short in (("reasonable grounds", "reasonable_grounds", "rg"),
+                                          ("conclusive grounds", "conclusive_grounds", "cg"))]
+    counted = [(w, c, p) for w, c, p in kinds if c is not None]
+    positive = [(w, p) for w, _, p in kinds if p is not None]
+    issued = _join([f"{number(c)} {w}" for w, c, _ in counted]) + " decisions were issued" if counted else ""
+    if counted and len(positive) == len(counted) and all(p is not None for _, _, p in counted):
+        return f"{issued}; " + _join([f"{number(p)}%" for _, p in positive]) + " were positive."
+    sentences = [issued + "."] if issued else []
+    if positive:
+        sentences.append(_join([f"{number(p)}% of {w} decisions" for w, p in positive]) + " were positive.")
+    return " ".join(sentences) or None
+
+
+def _dtn_sentence(f: _Figures) -> str | None:
+    count = f.get("dtn_count")
+    if count is None:
+        return None
+    change = _change(count, f.dtn_vs_previous())
+    tail = f", {change}" if change else ""
+    return f"The Home Office received {number(count)} Duty to Notify reports of adult potential victims{tail}."
+
+
+def _sentences(release: ReleaseView) -> list[str]:
+    f = _Figures(release)
+    found = [
+        _referrals_sentence(f),
+        _pair_sentence(f, ("sca", "to the Single Competent Authority (SCA)"),
+                       ("ieca", "to the Immigration Enforcement Competent Authority (IECA)"), "went"),
+        _pair_sentence(f, ("adult", "as adults"), ("child", "as children"), "claimed exploitation"),
+        _pair_sentence(f, ("male", "male"), ("female", "female"), "were"),
+        _pair_sentence(f, ("uk_only", "in the UK only"), ("overseas_only", "overseas only"), "claimed exploitation"),
+        _nationalities_sentence(f),
+        _decisions_sentence(f),
+        _dtn_sentence(f),
+    ]
+    return [s[0].upper() + s[1:] for s in found if s]
+
+
+def summarise_release(release: ReleaseView) -> str:
+    """The release in plain text: one paragraph of figures, then a "Note:" paragraph for each
+    consistency warning. Empty when the release has no usable figures."""
+    paragraphs = []
+    body = " ".join(_sentences(release))
+    if body:
+        paragraphs.append(body)
+    paragraphs += [f"Note: {plain_text(w).rstrip('.')}." for w in release.warnings if plain_text(w)]
+    return "\n\n".join(paragraphs)
+
+
+def summarise_release_html(release: ReleaseView) -> str:
+    """`summarise_release` as safe HTML paragraphs, ending with a link to the bulletin."""
+    text = summarise_release(release)
+    if not text:
+        return ""
+    parts = [f"<p>{html.escape(p)}</p>" for p in text.split("\n\n")]
+    link = safe_url(release.bulletin_url) or safe_url(release.page_url)
+    if link:
+        parts.append(f'<p>Source: <a href="{html.escape(link)}">{html.escape(plain_text(release.title))}</a></p>')
+    return clean_html("".join(parts))
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One headline figure: what it is, the number, the context, and where it was stated."""
+
+    label: str
+    value: str
+    detail: str
+    source_url: str | None
+
+
+def headline_figures(release: ReleaseView) -> list[Headline]:
+    """The figures staff look at first (referrals and changes, SCA/IECA, decisions, Duty to Notify)."""
+    f = _Figures(release)
+
+    def src(metric: str) -> str | None:
+        fig = release.figure(metric)
+        return safe_url(fig.source_url) if fig else None
+
+    rows: list[Headline] = []
+    total = f.get("total_referrals")
+    if total is not None:
+        rows.append(Headline("Referrals to the NRM", number(total), "; ".join(_referral_changes(f, total)),
+                             src("total_referrals")))
+    for prefix, label in (("sca", "Sent to the Single Competent Authority"),
+                          ("ieca", "Sent to the Immigration Enforcement Competent Authority")):
+        count, pct = f.get(f"{prefix}_count"), f.get(f"{prefix}_pct")
+        if count is not None or pct is not None:
+            value = number(count) if count is not None else f"{number(pct)}%"
+            detail = f"{number(pct)}% of referrals" if count is not None and pct is not None else ""
+            rows.append(Headline(label, value, detail, src(f"{prefix}_count") or src(f"{prefix}_pct")))
+    for metric, short, label in (("reasonable_grounds_decisions", "rg", "Reasonable grounds decisions"),
+                                 ("conclusive_grounds_decisions", "cg", "Conclusive grounds decisions")):
+        count, pct = f.get(metric), f.get(f"positive_{short}_pct")
+        if count is not None:
+            rows.append(Headline(label, number(count), f"{number(pct)}% positive" if pct is not None else "", src(metric)))
+    dtn = f.get("dtn_count")
+    if dtn is not None:
+        rows.append(Headline("Duty to Notify reports (adults)", number(dtn), _change(dtn, f.dtn_vs_previous()) or "",
+                             src("dtn_count")))
+    return rows

@@ -1,0 +1,67 @@
+"""Atomic file writes into the public output directory.
+
+A reader (a web server, a feed reader polling a file) never sees half a file: bytes go to a
+temporary file in the same directory, are flushed to disk, then renamed over the target. A
+rebuild that changes nothing touches nothing (modification times and ETags stay put), and
+nothing is ever deleted.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path, PurePosixPath
+from typing import Mapping
+
+FILE_MODE = 0o644  # served files: world-readable (mkstemp creates 0600)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` in one step (temp file, fsync, os.replace, fsync of the folder)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, FILE_MODE)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        dir_fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # platforms that cannot open directories
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+def _target(out_dir: Path, relative: str) -> Path:
+    rel = PurePosixPath(relative)
+    if rel.is_absolute() or not rel.parts or ".." in rel.parts:
+        raise ValueError(f"site file {relative!r}: expected a relative path inside the output directory")
+    return out_dir.joinpath(*rel.parts)
+
+
+def write_site(out_dir: Path, files: Mapping[str, bytes]) -> list[str]:
+    """Write `files` (relative POSIX path -> bytes) under `out_dir`; the paths whose bytes changed, sorted."""
+    out_dir = Path(out_dir)
+    targets = {rel: _target(out_dir, rel) for rel in files}  # check every path before writing any
+    changed = []
+    for rel in sorted(files):
+        path, data = targets[rel], files[rel]
+        if path.is_file() and path.read_bytes() == data:
+            continue
+        atomic_write(path, data)
+        changed.append(rel)
+    return changed

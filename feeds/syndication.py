@@ -1,0 +1,143 @@
+"""RSS 2.0 and Atom 1.0 feeds: the only module that uses feedgen.
+
+Feed readers punish unstable ids, missing dates and invalid XML, so:
+- an entry's id is derived from the item's key (urn:uuid, uuid5), never from a row id or a date;
+- one entry per item: an amended item keeps its id and gets a new updated date and a note;
+- the same items give the same bytes: entries sorted by (last changed, newest first; key), the
+  feed's updated/lastBuildDate is the newest entry's date, a fixed generator string;
+- everything a source wrote is reduced to plain text (titles) or allow-listed HTML (summaries).
+"""
+
+from __future__ import annotations
+
+import html
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Iterable, Literal, Sequence
+
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.feed import FeedGenerator
+from feedgen.util import xml_elem
+
+from feeds.formatting import london_date
+from feeds.nrm_summary import summarise_release_html
+from feeds.sanitise import clean_html, plain_text, safe_url
+from store.read import FeedItem
+
+GENERATOR = "msbrief feeds"
+GENERATOR_URI = "https://github.com/msbrief/msbrief"
+# uuid5 namespace of msbrief's entry and feed ids: changing it would duplicate every entry in every reader.
+ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:msbrief:feeds")
+# The updated date of a feed with no entries (Atom requires one; "now" would break repeatability).
+EMPTY_FEED_UPDATED = datetime(2000, 1, 1, tzinfo=timezone.utc)
+ATOM_NS = "http://www.w3.org/2005/Atom"
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    """What a feed is: its file slug, title, description, own URL and the site it belongs to."""
+
+    slug: str
+    title: str
+    description: str
+    self_url: str
+    site_url: str
+
+
+def entry_id(key: str) -> str:
+    """The permanent id of the entry for the item with identity `key`."""
+    return f"urn:uuid:{uuid.uuid5(ID_NAMESPACE, 'item:' + key)}"
+
+
+def feed_id(slug: str) -> str:
+    """The permanent id of the feed `slug` (independent of where the site is served)."""
+    return f"urn:uuid:{uuid.uuid5(ID_NAMESPACE, 'feed:' + slug)}"
+
+
+def newest_first(items: Iterable[FeedItem]) -> list[FeedItem]:
+    """One item per key (the latest change wins), sorted by last change, newest first, then key."""
+    by_key: dict[str, FeedItem] = {}
+    for item in items:
+        seen = by_key.get(item.key)
+        if seen is None or (item.last_changed, item.id) > (seen.last_changed, seen.id):
+            by_key[item.key] = item
+    return sorted(by_key.values(), key=lambda i: (-i.last_changed.timestamp(), i.key))
+
+
+def entry_summary_html(item: FeedItem) -> str:
+    """The entry's summary as safe HTML: the release summary (or the source's), then date and amendment notes."""
+    parts = []
+    body = summarise_release_html(item.release) if item.release else ""
+    parts.append(body or clean_html(item.summary))
+    if item.date_estimated:
+        parts.append(f"<p><em>Date not given by the source; first seen {london_date(item.first_seen)}.</em></p>")
+    if item.amended_at and item.amendment_note:
+        note = html.escape(plain_text(item.amendment_note), quote=False)
+        parts.append(f"<p><strong>Updated {london_date(item.amended_at)}:</strong> {note}.</p>")
+    return "".join(p for p in parts if p)
+
+
+def render_feed(spec: FeedSpec, items: Sequence[FeedItem], *, fmt: Literal["rss", "atom"], max_entries: int = 50) -> bytes:
+    """The feed `spec` as RSS 2.0 or Atom 1.0 bytes (UTF-8), holding the newest `max_entries` items."""
+    if fmt not in ("rss", "atom"):
+        raise ValueError(f"feed format {fmt!r}: expected 'rss' or 'atom'")
+    entries = newest_first(items)[: max(max_entries, 0)]
+    fg = FeedGenerator()
+    fg.register_extension("msbrief", _RssUpdated, _RssUpdatedEntry, atom=False, rss=True)
+    fg.id(feed_id(spec.slug))
+    fg.title(spec.title)
+    fg.subtitle(spec.description)
+    fg.link(href=spec.self_url, rel="self", type="application/atom+xml" if fmt == "atom" else "application/rss+xml")
+    fg.link(href=spec.site_url, rel="alternate", type="text/html")  # the last link is RSS's <link>
+    fg.language("en-GB")
+    fg.author({"name": "msbrief"})
+    fg.generator(GENERATOR, uri=GENERATOR_URI)
+    fg.updated(entries[0].last_changed if entries else EMPTY_FEED_UPDATED)
+    for item in entries:
+        _add_entry(fg, spec, item)
+    if fmt == "rss":
+        return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    return fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+
+
+def _add_entry(fg: FeedGenerator, spec: FeedSpec, item: FeedItem) -> None:
+    fe = fg.add_entry(order="append")
+    fe.id(entry_id(item.key))  # also the RSS guid, isPermaLink="false"
+    fe.title(plain_text(item.title) or "(untitled)")
+    fe.link(href=safe_url(item.url) or spec.site_url, rel="alternate", type="text/html")
+    fe.published(item.published)
+    fe.updated(item.last_changed)
+    fe.msbrief.updated = item.last_changed
+    source = plain_text(item.source_title) or item.source
+    fe.author({"name": source})
+    fe.msbrief.creator = source
+    fe.category(term=item.source, label=source, scheme=f"{spec.site_url.rstrip('/')}/#sources")
+    for topic in sorted(set(item.topics)):
+        fe.category(term=topic, label=topic, scheme=f"{spec.site_url.rstrip('/')}/#topics")
+    summary = entry_summary_html(item)
+    if summary:
+        fe.summary(summary, type="html")  # Atom <summary type="html">; RSS <description>
+
+
+class _RssUpdated(BaseExtension):
+    """Declares the Dublin Core namespace in RSS (atom: is declared by feedgen already)."""
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"dc": "http://purl.org/dc/elements/1.1/"}
+
+
+class _RssUpdatedEntry(BaseEntryExtension):
+    """Adds <atom:updated> and <dc:creator> to RSS items (RSS has no updated date, and its
+    <author> must be an email address)."""
+
+    def __init__(self) -> None:
+        self.updated: datetime | None = None
+        self.creator: str | None = None
+
+    def extend_rss(self, entry):  # type: ignore[no-untyped-def]
+        if self.creator:
+            xml_elem("{http://purl.org/dc/elements/1.1/}creator", entry).text = self.creator
+        if self.updated:
+            xml_elem(f"{{{ATOM_NS}}}updated", entry).text = self.updated.isoformat()
+        return entry

@@ -1,0 +1,32 @@
+"""Failure alerting: a failed flow run notifies through the Prefect block named in settings."""
+
+from __future__ import annotations
+
+import logging
+
+from flows.settings import get_settings
+
+log = logging.getLogger("flows.alerts")
+
+
+def notify_failure(flow, flow_run, state) -> None:  # type: ignore[no-untyped-def]
+    """Flow on_failure/on_crashed hook: log clearly, then send the notification if one is configured."""
+    message = f"msbrief flow {flow.name!r} run {flow_run.name!r} ended {state.type.value}: {state.message}"
+    log.error(message)
+    block_name = get_settings().notify_block
+    if not block_name:
+        return
+    try:
+        block = _load_block(block_name)
+        block.notify(body=message, subject=f"msbrief: {flow.name} {state.type.value.lower()}")
+    except Exception as exc:  # noqa: BLE001 - alerting must never mask the original failure
+        log.error("could not send the failure notification through block %r: %s", block_name, exc)
+
+
+def _load_block(name: str):  # type: ignore[no-untyped-def]
+    """A notification block by 'block-type-slug/block-name' (e.g. 'slack-webhook/ops')."""
+    from prefect.blocks.core import Block
+
+    if "/" not in name:
+        raise ValueError(f"MSBRIEF_NOTIFY_BLOCK={name!r}: expected 'block-type-slug/block-name', e.g. 'slack-webhook/ops'")
+    return Block.load(name)

@@ -1,0 +1,52 @@
+"""The deployments msbrief runs on a schedule: one definition for `msbrief serve` and prefect.yaml.
+
+tests/test_deployments.py checks that prefect.yaml says the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+TIMEZONE = "Europe/London"
+
+
+@dataclass(frozen=True)
+class DeploymentSpec:
+    name: str
+    entrypoint: str  # path:function, relative to the repository root
+    crons: tuple[str, ...]
+    parameters: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+
+DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
+    DeploymentSpec(
+        "ingest-govuk-nrm", "flows/ingest.py:ingest_source",
+        # every 4 hours, and just after the 9:30am statistics release slot
+        ("15 */4 * * *", "35 9 * * *"),
+        {"source": "govuk_nrm"},
+        "Home Office NRM statistics on GOV.UK: releases, bulletin figures, announcements",
+    ),
+    DeploymentSpec("ingest-sentencing-council", "flows/ingest.py:ingest_source", ("20 */4 * * *",),
+                   {"source": "sentencing_council"}, "Sentencing Council news, guidelines, consultations"),
+    DeploymentSpec("ingest-iasc", "flows/ingest.py:ingest_source", ("25 */4 * * *",),
+                   {"source": "iasc"}, "Independent Anti-Slavery Commissioner publications"),
+    DeploymentSpec("ingest-atleu", "flows/ingest.py:ingest_source", ("30 */4 * * *",),
+                   {"source": "atleu"}, "ATLEU news, cases and reports"),
+    DeploymentSpec("publish-feeds", "flows/publish.py:publish", ("45 */4 * * *", "45 9 * * *"), {},
+                   "Rebuild RSS/Atom feeds and the index page"),
+    DeploymentSpec("weekly-briefing", "flows/briefing.py:weekly_briefing", ("0 8 * * 1",), {},
+                   "Monday 08:00 email briefing on last week"),
+)
+
+NRM_DEPLOYMENT = "ingest-source/ingest-govuk-nrm"
+
+
+def flow_for(spec: DeploymentSpec):  # type: ignore[no-untyped-def]
+    """The flow object behind a deployment's entrypoint."""
+    import importlib
+
+    path, func = spec.entrypoint.split(":")
+    module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+    return getattr(module, func)

@@ -1,0 +1,197 @@
+"""One source's ingest without Prefect: fetch + parse (network), then store (one transaction).
+
+The split keeps the database out of the network phase and makes the store phase atomic: the
+items, the new validators (ETag/Last-Modified) and the source's outcome are committed together,
+so a crash can never leave validators that would hide items we did not store.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Engine, select
+
+from flows.reports import SourceReport
+from flows.settings import Settings
+from flows.source_registry import adapter
+from scrapers.errors import ScraperError
+from scrapers.http import HttpClient
+from scrapers.normalise import canonical_url, load_topics
+from scrapers.records import FetchRecord, SourceResult
+from store import models as m
+from store import repo
+from store.db import session_factory, transaction
+
+log = logging.getLogger("flows.ingest")
+
+
+@dataclass
+class Fetched:
+    """What the network phase of one source produced (or why it failed)."""
+
+    source: str
+    result: SourceResult | None
+    log: list[FetchRecord]
+    requests: int = 0
+    not_modified: int = 0
+    bytes: int = 0
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def make_client(settings: Settings, source: str, engine: Engine) -> HttpClient:
+    """An HttpClient for `source` that sends back the validators stored for each URL."""
+    Session = session_factory(engine)
+
+    def validators(url: str) -> tuple[str | None, str | None]:
+        with Session() as s:
+            return repo.get_validators(s, url)
+
+    return HttpClient(
+        user_agent=settings.http_user_agent,
+        source=source,
+        validators=validators,
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+        max_bytes=settings.max_response_bytes,
+        **_optional_client_settings(settings),
+    )
+
+
+def _optional_client_settings(settings: Settings) -> dict[str, object]:
+    """Client options that the hardened HttpClient accepts (rate limits, retries, robots)."""
+    import inspect
+
+    wanted = {
+        "rate_limit_per_host": settings.rate_limit_per_host,
+        "concurrency_per_host": settings.concurrency_per_host,
+        "max_retries": settings.max_retries,
+        "obey_robots": settings.obey_robots,
+    }
+    params = inspect.signature(HttpClient).parameters
+    return {k: v for k, v in wanted.items() if k in params}
+
+
+def needs_backfill(engine: Engine, source: str) -> bool:
+    """A source that never succeeded gets its whole archive walked."""
+    with session_factory(engine)() as s:
+        last = s.execute(select(m.Source.last_success_at).where(m.Source.name == source)).scalar_one_or_none()
+    return last is None
+
+
+def fetch(settings: Settings, engine: Engine, source: str, *, backfill: bool | None = None) -> Fetched:
+    """Run one adapter against its configured base URL. Never raises for source trouble."""
+    module = adapter(source)
+    client = make_client(settings, source, engine)
+    Session = session_factory(engine)
+
+    def is_known(url: str) -> bool:
+        with Session() as s:
+            return repo.is_known_url(s, url)
+
+    if backfill is None:
+        backfill = needs_backfill(engine, source)
+    result: SourceResult | None = None
+    error: str | None = None
+    try:
+        result = module.collect(
+            client,
+            base_url=settings.base_url(source),
+            is_known=is_known,
+            topics=load_topics(settings.topics_file),
+            backfill=backfill,
+        )
+    except ScraperError as exc:
+        error = str(exc)
+        log.error("source %s failed: %s", source, error)
+    if result is not None:
+        log.info("source %s read with strategy %r", source, result.strategy)
+    return Fetched(
+        source=source,
+        result=result,
+        log=list(client.log),
+        requests=client.stats.requests,
+        not_modified=client.stats.not_modified,
+        bytes=client.stats.bytes,
+        error=error,
+        warnings=list(result.warnings) if result else [],
+    )
+
+
+def store(engine: Engine, run_id: int | None, fetched: Fetched, *, source_title: str = "",
+          home_url: str = "", seen_at: datetime | None = None) -> SourceReport:
+    """Write one source's results, fetch state and outcome in a single transaction."""
+    report = SourceReport(
+        name=fetched.source,
+        status="failed" if fetched.error else "ok",
+        requests=fetched.requests,
+        not_modified=fetched.not_modified,
+        bytes=fetched.bytes,
+        error=fetched.error,
+        strategy=fetched.result.strategy if fetched.result else None,
+        warnings=list(fetched.warnings),
+    )
+    with transaction(engine) as s:
+        repo.ensure_source(s, fetched.source, title=source_title, home_url=home_url)
+        if fetched.result is not None and not fetched.error:
+            _store_result(s, fetched.result, report, seen_at=seen_at)
+        for rec in fetched.log:
+            # A failed run keeps the old validators: its items were not stored.
+            if fetched.error and not rec.error:
+                continue
+            repo.record_fetch(s, rec.url, status=rec.status, etag=rec.etag, last_modified=rec.last_modified,
+                              error=rec.error)
+        repo.record_source_outcome(s, fetched.source, ok=not fetched.error, strategy=report.strategy,
+                                   error=fetched.error)
+        if run_id is not None:
+            repo.record_source_run(
+                s, run_id, fetched.source, status=report.status, strategy=report.strategy,
+                requests=report.requests, not_modified=report.not_modified, bytes=report.bytes,
+                new=report.new, amended=report.amended, figures=report.figures, error=report.error,
+                warnings=report.warnings,
+            )
+    return report
+
+
+def _store_result(s, result: SourceResult, report: SourceReport, *, seen_at: datetime | None) -> None:  # type: ignore[no-untyped-def]
+    pub_ids: dict[str, int] = {}
+    for pub in result.publications:
+        saved = repo.upsert_publication(s, pub, seen_at=seen_at)
+        pub_ids[canonical_url(pub.url)] = saved.id
+        if saved.outcome == "new":
+            report.new += 1
+            report.new_items.append((pub.title, pub.url))
+        elif saved.outcome == "amended":
+            report.amended += 1
+            report.amended_items.append((pub.title, pub.url))
+    for rel in result.releases:
+        rel = _with_previous_release_check(s, rel)
+        saved, new_figures = repo.upsert_release(s, rel, publication_id=pub_ids.get(canonical_url(rel.page_url)))
+        report.figures += new_figures
+        report.warnings.extend(f"{rel.period}: {w}" for w in rel.warnings)
+        report.figure_rows.extend(
+            {"release": rel.period, "period": f.period, "metric": f.metric, "value": f.value, "unit": f.unit,
+             "evidence": f.evidence}
+            for f in rel.figures
+        )
+    for ann in result.announcements:
+        repo.upsert_announcement(s, ann)
+
+
+def _with_previous_release_check(s, rel):  # type: ignore[no-untyped-def]
+    """Add FIGURES.md's 'previous period vs what the previous release said' warnings."""
+    try:
+        from scrapers.nrm_figures import check_against_previous
+    except ImportError:
+        return rel
+    from dataclasses import replace
+
+    from store import queries
+
+    previous = {r.period: r for r in queries.releases(s)}
+    extra = check_against_previous(rel, previous)
+    if not extra:
+        return rel
+    return replace(rel, warnings=tuple(dict.fromkeys((*rel.warnings, *extra))))

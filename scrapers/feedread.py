@@ -1,0 +1,249 @@
+"""Read feeds safely: RSS/Atom/RDF (feedparser, after defusedxml), WordPress REST and Squarespace JSON.
+
+Every reader takes the response bytes and returns a `FeedPage`; anything unreadable or unsafe
+(an XML DTD, entity declarations, external references) is a ParseError naming the source and URL.
+No reader does I/O: following pages is the adapter's job, with the hints a FeedPage carries.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urljoin
+
+import defusedxml.ElementTree as SafeET
+import feedparser
+from defusedxml import DefusedXmlException
+
+from scrapers import dates
+from scrapers.errors import ParseError
+from scrapers.htmltext import plain_text, soup
+
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json")
+ACCEPT_XML = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1"
+ACCEPT_JSON = "application/json, */*;q=0.1"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One item of a feed or JSON collection, before an adapter turns it into a Publication."""
+
+    title: str
+    url: str
+    published: datetime | None
+    updated: datetime | None = None
+    summary: str = ""
+    labels: tuple[str, ...] = ()
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    """The entries of one feed document and how to reach the next (older) one, if it says."""
+
+    entries: tuple[Entry, ...]
+    next_url: str | None = None
+    next_offset: str | None = None
+    total_pages: int | None = None
+
+
+def looks_like_feed(body: bytes) -> bool:
+    """True when `body` starts like XML or JSON rather than an HTML page (a soft 404, a home page)."""
+    head = body[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"{", b"[")):
+        return True
+    return head.startswith(b"<") and b"<html" not in head and b"<!doctype html" not in head
+
+
+def check_xml_safe(body: bytes, *, source: str, url: str) -> None:
+    """Refuse XML with a DTD, entity declarations or external references, or that is not well-formed."""
+    try:
+        SafeET.fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise ParseError(f"unsafe XML refused: {exc.__class__.__name__}", source=source, url=url,
+                         expected="a feed without DTD or entity declarations") from None
+    except Exception as exc:  # noqa: BLE001 - expat's errors vary; all mean "not well-formed XML"
+        raise ParseError(f"not well-formed XML: {exc}", source=source, url=url,
+                         expected="an RSS, Atom or RDF feed") from None
+
+
+def parse_feed(body: bytes, *, source: str, url: str) -> FeedPage:
+    """The entries of an RSS 2.0, RSS 1.0 (RDF) or Atom document; JSON Feed is accepted too."""
+    if not isinstance(body, bytes):
+        raise ParseError(f"feed body must be bytes, got {type(body).__name__}", source=source, url=url)
+    if body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return parse_json_feed(body, source=source, url=url)
+    check_xml_safe(body, source=source, url=url)
+    try:
+        parsed = feedparser.parse(body, resolve_relative_uris=False, sanitize_html=True)
+    except Exception as exc:  # noqa: BLE001 - feedparser on hostile input: report, never crash
+        raise ParseError(f"feed could not be read: {exc.__class__.__name__}", source=source, url=url) from None
+    if not parsed.get("version"):
+        raise ParseError("not an RSS/Atom/RDF feed", source=source, url=url,
+                         expected="an <rss>, <feed> or <rdf:RDF> document")
+    entries = tuple(_feed_entry(e, url) for e in parsed.entries)
+    next_url = None
+    for link in parsed.feed.get("links", []):
+        if link.get("rel") == "next" and link.get("href"):
+            next_url = _join(url, link["href"]) or None
+    return FeedPage(entries=entries, next_url=next_url)
+
+
+def _feed_entry(e: Any, page_url: str) -> Entry:
+    published = dates.parse_machine(e.get("published")) or _struct_time(e.get("published_parsed"))
+    updated = dates.parse_machine(e.get("updated")) or _struct_time(e.get("updated_parsed"))
+    if published is None and e.get("updated") and not e.get("published"):
+        published = updated  # Atom entries may carry only <updated>
+    labels = tuple(t.get("term", "").strip() for t in e.get("tags", []) if t.get("term"))
+    link = e.get("link") or ""
+    return Entry(
+        title=" ".join(str(e.get("title", "")).split()),
+        url=_join(page_url, link),
+        published=published,
+        updated=updated,
+        summary=plain_text(e.get("summary", "")),
+        labels=labels,
+        id=e.get("id") or None,
+    )
+
+
+def _struct_time(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return dates.from_local(datetime(*value[:6], tzinfo=timezone.utc))
+    except (TypeError, ValueError):
+        return None
+
+
+def _load_json(body: bytes, *, source: str, url: str) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise ParseError(f"not JSON: {exc}", source=source, url=url, expected="a JSON document") from None
+
+
+def parse_json_feed(body: bytes, *, source: str, url: str) -> FeedPage:
+    """A JSON Feed (jsonfeed.org) document: `items` with `url`, `title`, `date_published`."""
+    data = _load_json(body, source=source, url=url)
+    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+        raise ParseError(f"JSON feed without an items list: keys {sorted(data)[:8] if isinstance(data, dict) else type(data).__name__!r}",
+                         source=source, url=url, expected="a JSON Feed with 'items'")
+    entries = []
+    for item in data["items"]:
+        if not isinstance(item, dict):
+            continue
+        link = item.get("url") if isinstance(item.get("url"), str) else ""
+        entries.append(Entry(
+            title=_str(item.get("title")),
+            url=_join(url, link),
+            published=dates.parse_machine(item.get("date_published")),
+            updated=dates.parse_machine(item.get("date_modified")),
+            summary=_str(item.get("summary")) or plain_text(item.get("content_html")),
+            labels=tuple(t for t in item.get("tags", []) if isinstance(t, str)) if isinstance(item.get("tags"), list) else (),
+            id=_str(item.get("id")) or None,
+        ))
+    next_url = data.get("next_url") if isinstance(data.get("next_url"), str) else None
+    return FeedPage(entries=tuple(entries), next_url=_join(url, next_url) or None)
+
+
+def parse_wp_posts(body: bytes, *, source: str, url: str, total_pages: str | None = None) -> FeedPage:
+    """A WordPress REST collection (`/wp-json/wp/v2/<type>`): a list of post objects.
+
+    `total_pages` is the X-WP-TotalPages header. Dates: `date_gmt` (UTC) first, else `date`
+    (the site's local time, Europe/London). Labels: the post type and its taxonomy classes.
+    """
+    data = _load_json(body, source=source, url=url)
+    if not isinstance(data, list):
+        raise ParseError(f"WordPress REST response is a {type(data).__name__}, not a list", source=source, url=url,
+                         expected="a JSON list of posts")
+    entries = []
+    for post in data:
+        if not isinstance(post, dict):
+            continue
+        published = None
+        if isinstance(post.get("date_gmt"), str):
+            published = dates.parse_machine(post["date_gmt"] + ("" if post["date_gmt"].endswith("Z") else "Z"))
+        published = published or dates.parse_machine(post.get("date"))
+        updated = None
+        if isinstance(post.get("modified_gmt"), str):
+            updated = dates.parse_machine(post["modified_gmt"] + ("" if post["modified_gmt"].endswith("Z") else "Z"))
+        labels = [_str(post.get("type"))]
+        for cls in post.get("class_list", []) if isinstance(post.get("class_list"), list) else []:
+            if isinstance(cls, str) and "-" in cls and not cls.startswith(("post-", "type-", "status-", "format-", "hentry")):
+                labels.append(cls.split("-", 1)[1].replace("-", " "))
+        entries.append(Entry(
+            title=plain_text(_rendered(post.get("title"))),
+            url=_str(post.get("link")),
+            published=published,
+            updated=updated,
+            summary=plain_text(_rendered(post.get("excerpt"))),
+            labels=tuple(label for label in labels if label),
+            id=str(post["id"]) if isinstance(post.get("id"), int) else None,
+        ))
+    pages = int(total_pages) if isinstance(total_pages, str) and total_pages.isdigit() else None
+    return FeedPage(entries=tuple(entries), total_pages=pages)
+
+
+def parse_squarespace(body: bytes, *, source: str, url: str) -> FeedPage:
+    """A Squarespace collection as `?format=json`: `items` and `pagination.nextPageOffset`."""
+    data = _load_json(body, source=source, url=url)
+    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+        raise ParseError("Squarespace JSON without an items list", source=source, url=url,
+                         expected="a collection document with 'items' (?format=json)")
+    entries = []
+    for item in data["items"]:
+        if not isinstance(item, dict):
+            continue
+        path = _str(item.get("fullUrl"))
+        labels = [c for key in ("categories", "tags") if isinstance(item.get(key), list) for c in item[key] if isinstance(c, str)]
+        entries.append(Entry(
+            title=" ".join(_str(item.get("title")).split()),
+            url=_join(url, path),
+            published=dates.from_epoch_ms(item.get("publishOn")),
+            updated=dates.from_epoch_ms(item.get("updatedOn")),
+            summary=plain_text(item.get("excerpt")),
+            labels=tuple(labels),
+            id=_str(item.get("id")) or None,
+        ))
+    pagination = data.get("pagination") if isinstance(data.get("pagination"), dict) else {}
+    offset = pagination.get("nextPageOffset") if pagination.get("nextPage") else None
+    next_offset = str(offset) if isinstance(offset, (int, str)) and not isinstance(offset, bool) and str(offset).isdigit() else None
+    return FeedPage(entries=tuple(entries), next_offset=next_offset)
+
+
+def discover_feeds(html: bytes | str, *, page_url: str) -> tuple[str, ...]:
+    """The feed URLs a page advertises with `<link rel="alternate" type="application/rss+xml|atom+xml">`."""
+    found: list[str] = []
+    for link in soup(html).find_all("link"):
+        rel = link.get("rel") or []
+        rels = [r.lower() for r in (rel if isinstance(rel, list) else str(rel).split())]
+        kind = str(link.get("type") or "").split(";")[0].strip().lower()
+        href = link.get("href")
+        if "alternate" in rels and kind in FEED_TYPES and isinstance(href, str) and href.strip():
+            absolute = _join(page_url, href.strip())
+            if absolute and absolute not in found:
+                found.append(absolute)
+    return tuple(found)
+
+
+def _join(base: str, href: Any) -> str:
+    """`href` made absolute against `base`; "" when either is unusable."""
+    if not isinstance(href, str) or not href.strip():
+        return ""
+    try:
+        return urljoin(base, href.strip())
+    except ValueError:
+        return ""
+
+
+def _rendered(value: Any) -> str:
+    if isinstance(value, dict):
+        return _str(value.get("rendered"))
+    return _str(value)
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""

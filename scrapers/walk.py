@@ -1,0 +1,168 @@
+"""Follow a site's feed pages or listing pages for a SiteRun, backfill or incremental.
+
+Both walkers stop at the first page whose items are all already known (unless backfilling),
+at a page that brings nothing new to this run (a loop guard), at a 304 (nothing changed), at
+the last page, or after MAX_PAGES. A first page that is absent (404/410) means "this way of
+reading the site is not there": the walker returns False and the adapter tries the next one.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Callable
+
+from scrapers import dates
+from scrapers.errors import ParseError
+from scrapers.feedread import ACCEPT_XML, Entry, FeedPage, looks_like_feed, parse_feed
+from scrapers.listing import ItemSelectors, ListingItem, ListingPage, ListingSelectors, read_item, read_listing
+from scrapers.records import Page
+from scrapers.siterun import SiteRun
+
+log = logging.getLogger(__name__)
+
+MAX_PAGES = 500
+
+# (page body, real URL of the page) -> FeedPage
+FeedParser = Callable[[Page, str], FeedPage]
+# (real URL of the page just read, what it said, its number) -> real URL of the next page, or None
+NextUrl = Callable[[str, FeedPage, int], "str | None"]
+
+
+def _feed_parser(page: Page, url: str, source: str) -> FeedPage:
+    return parse_feed(page.body, source=source, url=url)
+
+
+def walk_feed(
+    run: SiteRun,
+    first_url: str,
+    *,
+    parse: FeedParser | None = None,
+    next_url: NextUrl | None = None,
+    accept: str = ACCEPT_XML,
+) -> bool:
+    """Read a feed and the pages after it into `run`; False when the feed is not there."""
+    parse = parse or (lambda page, url: _feed_parser(page, url, run.source))
+    next_url = next_url or (lambda url, fp, n: fp.next_url)
+    url: str | None = first_url
+    number = 1
+    while url and number <= MAX_PAGES:
+        page = run.fetch(url, accept=accept)
+        if page is None:
+            return number > 1
+        if page.not_modified:
+            log.info("%s: %s not modified", run.source, url)
+            return True
+        if number == 1 and not looks_like_feed(page.body):
+            run.warn(f"{url} is not a feed (content type {page.content_type!r}); trying the next way")
+            return False
+        fp = parse(page, url)
+        if not fp.entries:
+            if number == 1:
+                raise ParseError("feed has no entries", source=run.source, url=url, expected="at least one item")
+            return True
+        if not _take_entries(run, fp.entries, page_url=url):
+            return True
+        url = next_url(url, fp, number)
+        number += 1
+    return True
+
+
+def _take_entries(run: SiteRun, entries: tuple[Entry, ...], *, page_url: str) -> bool:
+    """Add a page's entries; whether to go on to the next page."""
+    all_known = all(run.known(run.real(e.url)) for e in entries if e.url)
+    fresh = [e for e in entries if e.url and not run.in_run(run.real(e.url))]
+    for e in entries:
+        url = run.real(e.url) if e.url else ""
+        published = e.published or dates.from_permalink(url)
+        run.add(url=url, title=e.title, published=published, summary=e.summary, labels=e.labels,
+                updated=e.updated, external_id=None, found_at=page_url)
+    if not fresh:
+        log.info("%s: %s brought nothing new to this run; stopping", run.source, page_url)
+        return False
+    if all_known and not run.backfill:
+        log.info("%s: every item on %s is known; incremental run stops here", run.source, page_url)
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class ListingConfig:
+    """How to read a site's listing pages (part of an adapter's SITE config)."""
+
+    urls: tuple[str, ...]  # first pages, site paths ("/news-insights/")
+    listing: ListingSelectors
+    item: ItemSelectors | None = None
+    item_pages: str = "always"  # "always" | "when-undated" | "never": when to open an item's page
+
+
+def walk_listings(run: SiteRun, config: ListingConfig, *, discover: bool = True) -> str:
+    """Read every listing of `config` into `run`; the strategy that worked.
+
+    On the first listing page, a feed advertised with `<link rel="alternate">` that was not tried
+    yet is read instead ("feed-autodiscovery"); otherwise the listing pages are read
+    ("listing-html"). An absent first listing page is a FetchError (nothing else is left to try).
+    """
+    for n, path in enumerate(config.urls):
+        url: str | None = run.site_url(path) if path.startswith("/") else path
+        number = 1
+        while url and number <= MAX_PAGES:
+            page = run.fetch(url, absent_ok=False, accept="text/html,application/xhtml+xml")
+            assert page is not None
+            if page.not_modified:
+                log.info("%s: %s not modified", run.source, url)
+                break
+            lp = read_listing(page.body, page_url=url, selectors=config.listing, source=run.source)
+            if discover and n == 0 and number == 1:
+                for feed_url in (run.real(f) for f in lp.feeds):
+                    if not run.was_tried(feed_url) and walk_feed(run, feed_url):
+                        log.info("%s: feed discovered on %s: %s", run.source, url, feed_url)
+                        return "feed-autodiscovery"
+            if not _take_listing(run, config, lp, page_url=url):
+                break
+            url = run.real(lp.next_url) if lp.next_url else None
+            number += 1
+    return "listing-html"
+
+
+def _take_listing(run: SiteRun, config: ListingConfig, lp: ListingPage, *, page_url: str) -> bool:
+    """Add a listing page's items (opening item pages as configured); whether to go on."""
+    items = [_real_item(run, it) for it in lp.items]
+    all_known = all(run.known(it.url) for it in items)
+    fresh = [it for it in items if not run.in_run(it.url)]
+    for it in items:
+        if run.known(it.url) and not run.backfill:
+            continue  # the store has it: no need to open its page again
+        _take_item(run, config, it, page_url=page_url)
+    if not fresh:
+        log.info("%s: %s brought nothing new to this run; stopping", run.source, page_url)
+        return False
+    if all_known and not run.backfill:
+        log.info("%s: every item on %s is known; incremental run stops here", run.source, page_url)
+        return False
+    return True
+
+
+def _real_item(run: SiteRun, it: ListingItem) -> ListingItem:
+    return ListingItem(title=it.title, url=run.real(it.url), published=it.published, summary=it.summary, labels=it.labels)
+
+
+def _take_item(run: SiteRun, config: ListingConfig, it: ListingItem, *, page_url: str) -> None:
+    published = it.published or dates.from_permalink(it.url)
+    summary, labels, title = it.summary, it.labels, it.title
+    open_page = config.item is not None and (
+        config.item_pages == "always" or (config.item_pages == "when-undated" and published is None)
+    )
+    found_at = page_url
+    if open_page:
+        page = run.fetch(it.url, absent_ok=False, accept="text/html,application/xhtml+xml")
+        assert page is not None
+        if page.not_modified:  # the store has validators but not the item: fetch it whole
+            page = run.fetch(it.url, absent_ok=False, conditional=False, accept="text/html,application/xhtml+xml")
+            assert page is not None
+        ip = read_item(page.body, page_url=it.url, selectors=config.item, source=run.source, real_url=it.url)
+        published = published or ip.published
+        summary = summary or ip.summary
+        labels = labels + ip.labels
+        found_at = it.url
+    run.add(url=it.url, title=title, published=published, summary=summary, labels=labels, found_at=found_at)
