@@ -23,7 +23,8 @@ import css_inline
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from feeds import sanitise
-from feeds.briefing_chart import referrals_png
+from feeds.charts import quarterly, referrals_chart
+from feeds.nrm_summary import previous_period, release_period_label, same_period_last_year
 from feeds.sanitise import plain_text
 from feeds.weeks import week_label
 from store.read import FeedItem, ReleaseView, SeriesPoint, SourceHealth, UpcomingRelease
@@ -157,26 +158,6 @@ def _clip(text: str, limit: int) -> str:
 # --- figures ---------------------------------------------------------------------------------
 
 
-def period_label(period: str) -> str:
-    """"April to June 2023" for "2023-Q2", "2022 (year)" for "2022-year"; else `period` itself."""
-    match = re.match(r"^(\d{4})-Q([1-4])$", period)
-    if match:
-        months = ("January to March", "April to June", "July to September", "October to December")
-        return f"{months[int(match[2]) - 1]} {match[1]}"
-    match = re.match(r"^(\d{4})-year$", period)
-    return f"{match[1]} (year)" if match else period
-
-
-def _shift(period: str, quarters: int) -> str | None:
-    """The period `quarters` quarters (or, for a year period, years) before `period`."""
-    match = re.match(r"^(\d{4})-Q([1-4])$", period)
-    if match:
-        index = int(match[1]) * 4 + int(match[2]) - 1 - quarters
-        return f"{index // 4}-Q{index % 4 + 1}"
-    match = re.match(r"^(\d{4})-year$", period)
-    return f"{int(match[1]) - max(1, quarters // 4)}-year" if match else None
-
-
 @dataclass(frozen=True)
 class Segment:
     """A piece of a headline row: text, and for a stated figure the link to its source."""
@@ -222,10 +203,10 @@ class _Headline:
     def rows(self) -> list[tuple[str, list[Segment | str]]]:
         rel = self.release
         yearly = rel.period.endswith("-year")
-        prev, last_year = _shift(rel.period, 1), _shift(rel.period, 4)
+        prev, last_year = previous_period(rel.period), same_period_last_year(rel.period)
         rows: list[tuple[str, list[Segment | str]]] = []
         total = self.num("total_referrals")
-        rows.append(("Referrals", [total, f" potential victims referred, {period_label(rel.period)}"] if total else []))
+        rows.append(("Referrals", [total, f" potential victims referred, {release_period_label(rel.period)}"] if total else []))
         rows.append((
             "On the previous year" if yearly else "On the previous quarter",
             self._change("pct_change_vs_previous", "previous_period_referrals", prev),
@@ -264,7 +245,7 @@ class _Headline:
         if pct:
             out.append(pct)
         if count:
-            out += [" from " if pct else "", count, f" in {period_label(period)}" if period else ""]
+            out += [" from " if pct else "", count, f" in {release_period_label(period)}" if period else ""]
         return out
 
     @staticmethod
@@ -451,7 +432,7 @@ def _context(data: BriefingData, week: str, chart_cid: str | None, unsubscribe: 
         "release_ref": refs.get(release_url or "", 0),
         "release_published": _local(release.published, tz) if release else "",
         "release_is_new": data.release_is_new,
-        "release_period": period_label(release.period) if release else "",
+        "release_period": release_period_label(release.period) if release else "",
         "rows": rows,
         "refs": sorted(((n, u) for u, n in refs.items())),
         "chart_cid": chart_cid,
@@ -475,8 +456,8 @@ def render_briefing(
 ) -> RenderedBriefing:
     """Render the week's briefing: subject, plain text, HTML with inlined CSS, chart PNG."""
     chart_cid = f"nrm-referrals-{week.lower()}@msbrief"
-    points = [p for p in data.referrals if isinstance(p.value, (int, float))][-CHART_QUARTERS:]
-    chart = referrals_png(points) if (not data.is_empty and len(points) >= 2) else None
+    points = quarterly(data.referrals)[-CHART_QUARTERS:]
+    chart = referrals_chart(points, fmt="png", mark_latest=True) if (not data.is_empty and len(points) >= 2) else None
     ctx = _context(data, week, chart_cid if chart else None,
                    {"mailto": unsubscribe_mailto, "url": unsubscribe_url})
     text = _ENV.get_template("briefing.txt.j2").render(ctx)
@@ -498,8 +479,8 @@ def compose_briefing(
 ) -> EmailMessage:
     """The week's briefing as one message: text/plain and text/html (+ the chart inline by CID).
 
-    With one recipient `To` names it; with several it is "undisclosed-recipients:;" and the
-    sender gives each recipient its own envelope.
+    With one recipient `To` names it; with several (or none, for a preview) it is
+    "undisclosed-recipients:;" and the sender gives each recipient its own envelope.
     """
     rendered = render_briefing(data, week=week, unsubscribe_mailto=unsubscribe_mailto, unsubscribe_url=unsubscribe_url)
     return message_from(
@@ -521,15 +502,13 @@ def message_from(
     if date.tzinfo is None:
         raise ValueError(f"date {date!r} is naive: pass an aware datetime")
     addresses = [_address("recipient", r) for r in recipients]
-    if not addresses:
-        raise ValueError("recipients is empty: at least one address is required")
     message_id = _header_value("message_id", message_id)
     if not re.fullmatch(r"<[^<>@\s]+@[^<>@\s]+>", message_id):
         raise ValueError(f"message_id {message_id!r} is not of the form <left@right>")
     msg = EmailMessage()
     msg["Subject"] = _header_value("subject", rendered.subject)
     msg["From"] = _address("mail_from", mail_from)
-    msg["To"] = addresses[0] if len(addresses) == 1 else "undisclosed-recipients:;"
+    msg["To"] = addresses[0] if len(addresses) == 1 else "undisclosed-recipients:;"  # none: a preview
     msg["Date"] = format_datetime(date)
     msg["Message-ID"] = message_id
     if unsubscribe:

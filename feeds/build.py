@@ -56,9 +56,13 @@ class FeedDef:
     items: Sequence[FeedItem]
 
 
+def _source_names(data: SiteData) -> list[str]:
+    return sorted(set(data.by_source) | set(data.source_titles))
+
+
 def feed_catalogue(data: SiteData) -> list[FeedDef]:
     """Every feed the site publishes: all, statistics, the topic, then each source by name."""
-    names = sorted(set(data.by_source) | set(data.source_titles))
+    names = _source_names(data)
     titles = [_source_title(data, n) for n in names]
     if len(titles) > 1:
         everywhere = f" from {', '.join(titles[:-1])} and {titles[-1]}"
@@ -94,8 +98,7 @@ def build_site(data: SiteData, *, site_url: str, max_entries: int) -> dict[str, 
             spec = FeedSpec(feed.slug, feed.title, feed.description, f"{site_url}{path}", site_url)
             files[path] = render_feed(spec, feed.items, fmt=fmt, max_entries=max_entries)
         links.append(FeedLink(feed.title, feed.description, rss=paths["rss"], atom=paths["atom"], site_url=site_url))
-    sources = [(name, _source_title(data, name), data.by_source.get(name, ()))
-               for name in sorted(set(data.by_source) | set(data.source_titles))]
+    sources = [(name, _source_title(data, name), data.by_source.get(name, ())) for name in _source_names(data)]
     files["index.html"] = render_index(
         feeds=links, sources=sources, release=data.latest_release, referrals=data.referrals, site_url=site_url
     )

@@ -61,7 +61,7 @@ log = logging.getLogger(__name__)
 HOST = "127.0.0.1"
 MANIFEST = "mirror.json"
 CONTROL = "/__mirror/"
-DEFAULT_LAST_MODIFIED = "Mon, 01 Jan 2024 00:00:00 GMT"
+DEFAULT_LAST_MODIFIED = "Thu, 10 Aug 2023 08:30:00 GMT"
 ALLOW_ALL_ROBOTS = b"User-agent: *\nAllow: /\n"
 FAULTS = ("429", "503", "500", "slow", "reset", "truncate", "oversize", "wrong_type", "redirect_offhost")
 MANAGED_HEADERS = {"content-length", "content-encoding", "transfer-encoding", "connection", "etag",
@@ -240,7 +240,7 @@ class Fault:
 
 @dataclass(frozen=True)
 class LogEntry:
-    """One request the mirror answered."""
+    """One request the mirror answered (`time`: when it arrived, epoch seconds)."""
 
     time: float
     method: str
@@ -381,7 +381,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path.startswith(CONTROL):
             self._control()
             return
-        started = time.monotonic()
+        started, arrived = time.monotonic(), time.time()
         self._served: tuple[int | None, int, str | None, str | None] = (None, 0, None, None)
         try:
             self._serve()
@@ -390,7 +390,7 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             status, sent, fault, encoding = self._served
             self.state.add_entry(LogEntry(
-                time=time.time(), method=self.command, path=self.path, status=status, bytes=sent,
+                time=arrived, method=self.command, path=self.path, status=status, bytes=sent,
                 conditional=bool(self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since")),
                 fault=fault, user_agent=self.headers.get("User-Agent", ""), encoding=encoding,
                 duration=round(time.monotonic() - started, 4)))
@@ -484,7 +484,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif name == "truncate":
             self._serve_truncated(recorded)
         elif name == "oversize":
-            self._serve_oversize(fault)
+            self._serve_oversize(fault, recorded)
         elif name == "wrong_type":
             other = "text/html; charset=utf-8" if "html" not in recorded.content_type else "application/octet-stream"
             self._serve_recorded(replace(recorded, content_type=fault.content_type or other), fault=name)
@@ -524,10 +524,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(recorded.status, self._entity_headers(recorded), cut, fault="truncate", declared=len(body))
         self.close_connection = True
 
-    def _serve_oversize(self, fault: Fault) -> None:
+    def _serve_oversize(self, fault: Fault, recorded: Recorded) -> None:
         size = 21_000_000 if fault.size is None else int(fault.size)
         self.send_response(200)
-        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Type", recorded.content_type)
         if fault.chunked:
             self.send_header("Transfer-Encoding", "chunked")
         else:

@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     smtp_password: SecretStr = SecretStr("")
     smtp_secret_block: str = ""  # name of a Prefect Secret block holding the SMTP password
     smtp_timeout: float = 30.0
+    smtp_ca_file: Path | None = None  # PEM file of CAs to trust for the SMTP server (default: the system's)
     mail_from: str = "msbrief <msbrief@example.org>"
     recipients: Annotated[list[str], NoDecode] = Field(default_factory=list)
     unsubscribe_mailto: str = ""

@@ -343,7 +343,8 @@ def _dates(doc: _Doc, before: int) -> list[tuple[str, str, date]]:
 def _title_and_period(doc: _Doc, heading: int, items: list[_Block]) -> tuple[str, str]:
     """The bulletin's title and period: from the title, else from the introduction or first bullet."""
     candidates = [doc.title] if doc.title else []
-    candidates += [b.text for b in doc.blocks[:heading][:8] if len(b.text) < 250]
+    # a title line: short, and not a sentence of the introduction
+    candidates += [b.text for b in doc.blocks[:heading][:8] if len(b.text) < 200 and not b.text.endswith(".")]
     for text in candidates:
         if re.search(r"national referral mechanism|\bNRM\b|modern slavery", text, re.I):
             found = period_from_title(text)
@@ -466,6 +467,8 @@ def _pairs(clause: str) -> Iterator[tuple[int | float, int, re.Match[str]]]:
 def _category(clause: str) -> str | None:
     """The metric prefix a count/% pair in `clause` belongs to, None if not recognised."""
     low = clause.lower()
+    if re.search(r"\bpositive\b", low) and re.search(r"\b(?:reasonable|conclusive)\s+grounds\b", low):
+        return "positive_rg" if "reasonable grounds" in low else "positive_cg"
     if "single competent authority" in low or re.search(r"\bsca\b", low):
         return "sca"
     if "immigration enforcement competent authority" in low or re.search(r"\bieca\b", low):
@@ -531,7 +534,7 @@ def _rule_total(sentence: str, found: _Found) -> bool:
 
 def _check_named_period(rest: str, found: _Found) -> None:
     """Warn when the period the total sentence names is not the bulletin's, or reads oddly."""
-    head = re.split(r",\s*representing|,\s*a\s+\d|,\s*an?\s+", rest, maxsplit=1)[0]
+    head = re.split(r"[,(;]", rest, maxsplit=1)[0]
     doubled = re.search(r"\b(in|from|during)\s+(in|from|during)\b", head, re.I)
     if doubled:
         found.warnings.append(f"odd wording {doubled.group(0)!r} in {head.strip()!r}: read as the bulletin's period {found.period}")
@@ -707,6 +710,10 @@ def _rule_nationalities(sentence: str, found: _Found) -> None:
         names += re.findall(r"(?:followed\s+by|then|and)\s+(?:by\s+)?([A-Z][\w-]*)\s+nationals", sentence[m.end():])
         found.add("top_nationalities", names, "list", sentence)
     for m in re.finditer(rf"(?<![\d,.%(])(?P<n>{_NUM})\s+(?P<nat>{_NATION})\s+nationals?\b", sentence, re.I):
+        if not _is_year(m.group("n")):
+            found.add(f"{NATIONALITIES[m.group('nat').lower()]}_count", _int(m.group("n")), "count", sentence)
+    # "Albanian nationals were the most commonly referred nationality (1,481)": a bare count in brackets
+    for m in re.finditer(rf"\b(?P<nat>{_NATION})\s+nationals?\b[^()%]{{0,80}}?\((?P<n>{_NUM})\)", sentence, re.I):
         if not _is_year(m.group("n")):
             found.add(f"{NATIONALITIES[m.group('nat').lower()]}_count", _int(m.group("n")), "count", sentence)
 

@@ -1,0 +1,420 @@
+"""The weekly briefing, store side: read the week, claim it, send it once, record every delivery.
+
+No Prefect here (flows/briefing.py wraps `run_briefing` in a flow). The `briefings` row of a week
+is claimed with INSERT ... ON CONFLICT DO NOTHING, so two runs of the same week compose one
+briefing; each delivery is claimed with a conditional UPDATE before its SMTP transaction and
+marked accepted / refused / failed in its own transaction right after the server's reply, so a
+crash or an SMTP failure halfway leaves an exact record and a rerun sends only to those not yet
+accepted. Refused recipients (5xx) are not retried unless forced; 4xx refusals and failures are.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import make_msgid, parseaddr
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from dateutil import parser as date_parser
+from sqlalchemy import Engine, and_, or_, select, update
+
+from feeds.briefing import (
+    BriefingData,
+    InForce,
+    briefing_subject,
+    list_unsubscribe,
+    message_from,
+    recipients_of,
+    render_briefing,
+)
+from feeds.mailer import Mailer, SendResult, SmtpConfig
+from feeds.weeks import parse_week, previous_week, week_bounds
+from flows.settings import Settings
+from store import models as m
+from store import queries
+from store.db import session_factory, transaction
+from store.read import FeedItem, ReleaseView, SeriesPoint
+from store.upsert import insert_ignore
+
+log = logging.getLogger(__name__)
+
+# A delivery left "sending" this long (a run killed mid-send) may be tried again.
+STALE_SENDING = timedelta(minutes=30)
+SERIES_METRICS = ("total_referrals", "previous_period_referrals", "same_period_last_year_referrals")
+_QUARTER = re.compile(r"^\d{4}-Q[1-4]$")
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """One recipient's delivery after this run; `attempted` is True when this run tried it."""
+
+    recipient: str
+    status: str
+    response: str | None
+    attempted: bool
+
+
+@dataclass
+class BriefingOutcome:
+    """What `run_briefing` did. `action`: written, sent, already-sent, nothing-new."""
+
+    week: str
+    subject: str
+    dry_run: bool
+    action: str
+    empty: bool
+    status: str | None = None  # the briefings row's status, when sending
+    message_id: str | None = None
+    deliveries: list[DeliveryReport] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[DeliveryReport]:
+        """Deliveries not accepted (refused, failed, or still pending)."""
+        return [d for d in self.deliveries if d.status != "accepted"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+# --- reading the week ------------------------------------------------------------------------
+
+
+def referral_series(releases: Iterable[ReleaseView]) -> tuple[SeriesPoint, ...]:
+    """Quarterly referrals, oldest first: each quarter's latest statement, earlier ones as revisions.
+
+    A quarter is stated by its own release (total_referrals) and restated by later ones (the
+    previous quarter, the same quarter a year earlier). Releases are taken in publication order.
+    """
+    ordered = sorted(releases, key=lambda r: (r.published or datetime.min.replace(tzinfo=timezone.utc), r.period))
+    statements: dict[str, list[tuple[str, float]]] = {}
+    for rel in ordered:
+        for f in rel.figures:
+            if f.metric not in SERIES_METRICS or not _QUARTER.match(f.period):
+                continue
+            if f.metric != "total_referrals" and f.period == rel.period:
+                continue  # a comparison figure filed under the release's own period: not a statement of it
+            if isinstance(f.value, bool) or not isinstance(f.value, (int, float)):
+                continue
+            stated = statements.setdefault(f.period, [])
+            stated[:] = [s for s in stated if s[0] != rel.period]
+            stated.append((rel.period, f.value))
+    points = []
+    for period in sorted(statements):
+        *earlier, (release_period, value) = statements[period]
+        points.append(SeriesPoint(period, value, release_period, tuple(earlier)))
+    return tuple(points)
+
+
+_IN_FORCE = re.compile(
+    r"(?:comes?|came|coming)?\s*(?:in|into)\s+force\s+(?:from|on)\s+(\d{1,2}\s+[A-Z][a-z]+\s+\d{4})", re.I
+)
+
+
+def in_force_dates(items: Sequence[FeedItem], *, after: datetime) -> tuple[InForce, ...]:
+    """Guidelines whose title or summary says they come into force on a date at or after `after`."""
+    found = []
+    for item in items:
+        match = _IN_FORCE.search(f"{item.title} {item.summary}")
+        if not match:
+            continue
+        try:
+            day = date_parser.parse(match[1], dayfirst=True).replace(tzinfo=timezone.utc)
+        except (ValueError, OverflowError):
+            continue
+        if day >= after:
+            found.append(InForce(item.title, item.url, day, item.source_title))
+    return tuple(sorted(found, key=lambda f: f.date))
+
+
+def read_week(engine: Engine, week: str, *, tz: str = "Europe/London") -> BriefingData:
+    """Everything the briefing of `week` shows, as the store has it now."""
+    start, end = week_bounds(week, tz)
+    with session_factory(engine)() as s:
+        publications = queries.changed_between(s, start, end)
+        release = queries.latest_release(s, before=end)
+        known = [r for r in queries.releases(s) if r.published is None or r.published < end]
+        upcoming = queries.upcoming_releases(s, after=end)
+        guidelines = queries.feed_items(s, kind="guideline")
+        health = queries.source_health(s)
+        failed = queries.failed_sources_between(s, start, end)
+    return BriefingData(
+        start=start,
+        end=end,
+        release=release,
+        referrals=referral_series(known),
+        publications=tuple(publications),
+        upcoming=tuple(upcoming),
+        in_force=in_force_dates(guidelines, after=end),
+        health=tuple(health),
+        failed_sources=failed,
+        timezone=tz,
+    )
+
+
+# --- settings --------------------------------------------------------------------------------
+
+
+def smtp_password(settings: Settings) -> str:
+    """The SMTP password: MSBRIEF_SMTP_PASSWORD, else the Prefect Secret block it names."""
+    password = settings.smtp_password.get_secret_value()
+    if password or not settings.smtp_secret_block:
+        return password
+    from prefect.blocks.system import Secret  # only when configured: Prefect is slow to import
+
+    try:
+        return str(Secret.load(settings.smtp_secret_block).get())
+    except Exception as exc:  # noqa: BLE001 - any failure to load is reported the same way
+        raise RuntimeError(
+            f"could not load the SMTP password from Prefect Secret block {settings.smtp_secret_block!r}: "
+            f"{type(exc).__name__}"
+        ) from None
+
+
+def smtp_config(settings: Settings) -> SmtpConfig:
+    """The mailer's configuration from settings (the password loaded only here)."""
+    return SmtpConfig(
+        url=settings.smtp_url,
+        username=settings.smtp_username,
+        password=smtp_password(settings),
+        timeout=settings.smtp_timeout,
+        ca_file=str(settings.smtp_ca_file) if settings.smtp_ca_file else None,
+    )
+
+
+# --- files -----------------------------------------------------------------------------------
+
+
+def write_atomic(path: Path, data: bytes) -> Path:
+    """Write `data` to `path` through a temporary file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _load_sent_copy(path: Path, message_id: str) -> EmailMessage | None:
+    """The message composed for this briefing earlier, if its copy is there with the same Message-ID."""
+    try:
+        with path.open("rb") as fh:
+            msg = BytesParser(policy=policy.default).parse(fh)
+    except OSError:
+        return None
+    return msg if msg.get("Message-ID") == message_id else None  # type: ignore[return-value]
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+def run_briefing(
+    engine: Engine,
+    settings: Settings,
+    *,
+    week: str | None = None,
+    send: bool | None = None,
+    force: bool = False,
+    now: datetime,
+) -> BriefingOutcome:
+    """Compose the briefing of `week` (default: the last full week before `now`) and send or write it.
+
+    `send=None` sends when settings.smtp_url is set and writes a dry run otherwise; `send=False`
+    always writes `<output_dir>/outbox/<week>.eml` and `.html` and records nothing. `force`
+    sends again to every recipient, even those who already have it.
+    """
+    if now.tzinfo is None:
+        raise ValueError(f"now={now!r} is naive: pass an aware datetime")
+    week = week or previous_week(now, settings.timezone)
+    parse_week(week)
+    if send is None:
+        send = bool(settings.smtp_url)
+    if send and not settings.smtp_url:
+        raise ValueError("sending needs MSBRIEF_SMTP_URL (smtps://, smtp:// or smtp+plain://); use --dry-run to write files")
+    data = read_week(engine, week, tz=settings.timezone)
+    subject = briefing_subject(week)
+    outcome = BriefingOutcome(week=week, subject=subject, dry_run=not send, action="", empty=data.is_empty)
+    if data.is_empty and not settings.send_empty_briefing:
+        outcome.action = "nothing-new"
+        if send:
+            _claim_empty(engine, week, subject)
+            outcome.status = "empty"
+        return outcome
+    if not send:
+        return _dry_run(data, settings, outcome, now)
+    recipients = recipients_of(settings.recipients)
+    if not recipients:
+        raise ValueError("MSBRIEF_RECIPIENTS is empty: nobody to send the briefing to")
+    return _send(engine, data, settings, outcome, recipients, force=force, now=now)
+
+
+def _message_id(settings: Settings, week: str) -> str:
+    domain = parseaddr(settings.mail_from)[1].rpartition("@")[2] or "msbrief.invalid"
+    return make_msgid(idstring=f"briefing-{week.lower()}", domain=domain)
+
+
+def _compose(data: BriefingData, settings: Settings, week: str, recipients: Sequence[str], message_id: str,
+             date: datetime) -> tuple[EmailMessage, str]:
+    rendered = render_briefing(
+        data, week=week, unsubscribe_mailto=settings.unsubscribe_mailto, unsubscribe_url=settings.unsubscribe_url
+    )
+    msg = message_from(
+        rendered, mail_from=settings.mail_from, recipients=recipients, message_id=message_id,
+        unsubscribe=list_unsubscribe(settings.unsubscribe_mailto, settings.unsubscribe_url), date=date,
+    )
+    return msg, rendered.preview_html()
+
+
+def _dry_run(data: BriefingData, settings: Settings, outcome: BriefingOutcome, now: datetime) -> BriefingOutcome:
+    recipients = recipients_of(settings.recipients)
+    msg, preview = _compose(data, settings, outcome.week, recipients, _message_id(settings, outcome.week), now)
+    outbox = settings.outbox_dir
+    outcome.files = [
+        write_atomic(outbox / f"{outcome.week}.eml", msg.as_bytes(policy=policy.SMTP)),
+        write_atomic(outbox / f"{outcome.week}.html", preview.encode("utf-8")),
+    ]
+    outcome.message_id = str(msg["Message-ID"])
+    outcome.action = "written"
+    return outcome
+
+
+def _claim_empty(engine: Engine, week: str, subject: str) -> None:
+    """Record the week as "nothing new, nothing sent" (unless it already has a briefing)."""
+    with transaction(engine) as s:
+        insert_ignore(
+            s, m.Briefing.__table__,
+            {"week": week, "message_id": "", "subject": subject, "status": "empty",
+             "created_at": m.now(), "completed_at": m.now()},
+            ["week"],
+        )
+
+
+def _claim(engine: Engine, week: str, subject: str, message_id: str, recipients: Sequence[str],
+           *, force: bool) -> tuple[int, str, bool]:
+    """Claim the week's briefing row and its deliveries: (briefing id, Message-ID, claimed now)."""
+    with transaction(engine) as s:
+        new_id = insert_ignore(
+            s, m.Briefing.__table__,
+            {"week": week, "message_id": message_id, "subject": subject, "status": "sending", "created_at": m.now()},
+            ["week"],
+        )
+        briefing = s.execute(select(m.Briefing).where(m.Briefing.week == week)).scalar_one()
+        if new_id is None and force:
+            briefing.message_id = message_id
+            briefing.status = "sending"
+            briefing.completed_at = None
+            s.execute(
+                update(m.Delivery)
+                .where(m.Delivery.briefing_id == briefing.id, m.Delivery.status != "sending")
+                .values(status="pending", smtp_response=None)
+            )
+        elif new_id is None and briefing.status == "empty":
+            # The week was recorded as "nothing new, nothing sent"; sending it now is a fresh claim.
+            briefing.message_id = message_id
+            briefing.status = "sending"
+        for recipient in recipients:
+            insert_ignore(
+                s, m.Delivery.__table__,
+                {"briefing_id": briefing.id, "recipient": recipient, "status": "pending", "attempts": 0},
+                ["briefing_id", "recipient"],
+            )
+        return briefing.id, briefing.message_id, new_id is not None or force
+
+
+def _retryable(stale_before: datetime):  # type: ignore[no-untyped-def]
+    return or_(
+        m.Delivery.status.in_(("pending", "failed")),
+        and_(m.Delivery.status == "refused", m.Delivery.smtp_response.like("4%")),
+        and_(m.Delivery.status == "sending", m.Delivery.attempted_at < stale_before),
+    )
+
+
+def _claim_delivery(engine: Engine, delivery_id: int) -> bool:
+    """Mark one delivery as being sent by this run; False when another run has it or it is done."""
+    at = m.now()
+    with transaction(engine) as s:
+        result = s.execute(
+            update(m.Delivery)
+            .where(m.Delivery.id == delivery_id, _retryable(at - STALE_SENDING))
+            .values(status="sending", attempts=m.Delivery.attempts + 1, attempted_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+
+def _record(engine: Engine, delivery_id: int, result: SendResult) -> None:
+    with transaction(engine) as s:
+        delivery = s.get(m.Delivery, delivery_id)
+        assert delivery is not None, f"delivery {delivery_id!r} vanished"
+        delivery.status = result.status
+        delivery.smtp_response = result.response
+        if result.status == "accepted":
+            delivery.accepted_at = m.now()
+
+
+def _send(engine: Engine, data: BriefingData, settings: Settings, outcome: BriefingOutcome,
+          recipients: Sequence[str], *, force: bool, now: datetime) -> BriefingOutcome:
+    week = outcome.week
+    briefing_id, message_id, fresh = _claim(
+        engine, week, outcome.subject, _message_id(settings, week), recipients, force=force
+    )
+    outcome.message_id = message_id
+    with session_factory(engine)() as s:
+        todo = s.execute(
+            select(m.Delivery.id, m.Delivery.recipient)
+            .where(m.Delivery.briefing_id == briefing_id, _retryable(m.now() - STALE_SENDING))
+            .order_by(m.Delivery.id)
+        ).all()
+    attempted: set[str] = set()
+    if todo:
+        sent_copy = settings.outbox_dir / "sent" / f"{week}.eml"
+        msg = None if fresh else _load_sent_copy(sent_copy, message_id)
+        if msg is None:
+            msg, _ = _compose(data, settings, week, recipients, message_id, now)
+            write_atomic(sent_copy, msg.as_bytes(policy=policy.SMTP))
+        with Mailer(smtp_config(settings)) as mailer:
+            for delivery_id, recipient in todo:
+                if not _claim_delivery(engine, delivery_id):
+                    continue  # a concurrent run has it, or it was done meanwhile
+                attempted.add(recipient)
+                _record(engine, delivery_id, mailer.send(msg, recipient))
+    outcome.status = _finish(engine, briefing_id)
+    outcome.deliveries = _deliveries(engine, briefing_id, attempted)
+    outcome.action = "sent" if attempted else "already-sent"
+    return outcome
+
+
+def _finish(engine: Engine, briefing_id: int) -> str:
+    """Set the briefing's status from its deliveries: sent, partial, or still sending."""
+    with transaction(engine) as s:
+        briefing = s.get(m.Briefing, briefing_id)
+        assert briefing is not None
+        statuses = [d.status for d in briefing.deliveries]
+        if "sending" in statuses or "pending" in statuses:
+            return briefing.status  # another run is still at it
+        briefing.status = "sent" if all(st == "accepted" for st in statuses) else "partial"
+        briefing.completed_at = m.now()
+        return briefing.status
+
+
+def _deliveries(engine: Engine, briefing_id: int, attempted: set[str]) -> list[DeliveryReport]:
+    with session_factory(engine)() as s:
+        rows = s.execute(
+            select(m.Delivery).where(m.Delivery.briefing_id == briefing_id).order_by(m.Delivery.id)
+        ).scalars().all()
+        return [DeliveryReport(d.recipient, d.status, d.smtp_response, d.recipient in attempted) for d in rows]
