@@ -360,7 +360,7 @@ def coming_up(data: BriefingData) -> list[ComingUp]:
         key = ann.release_at.timestamp() if ann.release_at else float("inf")
         dated.append((key, ComingUp(plain_text(ann.title), safe_url(ann.url), when, "; ".join(notes))))
     for entry in data.in_force:
-        source = f" ({plain_text(entry.source_title)})" if entry.source_title else ""
+        source = f"; {plain_text(entry.source_title)}" if entry.source_title else ""
         dated.append((entry.date.timestamp(), ComingUp(
             plain_text(entry.title), safe_url(entry.url), _local(entry.date, tz), f"comes into force{source}"
         )))

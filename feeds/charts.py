@@ -46,7 +46,7 @@ def quarterly(points: Sequence[SeriesPoint]) -> list[SeriesPoint]:
 
 
 def referrals_chart(points: Sequence[SeriesPoint], *, fmt: Literal["png", "svg"], mark_latest: bool = True) -> bytes:
-    """A bar chart of quarterly NRM referrals; the latest quarter in a darker colour and labelled."""
+    """A bar chart of quarterly NRM referrals; the latest quarter darker, its value and period labelled."""
     if fmt not in ("png", "svg"):
         raise ValueError(f"chart format {fmt!r}: expected 'png' or 'svg'")
     series = quarterly(points)
@@ -78,7 +78,7 @@ def _draw(ax, series: list[SeriesPoint], *, mark_latest: bool) -> None:  # type:
     bars = ax.bar(xs, values, color=colours, width=0.75)
     for bar, point in zip(bars, series):
         bar.set_gid(f"bar-{point.period}")  # the SVG names each bar after its quarter
-    ax.set_title("Potential victims referred to the NRM, by quarter", loc="left", color=INK, fontsize=11)
+    ax.set_title("Potential victims referred to the NRM, by quarter", loc="left", color=INK, fontsize=11, pad=24 if mark_latest else 8)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: number(int(v))))
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis="y", color="#d9e2ec", linewidth=0.8)
@@ -92,7 +92,7 @@ def _draw(ax, series: list[SeriesPoint], *, mark_latest: bool) -> None:  # type:
     ax.set_ylim(0, top * 1.18)
     if mark_latest:
         last = series[-1]
-        label = f"{release_period_label(last.period)}: {number(last.value)}"
-        ax.annotate(label, xy=(len(series) - 1, last.value), xytext=(0, 6), textcoords="offset points",
-                    ha="right" if len(series) > 3 else "center", va="bottom", color=LATEST, fontweight="bold",
-                    gid="latest-label")
+        ax.annotate(number(last.value), xy=(len(series) - 1, last.value), xytext=(0, 4), textcoords="offset points",
+                    ha="center", va="bottom", color=LATEST, fontweight="bold", gid="latest-value")
+        ax.text(0.0, 1.03, f"Latest: {release_period_label(last.period)}, {number(last.value)}",
+                transform=ax.transAxes, ha="left", va="bottom", color=LATEST, fontweight="bold", gid="latest-label")

@@ -117,7 +117,7 @@ class _Figures:
         return _value(self.r, (metric, self.period))
 
     def vs_previous(self) -> _Comparison:
-        against = f"the previous {self.unit}" if self.unit == "quarter" else release_period_label(self.prev or "")
+        against = "the previous quarter" if self.unit == "quarter" else release_period_label(self.prev or "")
         return _Comparison(
             pct=self.get("pct_change_vs_previous"),
             count=_value(self.r, ("previous_period_referrals", self.period), ("previous_period_referrals", self.prev),

@@ -26,7 +26,6 @@ from feeds.sanitise import clean_html, plain_text, safe_url
 from store.read import FeedItem
 
 GENERATOR = "msbrief feeds"
-GENERATOR_URI = "https://github.com/msbrief/msbrief"
 # uuid5 namespace of msbrief's entry and feed ids: changing it would duplicate every entry in every reader.
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:msbrief:feeds")
 # The updated date of a feed with no entries (Atom requires one; "now" would break repeatability).
@@ -84,7 +83,7 @@ def render_feed(spec: FeedSpec, items: Sequence[FeedItem], *, fmt: Literal["rss"
         raise ValueError(f"feed format {fmt!r}: expected 'rss' or 'atom'")
     entries = newest_first(items)[: max(max_entries, 0)]
     fg = FeedGenerator()
-    fg.register_extension("msbrief", _RssUpdated, _RssUpdatedEntry, atom=False, rss=True)
+    fg.register_extension("msbrief", _RssNamespaces, _RssItemExtras, atom=False, rss=True)
     fg.id(feed_id(spec.slug))
     fg.title(spec.title)
     fg.subtitle(spec.description)
@@ -92,7 +91,7 @@ def render_feed(spec: FeedSpec, items: Sequence[FeedItem], *, fmt: Literal["rss"
     fg.link(href=spec.site_url, rel="alternate", type="text/html")  # the last link is RSS's <link>
     fg.language("en-GB")
     fg.author({"name": "msbrief"})
-    fg.generator(GENERATOR, uri=GENERATOR_URI)
+    fg.generator(GENERATOR)
     fg.updated(entries[0].last_changed if entries else EMPTY_FEED_UPDATED)
     for item in entries:
         _add_entry(fg, spec, item)
@@ -120,14 +119,14 @@ def _add_entry(fg: FeedGenerator, spec: FeedSpec, item: FeedItem) -> None:
         fe.summary(summary, type="html")  # Atom <summary type="html">; RSS <description>
 
 
-class _RssUpdated(BaseExtension):
+class _RssNamespaces(BaseExtension):
     """Declares the Dublin Core namespace in RSS (atom: is declared by feedgen already)."""
 
     def extend_ns(self) -> dict[str, str]:
         return {"dc": "http://purl.org/dc/elements/1.1/"}
 
 
-class _RssUpdatedEntry(BaseEntryExtension):
+class _RssItemExtras(BaseEntryExtension):
     """Adds <atom:updated> and <dc:creator> to RSS items (RSS has no updated date, and its
     <author> must be an email address)."""
 

@@ -1,9 +1,51 @@
-"""`msbrief briefing` (being built: see the open issues)."""
+"""`msbrief briefing [--week YYYY-Www] [--send | --dry-run] [--force]`: the weekly email, once."""
 
 from __future__ import annotations
 
 import argparse
+from datetime import datetime, timezone
+
+from flows.settings import get_settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    pass
+    p = sub.add_parser(
+        "briefing",
+        help="compose the weekly email briefing and send it (or write it to <output_dir>/outbox)",
+        description=(
+            "Compose the briefing of one ISO week (default: last full week, Europe/London) and send it "
+            "to MSBRIEF_RECIPIENTS over MSBRIEF_SMTP_URL. A week is sent once: a second run sends only to "
+            "recipients not yet accepted. Without MSBRIEF_SMTP_URL (or with --dry-run) it writes "
+            "<output_dir>/outbox/<week>.eml and <week>.html and records nothing. "
+            "Exit status 1 when some recipient was refused or failed."
+        ),
+    )
+    p.add_argument("--week", help="ISO week, e.g. 2026-W47 (default: the last full week)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--send", dest="send", action="store_const", const=True, default=None,
+                      help="send over SMTP (the default when MSBRIEF_SMTP_URL is set)")
+    mode.add_argument("--dry-run", dest="send", action="store_const", const=False,
+                      help="write .eml and .html to <output_dir>/outbox; send and record nothing")
+    p.add_argument("--force", action="store_true", help="send again to every recipient, even those who have it")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from feeds.mailer import MailerError
+    from flows.engine import get_engine
+    from flows.weekly import run_briefing
+
+    settings = get_settings()
+    try:
+        outcome = run_briefing(
+            get_engine(), settings, week=args.week, send=args.send, force=args.force, now=datetime.now(timezone.utc)
+        )
+    except (ValueError, RuntimeError, MailerError) as exc:
+        print(f"msbrief briefing: {exc}")
+        return 2
+    print(outcome.subject)
+    print(outcome.summary)
+    for d in outcome.deliveries:
+        marker = "" if d.attempted else " (earlier run)"
+        print(f"  {d.recipient}: {d.status}{marker}" + (f" - {d.response}" if d.response else ""))
+    return 1 if outcome.failed else 0

@@ -1,9 +1,145 @@
-"""`msbrief figures` (being built: see the open issues)."""
+"""`msbrief figures extract PATH` and `msbrief figures series METRIC`: the NRM key figures."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from typing import Any
+
+from scrapers.errors import ParseError
+from scrapers.nrm_figures import Extraction, extract
+from store.series import PERIOD_KINDS, SeriesPoint, series
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    pass
+    figures = sub.add_parser("figures", help="NRM key figures: extract them from a bulletin, or show a series")
+    figsub = figures.add_subparsers(dest="figures_command", metavar="FIGURES_COMMAND", required=True)
+
+    ext = figsub.add_parser(
+        "extract",
+        help="read an NRM bulletin (text, HTML, or GOV.UK Content API JSON) and print its key figures",
+        description="PATH is plain text, an HTML page or fragment, or a GOV.UK Content API JSON document "
+        "(details.body). Unreadable input: a one-line error on stderr and exit status 2.",
+    )
+    ext.add_argument("path", metavar="PATH", help="the bulletin file ('-' for standard input)")
+    ext.add_argument("--format", choices=("json", "table"), default="json", help="output format (default: json)")
+    ext.set_defaults(handler=cmd_extract)
+
+    ser = figsub.add_parser(
+        "series",
+        help="a metric by period from the database: the latest statement of each period, revisions noted",
+        description="Reads MSBRIEF_DATABASE_URL (upgrading the schema first). Each period shows the latest "
+        "release's statement; earlier, different statements are noted as revisions.",
+    )
+    ser.add_argument("metric", metavar="METRIC", help="a metric of docs/FIGURES.md, e.g. total_referrals")
+    ser.add_argument("--periods", choices=PERIOD_KINDS, default="quarter",
+                     help="quarters (default), end of year summaries, or all")
+    ser.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
+    ser.set_defaults(handler=cmd_series)
+
+
+# --- extract -----------------------------------------------------------------------------------
+
+
+def _read_input(path: str) -> bytes:
+    if path == "-":
+        return sys.stdin.buffer.read()
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+def extraction_json(ex: Extraction) -> dict[str, Any]:
+    """DESIGN.md's JSON shape (extended with each figure's period and the bulletin's update date)."""
+    return {
+        "title": ex.title,
+        "period": ex.period,
+        "published": ex.published.isoformat() if ex.published else None,
+        "updated": ex.updated.isoformat() if ex.updated else None,
+        "figures": [
+            {"metric": f.metric, "value": f.value, "unit": f.unit, "evidence": f.evidence, "period": f.period}
+            for f in ex.figures
+        ],
+        "warnings": list(ex.warnings),
+    }
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def extraction_table(ex: Extraction) -> str:
+    """A readable table: one figure a line, with its period and (shortened) evidence."""
+    lines = [ex.title or "(no title)", f"period {ex.period}; published {ex.published or '-'}"
+             + (f"; updated {ex.updated}" if ex.updated else ""), ""]
+    rows = [(f.metric, _show(f.value), f.unit, f.period, _shorten(f.evidence, 70)) for f in ex.figures]
+    header = ("metric", "value", "unit", "period", "evidence")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+    for row in [header, *rows]:
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row[:4], widths)) + "  " + row[4])
+    lines += [f"warning: {w}" for w in ex.warnings]
+    return "\n".join(lines)
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    """Print the key figures of one bulletin; exit 2 with a one-line error when it cannot be read."""
+    try:
+        ex = extract(_read_input(args.path), source_url=args.path)
+    except OSError as exc:
+        print(f"msbrief figures extract: cannot read {args.path!r}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except ParseError as exc:
+        reason = " ".join(str(exc).split())
+        print(f"msbrief figures extract: not an NRM bulletin: {reason}", file=sys.stderr)
+        return 2
+    if args.format == "table":
+        print(extraction_table(ex))
+    else:
+        print(json.dumps(extraction_json(ex), ensure_ascii=False, indent=2))
+    return 0
+
+
+# --- series ------------------------------------------------------------------------------------
+
+
+def revision_note(point: SeriesPoint) -> str:
+    """'(revised from 4,746 in 2023-Q1 release)' for earlier statements that differ; '' if none."""
+    differing = [(rp, v) for rp, v in point.revisions if v != point.value]
+    if not differing:
+        return ""
+    return "(revised from " + "; ".join(f"{_show(v)} in {rp} release" for rp, v in reversed(differing)) + ")"
+
+
+def cmd_series(args: argparse.Namespace) -> int:
+    """Print `metric` by period from the database."""
+    from flows.settings import get_settings
+    from store.db import make_engine, session_factory, upgrade
+
+    engine = make_engine(get_settings().database_url)
+    try:
+        upgrade(engine)
+        with session_factory(engine)() as session:
+            points = series(session, args.metric, periods=args.periods)
+    finally:
+        engine.dispose()
+    if args.json:
+        print(json.dumps([{"period": p.period, "value": p.value, "release": p.release_period,
+                           "revisions": [{"release": rp, "value": v} for rp, v in p.revisions]} for p in points],
+                         ensure_ascii=False, indent=2))
+        return 0
+    if not points:
+        print(f"no statements of {args.metric!r} ({args.periods} periods) in the database", file=sys.stderr)
+        return 1
+    print(f"{args.metric} by period (latest statement; release in brackets)")
+    for p in points:
+        note = revision_note(p)
+        print(f"{p.period:<10} {_show(p.value):>10}  [{p.release_period} release]" + (f"  {note}" if note else ""))
+    return 0

@@ -7,7 +7,6 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
 
 from flows.mirror import MirrorError, MirrorServer
 
@@ -60,7 +59,7 @@ def serve_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _wait(stop: threading.Event, *_: Any) -> None:
+def _wait(stop: threading.Event) -> None:
     """Block until SIGTERM sets `stop` or Ctrl-C interrupts."""
     try:
         while not stop.wait(0.5):

@@ -284,10 +284,25 @@ class _State:
                     del self.faults[key]
             return fault
 
-    def add_entry(self, entry: LogEntry) -> None:
+    def open_entry(self, entry: LogEntry) -> int:
+        """Log a request as it arrives; its index, for `update_entry`."""
         with self.lock:
             self.entries.append(entry)
-            if self.log_file is not None:
+            return len(self.entries) - 1
+
+    def update_entry(self, index: int, **changes: Any) -> None:
+        """Record what is being sent, before it is sent (so a client never sees a stale log)."""
+        with self.lock:
+            if index < len(self.entries) and self.entries[index].time == changes.pop("arrived"):
+                self.entries[index] = replace(self.entries[index], **changes)
+
+    def close_entry(self, index: int, arrived: float) -> None:
+        """Append the finished entry to the JSONL log file, if there is one."""
+        if self.log_file is None:
+            return
+        with self.lock:
+            entry = self.entries[index] if index < len(self.entries) else None
+            if entry is not None and entry.time == arrived:
                 with self.log_file.open("a", encoding="utf-8") as out:
                     out.write(json.dumps(entry.to_json()) + "\n")
 
@@ -381,19 +396,22 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path.startswith(CONTROL):
             self._control()
             return
-        started, arrived = time.monotonic(), time.time()
-        self._served: tuple[int | None, int, str | None, str | None] = (None, 0, None, None)
+        self._started, self._arrived = time.monotonic(), time.time()
+        self._entry = self.state.open_entry(LogEntry(
+            time=self._arrived, method=self.command, path=self.path, status=None, bytes=0,
+            conditional=bool(self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since")),
+            user_agent=self.headers.get("User-Agent", "")))
         try:
             self._serve()
         except (ConnectionError, BrokenPipeError, socket.timeout):
             self.close_connection = True
         finally:
-            status, sent, fault, encoding = self._served
-            self.state.add_entry(LogEntry(
-                time=arrived, method=self.command, path=self.path, status=status, bytes=sent,
-                conditional=bool(self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since")),
-                fault=fault, user_agent=self.headers.get("User-Agent", ""), encoding=encoding,
-                duration=round(time.monotonic() - started, 4)))
+            self.state.close_entry(self._entry, self._arrived)
+
+    def _note(self, status: int | None, sent: int, fault: str | None = None, encoding: str | None = None) -> None:
+        """Update this request's log entry; called before the bytes it describes are written."""
+        self.state.update_entry(self._entry, arrived=self._arrived, status=status, bytes=sent, fault=fault,
+                                encoding=encoding, duration=round(time.monotonic() - self._started, 4))
 
     # serving
 
@@ -458,19 +476,19 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         if status != 304:
             self.send_header("Content-Length", str(len(body) if declared is None else declared))
+        with_body = self.command != "HEAD" and status != 304 and bool(body)
+        self._note(status, len(body) if with_body else 0, fault, encoding)
         self.end_headers()
-        self._served = (status, 0, fault, encoding)
-        if self.command != "HEAD" and status != 304 and body:
+        if with_body:
             self.wfile.write(body)
             self.wfile.flush()
-            self._served = (status, len(body), fault, encoding)
 
     # faults
 
     def _serve_fault(self, fault: Fault, recorded: Recorded) -> None:
         """Misbehave as `fault` says for this one request."""
         name = fault.fault
-        self._served = (None, 0, name, None)
+        self._note(None, 0, name)
         if name in ("429", "503", "500"):
             headers = {"Content-Type": "text/plain; charset=utf-8"}
             retry_after = fault.retry_after if fault.retry_after is not None else (1 if name == "429" else None)
@@ -507,10 +525,10 @@ class _Handler(BaseHTTPRequestHandler):
         for piece in pieces:
             if self.state.stopping.wait(delay / len(pieces)):
                 break
+            sent += len(piece)
+            self._note(recorded.status, sent, "slow")
             self.wfile.write(piece)
             self.wfile.flush()
-            sent += len(piece)
-            self._served = (recorded.status, sent, "slow", None)
 
     def _reset(self) -> None:
         """Abort the connection with a TCP RST and no response."""
@@ -532,14 +550,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Transfer-Encoding", "chunked")
         else:
             self.send_header("Content-Length", str(size))
+        self._note(200, 0, "oversize")
         self.end_headers()
         self.close_connection = True
         sent, block = 0, b"x" * 65536
         while sent < size:
             piece = block[: min(len(block), size - sent)]
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if fault.chunked else piece)
             sent += len(piece)
-            self._served = (200, sent, "oversize", None)
+            self._note(200, sent, "oversize")
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if fault.chunked else piece)
         if fault.chunked:
             self.wfile.write(b"0\r\n\r\n")
 
@@ -660,6 +679,14 @@ class MirrorServer:
         if self._server is None:
             raise MirrorError("the mirror is not running")
         return self._server.server_address[1]
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """The bound (host, port): always 127.0.0.1."""
+        if self._server is None:
+            raise MirrorError("the mirror is not running")
+        host, port = self._server.server_address[:2]
+        return str(host), int(port)
 
     @property
     def base_url(self) -> str:

@@ -19,7 +19,7 @@ def build_and_write() -> list[str]:
     from flows.site_data import load_site_data
 
     settings = get_settings()
-    data = load_site_data(get_engine(), settings)
+    data = load_site_data(get_engine())
     files = build_site(data, site_url=settings.site_url, max_entries=settings.feed_max_entries)
     write_site(settings.public_dir, files)
     return sorted(str(Path(settings.public_dir) / name) for name in files)

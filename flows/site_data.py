@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-import re
-
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from feeds.build import TOPIC, SiteData
+from feeds.nrm_summary import is_quarter
 from store import queries
+from store.db import session_factory
 from store.read import SeriesPoint
 
-_QUARTER = re.compile(r"^\d{4}-Q[1-4]$")
 
-
-def load_site_data(session: Session) -> SiteData:
+def load_site_data(engine: Engine) -> SiteData:
     """Every item (partitioned per source, statistics, topic), the latest release and the referrals series."""
-    items = queries.feed_items(session)
+    with session_factory(engine)() as session:
+        return _snapshot(session)
+
+
+def _snapshot(session: Session) -> SiteData:
+    items = queries.feed_items(session)  # one query: the feeds are slices of it
     by_source: dict[str, list] = {}
     for item in items:
         by_source.setdefault(item.source, []).append(item)
@@ -47,7 +51,7 @@ def _series_from_releases(session: Session, metric: str) -> list[SeriesPoint]:
     releases = sorted(queries.releases(session), key=lambda r: (r.published is None, r.published, r.period))
     for rel in releases:  # oldest publication first: later statements revise earlier ones
         for fig in rel.figures:
-            if fig.metric == metric and _QUARTER.match(fig.period):
+            if fig.metric == metric and is_quarter(fig.period):
                 statements.setdefault(fig.period, []).append((rel.period, fig.value))
     return [
         SeriesPoint(period=period, value=said[-1][1], release_period=said[-1][0], revisions=tuple(said[:-1]))

@@ -11,15 +11,14 @@ accepted. Refused recipients (5xx) are not retried unless forced; 4xx refusals a
 from __future__ import annotations
 
 import logging
-import os
 import re
-import tempfile
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from email.utils import make_msgid, parseaddr
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -36,6 +35,7 @@ from feeds.briefing import (
     render_briefing,
 )
 from feeds.mailer import Mailer, SendResult, SmtpConfig
+from feeds.publish import atomic_write
 from feeds.weeks import parse_week, previous_week, week_bounds
 from flows.settings import Settings
 from store import models as m
@@ -75,6 +75,7 @@ class BriefingOutcome:
     message_id: str | None = None
     deliveries: list[DeliveryReport] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    preview_text: str = ""  # the plain-text part as composed by this run ("" when nothing was composed)
 
     @property
     def problems(self) -> list[DeliveryReport]:
@@ -84,6 +85,43 @@ class BriefingOutcome:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def failed(self) -> bool:
+        """True when some recipient has not got the briefing (refused, failed or pending)."""
+        return bool(self.problems)
+
+    @property
+    def summary(self) -> str:
+        """One line for logs and the command: what happened, never any credential."""
+        if self.action == "written":
+            return f"briefing {self.week}: dry run, wrote {', '.join(str(p) for p in self.files)}"
+        if self.action == "nothing-new":
+            return f"briefing {self.week}: nothing new this week; nothing sent (MSBRIEF_SEND_EMPTY_BRIEFING=false)"
+        counts: dict[str, int] = {}
+        for d in self.deliveries:
+            counts[d.status] = counts.get(d.status, 0) + 1
+        sent_now = sum(1 for d in self.deliveries if d.attempted and d.status == "accepted")
+        tally = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        if self.action == "already-sent":
+            return f"briefing {self.week}: nothing to send (already sent); deliveries: {tally}; status {self.status}"
+        return f"briefing {self.week}: accepted for {sent_now} recipient(s) in this run; deliveries: {tally}; status {self.status}"
+
+    @property
+    def delivery_rows(self) -> list[dict[str, str]]:
+        """The delivery record, one row per recipient (for a Prefect table artifact)."""
+        return [
+            {"recipient": d.recipient, "status": d.status, "smtp response": d.response or "",
+             "attempted in this run": "yes" if d.attempted else "no"}
+            for d in self.deliveries
+        ]
+
+    @property
+    def preview_markdown(self) -> str:
+        """The subject and plain-text part, for a Prefect markdown artifact."""
+        if not self.preview_text:
+            return ""
+        return f"## {self.subject}\n\n```text\n{self.preview_text}\n```\n"
 
 
 # --- reading the week ------------------------------------------------------------------------
@@ -194,19 +232,8 @@ def smtp_config(settings: Settings) -> SmtpConfig:
 # --- files -----------------------------------------------------------------------------------
 
 
-def write_atomic(path: Path, data: bytes) -> Path:
-    """Write `data` to `path` through a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _write(path: Path, data: bytes) -> Path:
+    atomic_write(path, data)
     return path
 
 
@@ -246,6 +273,9 @@ def run_briefing(
         send = bool(settings.smtp_url)
     if send and not settings.smtp_url:
         raise ValueError("sending needs MSBRIEF_SMTP_URL (smtps://, smtp:// or smtp+plain://); use --dry-run to write files")
+    config = smtp_config(settings) if send else None
+    if config:
+        config.endpoint()  # a bad URL is an error before anything is claimed
     data = read_week(engine, week, tz=settings.timezone)
     subject = briefing_subject(week)
     outcome = BriefingOutcome(week=week, subject=subject, dry_run=not send, action="", empty=data.is_empty)
@@ -260,16 +290,18 @@ def run_briefing(
     recipients = recipients_of(settings.recipients)
     if not recipients:
         raise ValueError("MSBRIEF_RECIPIENTS is empty: nobody to send the briefing to")
-    return _send(engine, data, settings, outcome, recipients, force=force, now=now)
+    assert config is not None
+    return _send(engine, data, settings, config, outcome, recipients, force=force, now=now)
 
 
 def _message_id(settings: Settings, week: str) -> str:
     domain = parseaddr(settings.mail_from)[1].rpartition("@")[2] or "msbrief.invalid"
-    return make_msgid(idstring=f"briefing-{week.lower()}", domain=domain)
+    # Short enough that the header is never folded: <briefing.2026-w47.0123456789abcdef@domain>
+    return f"<briefing.{week.lower()}.{secrets.token_hex(8)}@{domain}>"
 
 
 def _compose(data: BriefingData, settings: Settings, week: str, recipients: Sequence[str], message_id: str,
-             date: datetime) -> tuple[EmailMessage, str]:
+             date: datetime) -> tuple[EmailMessage, str, str]:
     rendered = render_briefing(
         data, week=week, unsubscribe_mailto=settings.unsubscribe_mailto, unsubscribe_url=settings.unsubscribe_url
     )
@@ -277,16 +309,18 @@ def _compose(data: BriefingData, settings: Settings, week: str, recipients: Sequ
         rendered, mail_from=settings.mail_from, recipients=recipients, message_id=message_id,
         unsubscribe=list_unsubscribe(settings.unsubscribe_mailto, settings.unsubscribe_url), date=date,
     )
-    return msg, rendered.preview_html()
+    return msg, rendered.preview_html(), rendered.text
 
 
 def _dry_run(data: BriefingData, settings: Settings, outcome: BriefingOutcome, now: datetime) -> BriefingOutcome:
     recipients = recipients_of(settings.recipients)
-    msg, preview = _compose(data, settings, outcome.week, recipients, _message_id(settings, outcome.week), now)
+    msg, preview, outcome.preview_text = _compose(
+        data, settings, outcome.week, recipients, _message_id(settings, outcome.week), now
+    )
     outbox = settings.outbox_dir
     outcome.files = [
-        write_atomic(outbox / f"{outcome.week}.eml", msg.as_bytes(policy=policy.SMTP)),
-        write_atomic(outbox / f"{outcome.week}.html", preview.encode("utf-8")),
+        _write(outbox / f"{outcome.week}.eml", msg.as_bytes(policy=policy.SMTP)),
+        _write(outbox / f"{outcome.week}.html", preview.encode("utf-8")),
     ]
     outcome.message_id = str(msg["Message-ID"])
     outcome.action = "written"
@@ -367,7 +401,7 @@ def _record(engine: Engine, delivery_id: int, result: SendResult) -> None:
             delivery.accepted_at = m.now()
 
 
-def _send(engine: Engine, data: BriefingData, settings: Settings, outcome: BriefingOutcome,
+def _send(engine: Engine, data: BriefingData, settings: Settings, config: SmtpConfig, outcome: BriefingOutcome,
           recipients: Sequence[str], *, force: bool, now: datetime) -> BriefingOutcome:
     week = outcome.week
     briefing_id, message_id, fresh = _claim(
@@ -385,9 +419,9 @@ def _send(engine: Engine, data: BriefingData, settings: Settings, outcome: Brief
         sent_copy = settings.outbox_dir / "sent" / f"{week}.eml"
         msg = None if fresh else _load_sent_copy(sent_copy, message_id)
         if msg is None:
-            msg, _ = _compose(data, settings, week, recipients, message_id, now)
-            write_atomic(sent_copy, msg.as_bytes(policy=policy.SMTP))
-        with Mailer(smtp_config(settings)) as mailer:
+            msg, _, outcome.preview_text = _compose(data, settings, week, recipients, message_id, now)
+            _write(sent_copy, msg.as_bytes(policy=policy.SMTP))
+        with Mailer(config) as mailer:
             for delivery_id, recipient in todo:
                 if not _claim_delivery(engine, delivery_id):
                     continue  # a concurrent run has it, or it was done meanwhile

@@ -91,16 +91,16 @@ def parse_feed(body: bytes, *, source: str, url: str) -> FeedPage:
     return FeedPage(entries=entries, next_url=next_url)
 
 
-def _feed_entry(e: Any, page_url: str) -> Entry:
+def _feed_entry(entry: Any, page_url: str) -> Entry:
+    e = dict(entry)  # the real keys only: feedparser's get() maps "published" to "updated" with a warning
     published = dates.parse_machine(e.get("published")) or _struct_time(e.get("published_parsed"))
     updated = dates.parse_machine(e.get("updated")) or _struct_time(e.get("updated_parsed"))
-    if published is None and e.get("updated") and not e.get("published"):
+    if published is None and "published" not in e:
         published = updated  # Atom entries may carry only <updated>
     labels = tuple(t.get("term", "").strip() for t in e.get("tags", []) if t.get("term"))
-    link = e.get("link") or ""
     return Entry(
         title=" ".join(str(e.get("title", "")).split()),
-        url=_join(page_url, link),
+        url=_join(page_url, e.get("link")),
         published=published,
         updated=updated,
         summary=plain_text(e.get("summary", "")),

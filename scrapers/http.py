@@ -122,7 +122,20 @@ class HttpClient:
     """One client per source per run: its `log` and `stats` belong to that source.
 
     The first seven parameters are the original interface (positional or keyword); the
-    politeness and retry settings are keyword-only.
+    politeness and retry settings are keyword-only:
+
+    - `min_interval`: seconds between request starts to one host (default 1.0), or
+      `rate_limit_per_host`: the same as requests per second (settings' name; give one of the
+      two). Raised to robots.txt's Crawl-delay, at most `max_crawl_delay`.
+    - `max_concurrency` (or settings' name `concurrency_per_host`; default 2): requests in flight
+      to one host, across all threads using the client.
+    - `deadline`: seconds one attempt may take, connection to last byte; checked as each piece
+      of the body arrives, so an attempt ends within `deadline + read_timeout`.
+    - `max_retries`: retries after the first attempt (so at most max_retries + 1 requests per URL
+      and redirect hop); backoff before retry n is uniform(0, min(backoff_max, backoff_base * 2**(n-1))).
+    - `max_retry_wait`: the longest Retry-After honoured; a longer one ends the fetch for this run.
+    - `obey_robots`: False skips robots.txt (tests and operator-approved sources only).
+    - `sleep`: how to wait (injected by tests).
     """
 
     def __init__(
@@ -135,8 +148,10 @@ class HttpClient:
         max_bytes: int = 20_000_000,
         allowed_hosts: Iterable[str] = (),
         *,
-        min_interval: float = 1.0,
-        max_concurrency: int = 2,
+        min_interval: float | None = None,
+        rate_limit_per_host: float | None = None,
+        max_concurrency: int | None = None,
+        concurrency_per_host: int | None = None,
         deadline: float = 120.0,
         max_retries: int = 3,
         backoff_base: float = 1.0,
@@ -148,8 +163,6 @@ class HttpClient:
     ) -> None:
         if not user_agent.strip():
             raise ValueError(f"HttpClient needs an identifying User-Agent, got {user_agent!r}")
-        if max_concurrency < 1:
-            raise ValueError(f"max_concurrency must be at least 1, got {max_concurrency!r}")
         self.user_agent = user_agent
         self.source = source
         self.validators = validators
@@ -157,8 +170,8 @@ class HttpClient:
         self.read_timeout = read_timeout
         self.max_bytes = max_bytes
         self.allowed_hosts = frozenset(h.lower() for h in allowed_hosts)
-        self.min_interval = min_interval
-        self.max_concurrency = max_concurrency
+        self.min_interval = _interval(min_interval, rate_limit_per_host)
+        self.max_concurrency = _concurrency(max_concurrency, concurrency_per_host)
         self.deadline = deadline
         self.max_retries = max_retries
         self.backoff_base = backoff_base
@@ -301,9 +314,10 @@ class HttpClient:
         try:
             response = self._follow(robots_url, {"Accept": "text/plain"}, "*/*", check_robots=False)
         except FetchError as exc:
-            self._record(FetchRecord(robots_url, exc.status, error=exc.reason))
             if exc.status is not None and 400 <= exc.status < 500 and exc.status != 429:
+                self._record(FetchRecord(robots_url, exc.status))  # "unavailable" is not an error
                 return robots.RobotsPolicy.allow_all(f"no robots.txt at {robots_url!r} (HTTP {exc.status})")
+            self._record(FetchRecord(robots_url, exc.status, error=exc.reason))
             log.warning("[%s] robots.txt unreachable, fetching nothing from its host: %s", self.source, exc)
             return robots.RobotsPolicy.disallow_all(f"robots.txt {robots_url!r} unreachable ({exc.reason})")
         self._record(FetchRecord(robots_url, response.status, bytes=len(response.body)))
@@ -444,6 +458,32 @@ class HttpClient:
             with self._lock:
                 self.stats.bytes += total - counted
         return max(total, counted)
+
+
+def _interval(min_interval: float | None, rate_limit_per_host: float | None) -> float:
+    """Seconds between starts from either spelling (default 1.0); ValueError if both or negative."""
+    if min_interval is not None and rate_limit_per_host is not None:
+        raise ValueError(f"give min_interval ({min_interval!r}) or rate_limit_per_host ({rate_limit_per_host!r}), "
+                         "not both")
+    if rate_limit_per_host is not None:
+        if rate_limit_per_host <= 0:
+            raise ValueError(f"rate_limit_per_host must be positive (requests per second), got {rate_limit_per_host!r}")
+        return 1.0 / rate_limit_per_host
+    interval = 1.0 if min_interval is None else min_interval
+    if interval < 0:
+        raise ValueError(f"min_interval must not be negative, got {min_interval!r}")
+    return interval
+
+
+def _concurrency(max_concurrency: int | None, concurrency_per_host: int | None) -> int:
+    """Requests in flight per host from either spelling (default 2); ValueError if both or < 1."""
+    if max_concurrency is not None and concurrency_per_host is not None:
+        raise ValueError(f"give max_concurrency ({max_concurrency!r}) or concurrency_per_host "
+                         f"({concurrency_per_host!r}), not both")
+    value = next((v for v in (max_concurrency, concurrency_per_host) if v is not None), 2)
+    if not isinstance(value, int) or value < 1:
+        raise ValueError(f"max_concurrency must be an integer of at least 1, got {value!r}")
+    return value
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:

@@ -17,7 +17,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from scrapers.errors import ParseError
@@ -836,15 +836,21 @@ RESTATEMENTS = {
 }
 
 
-def check_against_previous(extraction: Extraction, previous_release_figures: Iterable[Figure]) -> tuple[str, ...]:
+def check_against_previous(extraction: Any, previous_release_figures: Iterable[Any] | Mapping[str, Any]) -> tuple[str, ...]:
     """Warnings for earlier-period figures this release restates differently from an earlier release.
 
-    `previous_release_figures` are figures as earlier releases stated them (typically the release of
-    the previous period); each restatement here ('previous_period_referrals' of 2023-Q1 in the 2023-Q2
-    release) is compared with the figure that release gave for its own period ('total_referrals' of
-    2023-Q1). Pure: nothing is changed, the caller stores the warnings.
+    `extraction` is an Extraction or a records.Release (anything with `period` and `figures`).
+    `previous_release_figures` are figures as earlier releases stated them (anything with metric,
+    period, value), or a mapping period -> earlier release (anything with `period` and `figures`),
+    of which each release's statements about its own period are used. Each restatement here
+    ('previous_period_referrals' of 2023-Q1 in the 2023-Q2 release) is compared with what the
+    release of that period said ('total_referrals' of 2023-Q1). Pure: the caller stores the warnings.
     """
-    earlier = {(f.metric, f.period): f.value for f in previous_release_figures}
+    if isinstance(previous_release_figures, Mapping):
+        stated = [f for rel in previous_release_figures.values() for f in rel.figures if f.period == rel.period]
+    else:
+        stated = list(previous_release_figures)
+    earlier = {(f.metric, f.period): f.value for f in stated}
     warnings = []
     for f in extraction.figures:
         original_metric = RESTATEMENTS.get(f.metric)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
+from typing import Callable
 
 import pytest
 from mirror_fixture import HTTPFAULTS, mirror  # noqa: F401  (pytest fixture)
@@ -55,6 +55,17 @@ def test_user_agent_is_sent_with_every_request(mirror):
 def test_a_client_without_a_user_agent_is_refused():
     with pytest.raises(ValueError, match="User-Agent"):
         HttpClient("  ")
+
+
+def test_rate_limit_can_be_given_in_settings_terms():
+    assert HttpClient(UA, rate_limit_per_host=4).min_interval == 0.25
+    assert HttpClient(UA).min_interval == 1.0
+    with pytest.raises(ValueError, match="not both"):
+        HttpClient(UA, rate_limit_per_host=4, min_interval=0.1)
+    assert HttpClient(UA, concurrency_per_host=5).max_concurrency == 5
+    assert HttpClient(UA).max_concurrency == 2
+    with pytest.raises(ValueError, match="at least 1"):
+        HttpClient(UA, max_concurrency=0)
 
 
 def test_robots_disallowed_url_is_not_fetched_and_is_reported(mirror):
@@ -201,7 +212,7 @@ def test_slow_drip_body_is_cut_off_by_the_deadline(mirror):
 
 def test_oversize_by_content_length_is_refused_before_downloading(mirror):
     mirror.set_fault(DATA, "oversize", size=50_000)
-    client = make_client(mirror, [], max_bytes=10_000)
+    client = make_client(mirror, [], max_bytes=10_000, obey_robots=False)
     with pytest.raises(FetchError, match=r"Content-Length 50000 exceeds max_bytes 10000"):
         client.get(url(mirror, DATA))
     assert len(requests_for(mirror, DATA)) == 1  # a size problem is not retried
@@ -229,7 +240,7 @@ def test_decompressed_size_is_capped_too(mirror):
 
 def test_wrong_content_type_names_what_arrived_and_what_was_expected(mirror):
     mirror.set_fault(DATA, "wrong_type")
-    client = make_client(mirror, [])
+    client = make_client(mirror, [], obey_robots=False)
     with pytest.raises(FetchError) as caught:
         client.get(url(mirror, DATA), accept="application/json")
     assert "'text/html'" in str(caught.value) and "'application/json'" in str(caught.value)
@@ -290,7 +301,7 @@ def test_gzip_is_accepted_and_bytes_count_what_crossed_the_wire(mirror):
 # -- conditional GET --------------------------------------------------------------------------
 
 
-def remembering_validators() -> tuple[dict, callable]:
+def remembering_validators() -> tuple[dict, Callable]:
     """A stand-in for the store's fetch state: the validators of the last Page per URL."""
     state: dict[str, tuple[str | None, str | None]] = {}
     return state, lambda u: state.get(u, (None, None))
@@ -423,7 +434,7 @@ def test_truncated_body_every_time_fails_after_the_retries(mirror):
     assert len(requests_for(mirror, DATA)) == 3
 
 
-def test_connection_refused_is_retried_then_reported(tmp_path: Path):
+def test_connection_refused_is_retried_then_reported():
     with MirrorServer(HTTPFAULTS) as gone:
         dead = gone.base_url
     sleeps: list[float] = []

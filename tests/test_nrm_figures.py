@@ -218,3 +218,9 @@ def test_fuzz_damaged_bulletins_only_ever_raise_parse_error(text: str, cut: int,
     except ParseError:
         return
     assert_literal(damaged, got)
+
+
+def test_check_against_previous_takes_releases_by_period_too() -> None:
+    q1 = extract((BULLETINS / "2023-Q1.txt").read_bytes())
+    q2 = extract((BULLETINS / "2023-Q2.txt").read_bytes())
+    assert check_against_previous(q2, {"2023-Q1": q1, "2023-Q2": q2}) == check_against_previous(q2, q1.figures)

@@ -1,0 +1,70 @@
+"""A metric's series by period: the latest statement of each period, with the revisions it made.
+
+Every release's statement of a figure is stored (store.models.Figure). For a series, each period
+takes the statement of the latest release that states it; earlier releases' statements are kept as
+`revisions`. Releases also restate earlier periods under other metric names (the 2023-Q2 release's
+`previous_period_referrals` is its statement of 2023-Q1's `total_referrals`): those count as
+statements of the metric they restate.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store import models as m
+from store.read import SeriesPoint
+
+# metric -> the metrics that restate it for earlier periods (mirrors scrapers.nrm_figures.RESTATEMENTS;
+# store may not import the extractor).
+RESTATED_BY = {
+    "total_referrals": ("previous_period_referrals", "same_period_last_year_referrals"),
+    "dtn_count": ("dtn_previous_period",),
+}
+PERIOD_KINDS = ("quarter", "year", "all")
+
+__all__ = ["SeriesPoint", "series", "period_order", "PERIOD_KINDS"]
+
+
+def period_order(period: str) -> tuple[int, int]:
+    """Sort key of '2023-Q2' / '2023-year': by year, then quarter (a year after its Q4)."""
+    m_ = re.fullmatch(r"(\d{4})-(?:Q([1-4])|year)", period)
+    if not m_:
+        return (9999, 9)
+    return (int(m_.group(1)), int(m_.group(2)) if m_.group(2) else 5)
+
+
+def _kind_ok(period: str, periods: str) -> bool:
+    if periods == "all":
+        return True
+    return period.endswith("year") if periods == "year" else "-Q" in period
+
+
+def series(session: Session, metric: str, *, periods: str = "quarter") -> list[SeriesPoint]:
+    """`metric` by period (oldest first), each the latest release's statement, earlier ones as revisions.
+
+    `periods` is "quarter" (the default: the quarterly series), "year" or "all".
+    """
+    if periods not in PERIOD_KINDS:
+        raise ValueError(f"periods={periods!r}: expected one of {', '.join(PERIOD_KINDS)}")
+    metrics = (metric, *RESTATED_BY.get(metric, ()))
+    rows = session.execute(
+        select(m.Figure.period, m.Figure.value, m.StatisticsRelease.period, m.StatisticsRelease.published)
+        .join(m.StatisticsRelease, m.Figure.release_id == m.StatisticsRelease.id)
+        .where(m.Figure.metric.in_(metrics))
+    ).all()
+    statements: dict[str, list[tuple[tuple[Any, ...], str, Any]]] = {}
+    for period, value, release_period, published in rows:
+        if _kind_ok(period, periods):
+            order = (period_order(release_period), published.timestamp() if published else float("inf"))
+            statements.setdefault(period, []).append((order, release_period, value))
+    points = []
+    for period in sorted(statements, key=period_order):
+        said = sorted(statements[period], key=lambda s: s[0])
+        *earlier, (_, release_period, value) = said
+        points.append(SeriesPoint(period=period, value=value, release_period=release_period,
+                                  revisions=tuple((rp, v) for _, rp, v in earlier)))
+    return points

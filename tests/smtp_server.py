@@ -1,0 +1,159 @@
+"""A real SMTP server on loopback for the briefing tests: aiosmtpd with AUTH and STARTTLS (or TLS).
+
+`smtp_server(tmp_path, ...)` starts one on a free port with a self-signed certificate made here
+(the client trusts it through `cert_file`), records every message it accepts (envelope + bytes),
+and can be told to refuse recipients (`refuse`) or to drop the connection instead of accepting
+messages once it has accepted `accept_only` of them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import socket
+import ssl
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+from typing import Iterator
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+USERNAME = "briefing-bot"
+PASSWORD = "s3cret-Pa55word!"
+
+
+def make_certificate(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 / localhost: (cert.pem, key.pem)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "msbrief test SMTP")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / "smtp-cert.pem", folder / "smtp-key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_file, key_file
+
+
+@dataclass
+class Received:
+    """One message as the server got it."""
+
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+    login: str | None
+    tls: bool
+
+    def message(self) -> EmailMessage:
+        return BytesParser(policy=policy.default).parsebytes(self.data)  # type: ignore[return-value]
+
+
+@dataclass
+class Handler:
+    """Records accepted messages; refuses some recipients; can drop connections after N messages."""
+
+    refuse: dict[str, str] = field(default_factory=dict)  # address -> "550 5.1.1 ..." reply
+    accept_only: int | None = None  # after this many accepted messages, drop every connection at DATA
+    messages: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        with self.lock:
+            if self.accept_only is not None and len(self.messages) >= self.accept_only:
+                server.transport.close()  # the connection drops mid-transaction
+                return "421 4.3.2 going away"
+            login = session.auth_data.decode() if isinstance(session.auth_data, bytes) else None
+            self.messages.append(Received(
+                envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content or envelope.content),
+                login, session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None,
+            ))
+            return f"250 2.0.0 queued as {len(self.messages)}"
+
+
+class Authenticator:
+    """Accepts exactly USERNAME / PASSWORD; remembers every attempt's outcome."""
+
+    def __init__(self) -> None:
+        self.attempts: list[bool] = []
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+        ok = isinstance(auth_data, LoginPassword) and auth_data.login == USERNAME.encode() \
+            and auth_data.password == PASSWORD.encode()
+        self.attempts.append(ok)
+        return AuthResult(success=ok, handled=False, auth_data=auth_data.login if ok else None)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class SmtpServer:
+    port: int
+    cert_file: Path
+    handler: Handler
+    authenticator: Authenticator
+    scheme: str
+
+    @property
+    def url(self) -> str:
+        return f"{self.scheme}://127.0.0.1:{self.port}"
+
+
+@contextmanager
+def smtp_server(folder: Path, *, mode: str = "starttls", auth: bool = True) -> Iterator[SmtpServer]:
+    """Run an SMTP server on 127.0.0.1: mode "starttls" (smtp://), "ssl" (smtps://) or "plain" (no TLS offered)."""
+    cert_file, key_file = make_certificate(folder)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    handler, authenticator = Handler(), Authenticator()
+    port = free_port()
+    kwargs: dict[str, object] = {}
+    if mode == "starttls":
+        kwargs.update(tls_context=context, require_starttls=True)
+    elif mode == "ssl":
+        kwargs.update(ssl_context=context)
+    if auth:
+        # aiosmtpd only counts STARTTLS as TLS for AUTH; with implicit TLS the whole session is TLS anyway
+        kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=mode == "starttls")
+    controller = Controller(handler, hostname="127.0.0.1", port=port, ready_timeout=10, **kwargs)
+    controller.start()
+    try:
+        scheme = {"starttls": "smtp", "ssl": "smtps", "plain": "smtp"}[mode]
+        yield SmtpServer(port, cert_file, handler, authenticator, scheme)
+    finally:
+        controller.stop()

@@ -1,0 +1,123 @@
+"""`msbrief figures extract|series` through flows.cli.main, and store.series on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from flows.cli import main
+from flows.settings import get_settings
+from scrapers.nrm_figures import extract
+from scrapers.records import Release
+from store import repo
+from store.db import make_engine, transaction, upgrade
+from store.series import series
+
+BULLETINS = Path(__file__).parent / "fixtures" / "nrm" / "bulletins"
+
+
+def release_of(name: str) -> Release:
+    """A Release built from one fixture bulletin, as the adapter would hand it to the store."""
+    ex = extract((BULLETINS / f"{name}.json").read_bytes())
+    published = datetime.combine(ex.published or ex.updated, datetime.min.time(), tzinfo=timezone.utc)
+    return Release(period=ex.period, title=ex.title, page_url=f"https://www.gov.uk/nrm/{name}", bulletin_url=None,
+                   published=published, updated=None, figures=ex.figures, warnings=ex.warnings)
+
+
+@pytest.mark.parametrize("rendering", ["txt", "html", "json"])
+def test_extract_prints_the_design_json(rendering: str, capsys) -> None:
+    assert main(["figures", "extract", str(BULLETINS / f"2023-Q2.{rendering}")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {"title", "period", "published", "figures", "warnings"} <= set(out)
+    assert out["period"] == "2023-Q2" and out["published"] == "2023-08-10"
+    assert out["title"].startswith("Modern Slavery: National Referral Mechanism")
+    figures = {f["metric"]: f for f in out["figures"]}
+    assert figures["total_referrals"]["value"] == 3998 and figures["total_referrals"]["unit"] == "count"
+    assert figures["pct_change_vs_previous"]["value"] == -16
+    assert "3,998 potential victims" in figures["total_referrals"]["evidence"]
+    assert figures["previous_period_referrals"]["period"] == "2023-Q1"
+    assert {"metric", "value", "unit", "evidence"} <= set(figures["dtn_count"])
+    assert any("in from" in w for w in out["warnings"])
+
+
+def test_extract_table(capsys) -> None:
+    assert main(["figures", "extract", "--format", "table", str(BULLETINS / "2021-year.txt")]) == 0
+    out = capsys.readouterr().out
+    assert "period 2021-year; published 2022-03-03" in out
+    assert any(line.startswith("total_referrals") and "12,727" in line for line in out.splitlines())
+    assert "UK, Albanian, Vietnamese" in out
+
+
+@pytest.mark.parametrize("content", [b"just some text\n", b"{\"details\": {}}", b"\x00\xff" * 10])
+def test_extract_unreadable_input_is_one_line_and_exit_2(content: bytes, tmp_path, capsys) -> None:
+    path = tmp_path / "bad.txt"
+    path.write_bytes(content)
+    assert main(["figures", "extract", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1 and captured.err.startswith("msbrief figures extract: not an NRM bulletin")
+
+
+def test_extract_missing_file_is_exit_2(tmp_path, capsys) -> None:
+    assert main(["figures", "extract", str(tmp_path / "nope.txt")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "nope.txt" in err
+
+
+def test_series_keeps_latest_statement_and_revisions(engine) -> None:
+    with transaction(engine) as s:
+        for name in ("2023-Q3", "2023-Q1", "2023-Q2", "2022-Q4"):  # stored out of order on purpose
+            repo.upsert_release(s, release_of(name))
+    with transaction(engine) as s:
+        points = {p.period: p for p in series(s, "total_referrals")}
+    assert points["2023-Q1"].value == 4739 and points["2023-Q1"].release_period == "2023-Q2"
+    assert points["2023-Q1"].revisions == (("2023-Q1", 4746),)
+    assert points["2023-Q2"].value == 3995 and points["2023-Q2"].revisions == (("2023-Q2", 3998),)
+    assert points["2023-Q3"].value == 4138 and points["2023-Q3"].revisions == ()
+    assert points["2022-Q4"].value == 4416 and points["2022-Q4"].revisions == (("2022-Q4", 4418),)
+    assert points["2022-Q2"].value == 4161  # restated as "the same quarter last year" by 2023-Q2
+    assert list(points) == sorted(points)
+
+
+def test_series_by_year_and_unknown_kind(engine) -> None:
+    with transaction(engine) as s:
+        repo.upsert_release(s, release_of("2021-year"))
+        assert [(p.period, p.value) for p in series(s, "total_referrals", periods="year")] == [
+            ("2020-year", 10601), ("2021-year", 12727)]
+        assert series(s, "total_referrals") == []
+        with pytest.raises(ValueError, match="'decade'"):
+            series(s, "total_referrals", periods="decade")
+
+
+@pytest.fixture
+def cli_db(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("MSBRIEF_DATABASE_URL", url)
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
+
+
+def test_series_command_notes_revisions(cli_db, capsys) -> None:
+    eng = make_engine(cli_db)
+    upgrade(eng)
+    with transaction(eng) as s:
+        for name in ("2023-Q1", "2023-Q2"):
+            repo.upsert_release(s, release_of(name))
+    eng.dispose()
+    assert main(["figures", "series", "total_referrals"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    q1 = next(line for line in lines if line.startswith("2023-Q1"))
+    assert "4,739" in q1 and "(revised from 4,746 in 2023-Q1 release)" in q1
+    assert main(["figures", "series", "total_referrals", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {"period": "2023-Q1", "value": 4739, "release": "2023-Q2",
+            "revisions": [{"release": "2023-Q1", "value": 4746}]} in data
+
+
+def test_series_command_on_an_empty_database(cli_db, capsys) -> None:
+    assert main(["figures", "series", "total_referrals"]) == 1
+    assert "no statements of 'total_referrals'" in capsys.readouterr().err

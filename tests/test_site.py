@@ -1,0 +1,128 @@
+"""The public site: repeatable builds, atomic writes, the chart, and the index page in a real browser."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from feed_checks import active_html
+from feed_samples import EVIL, SITE, item, referrals, site_data, site_items
+from feeds.build import build_site
+from feeds.charts import BAR, referrals_chart
+from feeds.publish import write_site
+
+def build(items=None, **kw) -> dict[str, bytes]:
+    return build_site(site_data(items), site_url=SITE, max_entries=kw.get("max_entries", 50))
+
+
+def test_two_builds_from_the_same_data_are_byte_identical():
+    first, second = build(), build(list(reversed(site_items())))
+    assert first.keys() == second.keys() and first == second
+    assert build(max_entries=1) != first  # the cap is applied
+
+
+def test_a_changed_item_changes_only_the_files_that_show_it():
+    items = site_items()
+    items[1] = item(2, source="iasc", days=-3, topics=("modern slavery",), title="Item 2, retitled")
+    before, after = build(), build(items)
+    changed = {path for path in before if before[path] != after[path]}
+    assert changed == {"index.html", "feeds/all.rss.xml", "feeds/all.atom.xml", "feeds/source-iasc.rss.xml",
+                       "feeds/source-iasc.atom.xml", "feeds/topic-modern-slavery.rss.xml",
+                       "feeds/topic-modern-slavery.atom.xml"}
+
+
+def test_write_site_writes_atomically_and_only_what_changed(tmp_path):
+    files = build()
+    assert write_site(tmp_path, files) == sorted(files)
+    assert all((tmp_path / p).read_bytes() == data for p, data in files.items())
+    assert stat.S_IMODE((tmp_path / "index.html").stat().st_mode) == 0o644
+    foreign = tmp_path / "feeds" / "kept.xml"
+    foreign.write_bytes(b"not ours")
+    mtimes = {p: (tmp_path / p).stat().st_mtime_ns for p in files}
+    assert write_site(tmp_path, files) == []  # an unchanged rebuild touches nothing
+    assert {p: (tmp_path / p).stat().st_mtime_ns for p in files} == mtimes
+    changed = dict(files, **{"index.html": files["index.html"] + b"\n"})
+    assert write_site(tmp_path, changed) == ["index.html"]
+    assert foreign.read_bytes() == b"not ours"  # nothing it did not write is removed
+    assert not [p for p in tmp_path.rglob("*.tmp")]  # no temp files left behind
+
+
+@pytest.mark.parametrize("bad", ["/etc/passwd", "../outside.html", "feeds/../../x", ""])
+def test_write_site_refuses_paths_outside_the_output_directory(tmp_path, bad):
+    with pytest.raises(ValueError, match="relative path"):
+        write_site(tmp_path / "public", {"index.html": b"ok", bad: b"x"})
+    assert not (tmp_path / "public" / "index.html").exists()  # checked before anything is written
+
+
+def test_the_chart_is_repeatable_and_marks_the_latest_quarter():
+    points = referrals()
+    svg = referrals_chart(points, fmt="svg")
+    assert svg == referrals_chart(points, fmt="svg")
+    assert referrals_chart(points, fmt="png") == referrals_chart(points, fmt="png")
+    quarters = sorted(p.period for p in points if "-Q" in p.period)
+    assert re.findall(rb'id="bar-([0-9Q-]+)"', svg) == [q.encode() for q in quarters]  # year totals left out
+    assert b'id="latest-label"' in svg and b"Latest: July to September 2023, 4,138" in svg
+    assert b"<dc:date>" not in svg
+    assert b'id="latest-label"' not in referrals_chart(points, fmt="svg", mark_latest=False)
+    png = Image.open(io.BytesIO(referrals_chart(points, fmt="png")))
+    assert png.format == "PNG" and "Software" in png.info and png.info["Software"] == "msbrief"
+    with pytest.raises(ValueError, match="'gif'"):
+        referrals_chart(points, fmt="gif")
+
+
+def test_the_index_page_lists_feeds_items_and_figures():
+    page = build()["index.html"].decode()
+    for slug in ("all", "statistics", "topic-modern-slavery", "source-iasc", "source-atleu", "source-govuk_nrm"):
+        assert f'<link rel="alternate" type="application/rss+xml"' in page
+        assert f'href="{SITE}feeds/{slug}.rss.xml"' in page and f'href="{SITE}feeds/{slug}.atom.xml"' in page
+        assert f'href="feeds/{slug}.rss.xml"' in page and f'href="feeds/{slug}.atom.xml"' in page
+    assert "3,998" in page and "a 16% decrease on the previous quarter (4,739)" in page
+    assert 'href="https://iasc.example.org/item-2"' in page
+    assert "Between April and June 2023, 3,998 potential victims" in page
+    assert "(first seen; the source gives no date)" in page
+    assert re.search(r"<svg [^>]*role=\"img\"[^>]*aria-label=\"Bar chart of potential victims", page)
+
+
+def test_hostile_content_on_the_index_page_is_inert():
+    page = build()["index.html"].decode()
+    assert active_html(page, page=True) == []
+    assert "<script" not in page and "onerror" not in page and "javascript:" not in page
+    assert ">Evil click</a>" in page
+
+
+def chromium(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    binary = shutil.which("chromium")
+    if binary is None:  # a browser test that cannot run is a failure, never a skip
+        pytest.fail("Chromium is not installed: apt-get install chromium (scripts/test.sh does it)")
+    return subprocess.run(
+        [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'chromium-profile'}", "--window-size=1200,1600", *args],
+        capture_output=True, timeout=120, check=True,
+    )
+
+
+def test_the_index_page_renders_in_chromium_with_the_chart_visible(tmp_path):
+    public = tmp_path / "public"
+    write_site(public, build())
+    url = (public / "index.html").as_uri()
+    dom = chromium("--dump-dom", url, tmp_path=tmp_path).stdout.decode()
+    quarters = [p.period for p in referrals() if "-Q" in p.period]
+    assert "<svg" in dom and all(f'id="bar-{q}"' in dom for q in quarters)
+    assert 'id="latest-label"' in dom and "Latest NRM statistics" in dom
+    shot = tmp_path / "index.png"
+    chromium(f"--screenshot={shot}", url, tmp_path=tmp_path)
+    image = Image.open(shot).convert("RGB")
+    assert image.size == (1200, 1600)
+    colours = image.getcolors(maxcolors=1 << 20)
+    assert len(colours) > 50  # not a blank page
+    bar = tuple(int(BAR[i:i + 2], 16) for i in (1, 3, 5))
+    bar_pixels = sum(n for n, rgb in colours if max(abs(a - b) for a, b in zip(rgb, bar)) <= 3)
+    assert bar_pixels > 20_000  # the chart's bars are on screen, in their colour
