@@ -169,6 +169,8 @@ class Segment:
 
 @dataclass(frozen=True)
 class HeadlineRow:
+    """One row of headline figures: a label and its linked numbers."""
+
     label: str
     segments: tuple[Segment, ...]
     refs: tuple[int, ...] = ()  # plain-text link references ([1], [2]) for the row's figures
@@ -282,6 +284,8 @@ def headline_rows(release: ReleaseView, refs: dict[str, int]) -> list[HeadlineRo
 
 @dataclass(frozen=True)
 class ItemView:
+    """A publication as the briefing lists it (plain text, safe link)."""
+
     title: str
     url: str | None
     kind: str
@@ -295,6 +299,8 @@ class ItemView:
 
 @dataclass(frozen=True)
 class SourceGroup:
+    """The week's publications of one source."""
+
     title: str
     items: tuple[ItemView, ...]
 
@@ -338,6 +344,8 @@ def publication_groups(data: BriefingData) -> list[SourceGroup]:
 
 @dataclass(frozen=True)
 class ComingUp:
+    """An announced release or an in-force date."""
+
     title: str
     url: str | None
     when: str
@@ -370,6 +378,8 @@ def coming_up(data: BriefingData) -> list[ComingUp]:
 
 @dataclass(frozen=True)
 class HealthRow:
+    """How one source is doing, in a sentence."""
+
     title: str
     ok: bool
     text: str
@@ -419,7 +429,6 @@ def _context(data: BriefingData, week: str, chart_cid: str | None, unsubscribe: 
     release_url = safe_url(release.bulletin_url or release.page_url) if release else None
     if release_url:
         refs.setdefault(release_url, len(refs) + 1)
-    warnings = [plain_text(w) for w in (*(release.warnings if release else ()), *data.warnings)]
     return {
         "week": week,
         "subject": briefing_subject(week),
@@ -438,7 +447,6 @@ def _context(data: BriefingData, week: str, chart_cid: str | None, unsubscribe: 
         "chart_cid": chart_cid,
         "release_warnings": [plain_text(w) for w in release.warnings] if release else [],
         "warnings": [plain_text(w) for w in data.warnings],
-        "all_warnings": warnings,
         "groups": publication_groups(data),
         "coming_up": coming_up(data),
         "health": health_rows(data),

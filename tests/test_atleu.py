@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 from mirror_fixture import fixtures_mirror  # noqa: F401  (pytest fixture)
 from scrapers import atleu
-from source_runs import run, served
+from source_runs import client, run, served, validators_from
 
 UTC = timezone.utc
 SITE = "https://www.atleu.org.uk"
@@ -21,7 +21,7 @@ def by_url(result):
 
 
 def test_rss_when_there_is_no_json(fixtures_mirror):
-    result = run(atleu, fixtures_mirror, "atleu")
+    result = run(atleu, fixtures_mirror, "atleu_rss")
     assert result.strategy == "rss"
     pubs = by_url(result)
     assert len(pubs) == 5
@@ -32,18 +32,18 @@ def test_rss_when_there_is_no_json(fixtures_mirror):
 
 
 def test_squarespace_json_is_read_first_and_paginated_by_offset(fixtures_mirror):
-    result = run(atleu, fixtures_mirror, "atleu_json")
+    result = run(atleu, fixtures_mirror, "atleu")
     assert result.strategy == "squarespace-json"
     assert len(result.publications) == 5
     assert by_url(result)[REPORT].published == datetime(2022, 10, 17, 9, 0, tzinfo=UTC)  # 10:00 BST
-    paths = [p for p, _ in served(fixtures_mirror, "atleu_json")]
+    paths = [p for p, _ in served(fixtures_mirror, "atleu")]
     assert paths == ["/cases-news?format=json", f"/cases-news?format=json&offset={OFFSET}"]
 
 
 def test_incremental_json_run_stops_at_the_first_known_page(fixtures_mirror):
-    result = run(atleu, fixtures_mirror, "atleu_json", known=[DRIVING, f"{SITE}/news/2024/1/19/uk-government-fails-to-protect-workers-from-trafficking-and-exploitation", CASE])
+    result = run(atleu, fixtures_mirror, "atleu", known=[DRIVING, f"{SITE}/news/2024/1/19/uk-government-fails-to-protect-workers-from-trafficking-and-exploitation", CASE])
     assert len(result.publications) == 3
-    assert [p for p, _ in served(fixtures_mirror, "atleu_json")] == ["/cases-news?format=json"]
+    assert [p for p, _ in served(fixtures_mirror, "atleu")] == ["/cases-news?format=json"]
 
 
 def test_listing_dated_by_permalinks_without_opening_items(fixtures_mirror):
@@ -65,3 +65,12 @@ def test_backfill_of_the_listing_reads_known_pages_too(fixtures_mirror):
     assert incremental.publications == []
     full = run(atleu, fixtures_mirror, "atleu_nofeed", known=first_page, backfill=True)
     assert len(full.publications) == 5
+
+
+def test_second_run_of_the_default_corpus_is_all_304(fixtures_mirror):
+    http = client("atleu")
+    run(atleu, fixtures_mirror, "atleu", http=http)
+    fixtures_mirror.clear_log()
+    again = run(atleu, fixtures_mirror, "atleu", http=client("atleu", validators_from(http)))
+    assert again.strategy == "squarespace-json" and again.publications == []
+    assert served(fixtures_mirror, "atleu") == [("/cases-news?format=json", 304)]

@@ -66,14 +66,14 @@ def test_wordpress_rest_page():
 
 
 def test_squarespace_collection_page():
-    body = (FIXTURES / "atleu_json" / "cases-news.page-1.json").read_bytes()
+    body = (FIXTURES / "atleu" / "cases-news.page-1.json").read_bytes()
     page = parse_squarespace(body, source="atleu", url="https://www.atleu.org.uk/cases-news?format=json")
     assert [e.url for e in page.entries][:1] == [
         "https://www.atleu.org.uk/news/2024/12/5/driving-exploitation-and-breaching-international-law-atleu-legal-challenge-to-the-uks-seasonal-worker-visa"
     ]
     assert page.entries[2].labels == ("Cases",)
     assert page.next_offset == "1705658400000"
-    last = parse_squarespace((FIXTURES / "atleu_json" / "cases-news.page-2.json").read_bytes(), source="atleu", url="u")
+    last = parse_squarespace((FIXTURES / "atleu" / "cases-news.page-2.json").read_bytes(), source="atleu", url="u")
     assert last.next_offset is None
 
 

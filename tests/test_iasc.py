@@ -11,7 +11,7 @@ from mirror_fixture import fixtures_mirror  # noqa: F401  (pytest fixture)
 from scrapers import iasc
 from scrapers.errors import ParseError
 from scrapers.listing import read_listing
-from source_runs import run, served
+from source_runs import client, run, served, validators_from
 
 UTC = timezone.utc
 SITE = "https://www.antislaverycommissioner.co.uk"
@@ -73,3 +73,12 @@ def test_listing_item_without_a_link_is_a_parse_error():
     body = b'<main><article class="news-card"><p class="news-card__meta">News</p><h3>IASC Bulletin (May 2024)</h3></article></main>'
     with pytest.raises(ParseError, match="item 1 has no link"):
         read_listing(body, page_url=f"{SITE}/news-insights/", selectors=iasc.SITE.listings.listing, source="iasc")
+
+
+def test_second_run_of_the_default_corpus_is_all_304(fixtures_mirror):
+    http = client("iasc")
+    run(iasc, fixtures_mirror, "iasc", http=http)
+    fixtures_mirror.clear_log()
+    again = run(iasc, fixtures_mirror, "iasc", http=client("iasc", validators_from(http)))
+    assert again.publications == []
+    assert served(fixtures_mirror, "iasc") == [("/news-insights/", 304)]
