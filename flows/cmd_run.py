@@ -91,12 +91,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def _demo_briefing(report) -> str | None:  # type: ignore[no-untyped-def]
     """Write this week's briefing to var/outbox (never sent) so the demo shows the email too."""
-    from flows.weekly import iso_week, run_briefing
-
+    from feeds.weeks import format_week
     from flows.engine import get_engine
     from flows.settings import get_settings
+    from flows.weekly import run_briefing
 
-    week = iso_week(datetime.now(timezone.utc))
+    # The demo's items were first seen today, so the current week is the one with news in it.
+    week = format_week(datetime.now(timezone.utc).date())
     try:
         run_briefing(get_engine(), get_settings(), week=week, send=False, force=True, now=datetime.now(timezone.utc))
     except Exception as exc:  # noqa: BLE001 - the demo reports it, like any other failure

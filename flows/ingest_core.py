@@ -8,8 +8,9 @@ so a crash can never leave validators that would hide items we did not store.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, select
 
@@ -18,7 +19,7 @@ from flows.settings import Settings
 from flows.source_registry import adapter
 from scrapers.errors import ScraperError
 from scrapers.http import HttpClient
-from scrapers.normalise import canonical_url, load_topics
+from scrapers.normalise import canonical_url, load_topics, unbase
 from scrapers.records import FetchRecord, SourceResult
 from store import models as m
 from store import repo
@@ -41,37 +42,45 @@ class Fetched:
     warnings: list[str] = field(default_factory=list)
 
 
+ROBOTS_MAX_AGE = timedelta(hours=24)  # RFC 9309 §2.4: a cached robots.txt may be used for a day
+
+
+def state_url(settings: Settings, source: str, url: str) -> str:
+    """The real-site URL fetch state is kept under, wherever the source is fetched from (the mirror)."""
+    canonical, base = adapter(source).SOURCE.canonical_base, settings.base_url(source)
+    parts, base_parts = urlsplit(url), urlsplit(base)
+    if parts.path == "/robots.txt" and parts.netloc == base_parts.netloc:
+        # robots.txt lives at the host root, outside a base URL with a path (the mirror's folders)
+        real = urlsplit(canonical)
+        return f"{real.scheme}://{real.netloc}/robots.txt"
+    return unbase(url, canonical, base)
+
+
 def make_client(settings: Settings, source: str, engine: Engine) -> HttpClient:
     """An HttpClient for `source` that sends back the validators stored for each URL."""
     Session = session_factory(engine)
 
     def validators(url: str) -> tuple[str | None, str | None]:
         with Session() as s:
-            return repo.get_validators(s, url)
+            return repo.get_validators(s, state_url(settings, source, url))
+
+    def robots_cache(url: str) -> str | None:
+        with Session() as s:
+            return repo.cached_body(s, state_url(settings, source, url), max_age=ROBOTS_MAX_AGE)
 
     return HttpClient(
         user_agent=settings.http_user_agent,
+        robots_cache=robots_cache,
         source=source,
         validators=validators,
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.read_timeout,
         max_bytes=settings.max_response_bytes,
-        **_optional_client_settings(settings),
+        rate_limit_per_host=settings.rate_limit_per_host,
+        concurrency_per_host=settings.concurrency_per_host,
+        max_retries=settings.max_retries,
+        obey_robots=settings.obey_robots,
     )
-
-
-def _optional_client_settings(settings: Settings) -> dict[str, object]:
-    """Client options that the hardened HttpClient accepts (rate limits, retries, robots)."""
-    import inspect
-
-    wanted = {
-        "rate_limit_per_host": settings.rate_limit_per_host,
-        "concurrency_per_host": settings.concurrency_per_host,
-        "max_retries": settings.max_retries,
-        "obey_robots": settings.obey_robots,
-    }
-    params = inspect.signature(HttpClient).parameters
-    return {k: v for k, v in wanted.items() if k in params}
 
 
 def needs_backfill(engine: Engine, source: str) -> bool:
@@ -111,7 +120,7 @@ def fetch(settings: Settings, engine: Engine, source: str, *, backfill: bool | N
     return Fetched(
         source=source,
         result=result,
-        log=list(client.log),
+        log=[replace(rec, url=state_url(settings, source, rec.url)) for rec in client.log],
         requests=client.stats.requests,
         not_modified=client.stats.not_modified,
         bytes=client.stats.bytes,
@@ -142,7 +151,7 @@ def store(engine: Engine, run_id: int | None, fetched: Fetched, *, source_title:
             if fetched.error and not rec.error:
                 continue
             repo.record_fetch(s, rec.url, status=rec.status, etag=rec.etag, last_modified=rec.last_modified,
-                              error=rec.error)
+                              error=rec.error, cached_body=rec.cache_body)
         repo.record_source_outcome(s, fetched.source, ok=not fetched.error, strategy=report.strategy,
                                    error=fetched.error)
         if run_id is not None:

@@ -159,6 +159,7 @@ class HttpClient:
         max_retry_wait: float = 120.0,
         max_crawl_delay: float = 30.0,
         obey_robots: bool = True,
+        robots_cache: Callable[[str], str | None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if not user_agent.strip():
@@ -179,6 +180,7 @@ class HttpClient:
         self.max_retry_wait = max_retry_wait
         self.max_crawl_delay = max_crawl_delay
         self.obey_robots = obey_robots
+        self.robots_cache = robots_cache
         self.sleep = sleep
         self.log: list[FetchRecord] = []
         self.stats = HttpStats()
@@ -310,19 +312,26 @@ class HttpClient:
             return self._robots[host]
 
     def _fetch_robots(self, robots_url: str) -> robots.RobotsPolicy:
-        """Fetch and parse robots.txt; 4xx allows all, anything unreachable disallows all."""
+        """Fetch and parse robots.txt; 4xx allows all, anything unreachable disallows all.
+
+        A copy younger than 24 hours from `robots_cache` (RFC 9309 §2.4) is used instead of a request.
+        """
+        source = f"robots.txt of {robots_url.rsplit('/', 1)[0]}"
+        cached = self.robots_cache(robots_url) if self.robots_cache else None
+        if cached is not None:
+            return robots.parse(cached, self.user_agent, source=f"{source} (cached)")
         try:
             response = self._follow(robots_url, {"Accept": "text/plain"}, "*/*", check_robots=False)
         except FetchError as exc:
             if exc.status is not None and 400 <= exc.status < 500 and exc.status != 429:
-                self._record(FetchRecord(robots_url, exc.status))  # "unavailable" is not an error
+                self._record(FetchRecord(robots_url, exc.status, cache_body=""))  # "unavailable" is not an error
                 return robots.RobotsPolicy.allow_all(f"no robots.txt at {robots_url!r} (HTTP {exc.status})")
             self._record(FetchRecord(robots_url, exc.status, error=exc.reason))
             log.warning("[%s] robots.txt unreachable, fetching nothing from its host: %s", self.source, exc)
             return robots.RobotsPolicy.disallow_all(f"robots.txt {robots_url!r} unreachable ({exc.reason})")
-        self._record(FetchRecord(robots_url, response.status, bytes=len(response.body)))
         text = response.body.decode("utf-8", errors="replace")
-        return robots.parse(text, self.user_agent, source=f"robots.txt of {robots_url.rsplit('/', 1)[0]}")
+        self._record(FetchRecord(robots_url, response.status, bytes=len(response.body), cache_body=text))
+        return robots.parse(text, self.user_agent, source=source)
 
     # -- retries -----------------------------------------------------------------------------
 

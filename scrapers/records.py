@@ -153,3 +153,5 @@ class FetchRecord:
     not_modified: bool = False
     bytes: int = 0
     error: str | None = None
+    # robots.txt only: its text ("" when the site has none), kept by the store for 24 hours
+    cache_body: str | None = None

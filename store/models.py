@@ -211,6 +211,8 @@ class FetchState(Base):
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     last_fetched_at: Mapped[datetime | None]
     last_success_at: Mapped[datetime | None]
+    # robots.txt only: its text, reused for 24 hours instead of fetching it every run
+    cached_body: Mapped[str | None] = mapped_column(Text)
 
 
 class Run(Base):

@@ -7,7 +7,7 @@ as an Amendment of the existing publication, never as a new one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import select
@@ -364,6 +364,7 @@ def record_fetch(
     etag: str | None = None,
     last_modified: str | None = None,
     error: str | None = None,
+    cached_body: str | None = None,
 ) -> None:
     """Remember the outcome of one request. Validators are kept from a 304; errors count up."""
     at = now()
@@ -380,9 +381,21 @@ def record_fetch(
     row.last_error = None
     row.consecutive_failures = 0
     row.last_success_at = at
+    if cached_body is not None:
+        row.cached_body = cached_body
     if status != 304:
         row.etag = etag
         row.last_modified = last_modified
+
+
+def cached_body(session: Session, url: str, *, max_age: timedelta) -> str | None:
+    """The body kept for `url` (robots.txt) if it was fetched successfully within `max_age`."""
+    row = session.execute(
+        select(m.FetchState.cached_body, m.FetchState.last_success_at).where(m.FetchState.url == url)
+    ).first()
+    if row is None or row[0] is None or row[1] is None or now() - row[1] > max_age:
+        return None
+    return row[0]
 
 
 # --- runs ------------------------------------------------------------------------------------
