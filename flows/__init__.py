@@ -1,1 +1,9 @@
 """Prefect flows, settings and the `msbrief` command: the only layer that wires the others together."""
+
+import logging
+
+# Prefect attaches its handlers to these loggers (PREFECT_LOGGING_EXTRA_LOGGERS) but leaves them
+# at WARNING; our INFO lines (strategy used, items found) belong in the run logs too.
+for _name in ("scrapers", "store", "feeds", "flows"):
+    if logging.getLogger(_name).level == logging.NOTSET:
+        logging.getLogger(_name).setLevel(logging.INFO)

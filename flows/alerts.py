@@ -13,6 +13,8 @@ def notify_failure(flow, flow_run, state) -> None:  # type: ignore[no-untyped-de
     """Flow on_failure/on_crashed hook: log clearly, then send the notification if one is configured."""
     message = f"msbrief flow {flow.name!r} run {flow_run.name!r} ended {state.type.value}: {state.message}"
     log.error(message)
+    if getattr(flow_run, "parent_task_run_id", None):
+        return  # a subflow: its parent fails too and sends the one alert naming every failure
     block_name = get_settings().notify_block
     if not block_name:
         return

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 
@@ -19,6 +18,3 @@ def configure(*, prefect_home: Path | None = None) -> None:
     if prefect_home is not None and "PREFECT_API_URL" not in os.environ:
         prefect_home.mkdir(parents=True, exist_ok=True)
         os.environ.setdefault("PREFECT_HOME", str(prefect_home.resolve()))
-    for name in OUR_LOGGERS:
-        # Prefect copies its handlers onto these loggers but leaves their level at WARNING.
-        logging.getLogger(name).setLevel(logging.INFO)

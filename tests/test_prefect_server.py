@@ -4,7 +4,6 @@ prefect.yaml, a process worker, a triggered run that completes, and its artifact
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -42,9 +41,10 @@ def prefect(args: list[str], env: dict[str, str], **kw) -> subprocess.CompletedP
                           timeout=180, **kw)
 
 
-@pytest.fixture
-def prefect_server(pg_admin, tmp_path):  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module")
+def prefect_server(pg_admin, tmp_path_factory):  # type: ignore[no-untyped-def]
     """A real `prefect server start` on a free loopback port, its database in PostgreSQL."""
+    tmp_path = tmp_path_factory.mktemp("prefect-server")
     db_url = new_pg_database(pg_admin)
     port = free_port()
     env = {
@@ -81,13 +81,24 @@ def prefect_server(pg_admin, tmp_path):  # type: ignore[no-untyped-def]
         drop_pg_database(pg_admin, db_url)
 
 
-def test_deploy_from_prefect_yaml_and_run_on_a_process_worker(prefect_server, tmp_path):
+@pytest.fixture(scope="module")
+def deployed(prefect_server):  # type: ignore[no-untyped-def]
+    """The process work pool and every deployment of prefect.yaml, registered with `prefect deploy`."""
     env = {**prefect_server}
     created = prefect(["work-pool", "create", "msbrief", "--type", "process"], env)
     assert created.returncode == 0, created.stdout + created.stderr
-    deployed = prefect(["--no-prompt", "deploy", "--all"], env)
-    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
-    assert "ingest-govuk-nrm" in deployed.stdout
+    result = prefect(["--no-prompt", "deploy", "--all"], env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ingest-govuk-nrm" in result.stdout
+    return env
+
+
+def test_deploy_from_prefect_yaml_and_run_on_a_process_worker(deployed, tmp_path):
+    env = {**deployed}
+    with _client(env) as client:
+        deployment = client.read_deployment_by_name("weekly-briefing/weekly-briefing")
+        (schedule,) = deployment.schedules
+        assert schedule.schedule.cron == "0 8 * * 1" and schedule.schedule.timezone == "Europe/London"
 
     work = tmp_path / "work"
     work.mkdir()
@@ -121,6 +132,8 @@ def test_deploy_from_prefect_yaml_and_run_on_a_process_worker(prefect_server, tm
     assert "govuk_nrm" in summary.data and "| ok |" in summary.data
     assert artifacts["figures-extracted"].type == "table"
     assert (work / "msbrief.db").exists()
+    loggers = {log.name for log in _logs(env, final.id)}
+    assert any(name.startswith(("flows.", "scrapers.", "store.", "feeds.")) for name in loggers), loggers
 
 
 def _client(env):  # type: ignore[no-untyped-def]
@@ -142,3 +155,100 @@ def _artifacts(env, flow_run_id):  # type: ignore[no-untyped-def]
     with _client(env) as client:
         found = client.read_artifacts(artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])))
     return {a.key: a for a in found}
+
+
+def _logs(env, flow_run_id):  # type: ignore[no-untyped-def]
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    with _client(env) as client:
+        return client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id])))
+
+
+def _python(code: str, env: dict[str, str]) -> str:
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def test_release_aware_runs_follow_the_announcement(deployed, tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    from scrapers.records import Announcement
+    from store import repo
+    from store.db import make_engine, transaction, upgrade
+
+    db = f"sqlite:///{tmp_path / 'msbrief.db'}"
+    engine = make_engine(db)
+    upgrade(engine)
+    release_at = (datetime.now(timezone.utc) + timedelta(days=30)).replace(hour=8, minute=30, second=0, microsecond=0)
+    ann = Announcement(url="https://www.gov.uk/government/statistics/announcements/nrm-test", title="NRM statistics",
+                       state="confirmed", release_at=release_at, release_date_text="(test)")
+    with transaction(engine) as s:
+        repo.upsert_announcement(s, ann)
+    env = {**deployed, "MSBRIEF_DATABASE_URL": db}
+    code = "from flows.release_watch import schedule_release_runs as s; print(s())"
+
+    def scheduled() -> list:
+        from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
+
+        with _client(env) as client:
+            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=["release-watch"])))
+        return sorted((r.state.type.value, r.expected_start_time) for r in runs)
+
+    assert "'created': 1" in _python(code, env)
+    assert scheduled() == [("SCHEDULED", release_at + timedelta(minutes=5))]
+    assert "'created': 0, 'deleted': 0" in _python(code, env)  # idempotent
+
+    moved = release_at + timedelta(days=7)
+    with transaction(engine) as s:
+        repo.upsert_announcement(s, Announcement(**{**ann.__dict__, "release_at": moved, "release_date_text": "(moved)"}))
+    assert "'created': 1, 'deleted': 1" in _python(code, env)
+    assert scheduled() == [("SCHEDULED", moved + timedelta(minutes=5))]
+
+    with transaction(engine) as s:
+        repo.upsert_announcement(s, Announcement(**{**ann.__dict__, "release_at": moved, "release_date_text": "(moved)",
+                                                    "state": "cancelled"}))
+    assert "'created': 0, 'deleted': 1" in _python(code, env)
+    assert scheduled() == []
+
+
+def test_a_failed_run_alerts_through_the_configured_notification_block(deployed, tmp_path):
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    received: list[dict] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server's name
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):  # quiet
+            pass
+
+    hook = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    env = {**deployed}
+    try:
+        _python(
+            "from prefect.blocks.notifications import CustomWebhookNotificationBlock as B\n"
+            f"B(name='msbrief', url='http://127.0.0.1:{hook.server_port}/hook',"
+            " json_data={'text': '{{subject}}: {{body}}'}).save('msbrief-alerts', overwrite=True)",
+            env,
+        )
+        closed = free_port()  # nothing listens there: the source fails at once
+        run_env = {**env, "MSBRIEF_DATABASE_URL": f"sqlite:///{tmp_path / 'msbrief.db'}",
+                   "MSBRIEF_OUTPUT_DIR": str(tmp_path / "var"), "MSBRIEF_ATLEU_BASE_URL": f"http://127.0.0.1:{closed}",
+                   "MSBRIEF_MAX_RETRIES": "0", "MSBRIEF_NOTIFY_BLOCK": "custom-webhook/msbrief-alerts"}
+        done = subprocess.run([str(BIN / "msbrief"), "run", "--source", "atleu"], env=run_env, cwd=tmp_path,
+                              capture_output=True, text=True, timeout=240)
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert "Traceback" not in done.stdout + done.stderr
+        wait_until(lambda: received, timeout=30, what="the failure notification")
+    finally:
+        hook.shutdown()
+    assert len(received) == 1, received  # one alert for the failed cycle, not one per subflow too
+    text = received[0]["text"]
+    assert "cycle" in text and "FAILED" in text and "atleu" in text, text
