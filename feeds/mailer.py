@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 Mode = Literal["ssl", "starttls", "plain"]
 _SCHEMES: dict[str, tuple[Mode, int]] = {"smtps": ("ssl", 465), "smtp": ("starttls", 587), "smtp+plain": ("plain", 25)}
 _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+_DOT_AT_LINE_START = re.compile(rb"(?m)^\.")  # SMTP dot-stuffing (RFC 5321 4.5.2)
 
 
 class MailerError(Exception):
@@ -129,8 +131,13 @@ class Mailer:
         except (smtplib.SMTPException, OSError):
             smtp.close()
 
-    def send(self, message: EmailMessage, recipient: str) -> SendResult:
-        """Send `message` to `recipient` alone (envelope RCPT TO), in its own SMTP transaction."""
+    def send(self, message: EmailMessage, recipient: str, *,
+             before_commit: Callable[[], None] | None = None) -> SendResult:
+        """Send `message` to `recipient` alone (envelope RCPT TO), in its own SMTP transaction.
+
+        `before_commit` is called once the whole message has been sent, just before the final
+        "." that makes the server take it: after that point a crash leaves the delivery in doubt.
+        """
         if self._connect_error:
             return SendResult(recipient, "failed", None, self._connect_error)
         try:
@@ -140,7 +147,7 @@ class Mailer:
             return self._log(SendResult(recipient, "failed", None, self._connect_error))
         sender = parseaddr(str(message.get("From", "")))[1]
         try:
-            code, text = self._transaction(smtp, message, sender, recipient)
+            code, text = self._transaction(smtp, message, sender, recipient, before_commit)
         except _Rejected as exc:
             text = self._scrub(f"{exc.code} {exc.text} (at {exc.stage})")
             if exc.code == 421 or exc.stage == "MAIL FROM":
@@ -189,7 +196,8 @@ class Mailer:
         return smtp
 
     @staticmethod
-    def _transaction(smtp: smtplib.SMTP, message: EmailMessage, sender: str, recipient: str) -> tuple[int, str]:
+    def _transaction(smtp: smtplib.SMTP, message: EmailMessage, sender: str, recipient: str,
+                     before_commit: Callable[[], None] | None = None) -> tuple[int, str]:
         payload = message.as_bytes(policy=policy.SMTP)
         code, resp = smtp.mail(sender)
         if code != 250:
@@ -197,10 +205,19 @@ class Mailer:
         code, resp = smtp.rcpt(recipient)
         if code not in (250, 251):
             raise _Rejected(code, resp.decode(errors="replace"), "RCPT TO")
-        try:
-            code, resp = smtp.data(payload)
-        except smtplib.SMTPDataError as exc:
-            code, resp = exc.smtp_code, exc.smtp_error
+        # smtplib's data(), split so that `before_commit` runs between the body and the final ".".
+        smtp.putcmd("data")
+        code, resp = smtp.getreply()
+        if code != 354:
+            raise _Rejected(code, resp.decode(errors="replace"), "DATA")
+        body = _DOT_AT_LINE_START.sub(b"..", payload)
+        if not body.endswith(b"\r\n"):
+            body += b"\r\n"
+        smtp.send(body)
+        if before_commit is not None:
+            before_commit()
+        smtp.send(b".\r\n")
+        code, resp = smtp.getreply()
         if code != 250:
             raise _Rejected(code, resp.decode(errors="replace"), "DATA")
         return code, resp.decode(errors="replace")

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path, PurePosixPath
 from typing import Mapping
 
 FILE_MODE = 0o644  # served files: world-readable (mkstemp creates 0600)
+STALE_TEMP = 600.0  # seconds: a temp file this old was left by a writer that was killed
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -46,6 +48,19 @@ def _fsync_dir(folder: Path) -> None:
         os.close(dir_fd)
 
 
+def _remove_stale_temps(path: Path) -> None:
+    """Delete temp files of `path` left by a killed writer (old enough not to be another writer's)."""
+    if not path.parent.is_dir():
+        return
+    cutoff = time.time() - STALE_TEMP
+    for temp in path.parent.glob(f".{path.name}.*.tmp"):
+        try:
+            if temp.stat().st_mtime < cutoff:
+                temp.unlink()
+        except OSError:
+            pass
+
+
 def _target(out_dir: Path, relative: str) -> Path:
     rel = PurePosixPath(relative)
     if rel.is_absolute() or not rel.parts or ".." in rel.parts:
@@ -57,6 +72,8 @@ def write_site(out_dir: Path, files: Mapping[str, bytes]) -> list[str]:
     """Write `files` (relative POSIX path -> bytes) under `out_dir`; the paths whose bytes changed, sorted."""
     out_dir = Path(out_dir)
     targets = {rel: _target(out_dir, rel) for rel in files}  # check every path before writing any
+    for path in targets.values():
+        _remove_stale_temps(path)
     changed = []
     for rel in sorted(files):
         path, data = targets[rel], files[rel]

@@ -90,6 +90,12 @@ def needs_backfill(engine: Engine, source: str) -> bool:
     return last is None
 
 
+def last_strategy(engine: Engine, source: str) -> str | None:
+    """The strategy the source's last successful run read it with (None before any)."""
+    with session_factory(engine)() as s:
+        return s.execute(select(m.Source.last_strategy).where(m.Source.name == source)).scalar_one_or_none()
+
+
 def fetch(settings: Settings, engine: Engine, source: str, *, backfill: bool | None = None) -> Fetched:
     """Run one adapter against its configured base URL. Never raises for source trouble."""
     module = adapter(source)
@@ -102,6 +108,7 @@ def fetch(settings: Settings, engine: Engine, source: str, *, backfill: bool | N
 
     if backfill is None:
         backfill = needs_backfill(engine, source)
+    previous_strategy = last_strategy(engine, source)
     result: SourceResult | None = None
     error: str | None = None
     try:
@@ -112,9 +119,24 @@ def fetch(settings: Settings, engine: Engine, source: str, *, backfill: bool | N
             topics=load_topics(settings.topics_file),
             backfill=backfill,
         )
+        if not backfill and previous_strategy and result.strategy != previous_strategy:
+            # The last run read the source another way (a fallback feed may carry only the newest
+            # items): what is stored is not a complete archive for this strategy, so walk all of it.
+            log.info("source %s: strategy changed from %r to %r; walking the whole archive", source,
+                     previous_strategy, result.strategy)
+            result = module.collect(
+                client,
+                base_url=settings.base_url(source),
+                is_known=is_known,
+                topics=load_topics(settings.topics_file),
+                backfill=True,
+            )
     except ScraperError as exc:
         error = str(exc)
         log.error("source %s failed: %s", source, error)
+    except Exception as exc:  # noqa: BLE001 - an adapter bug must fail its source, never the others
+        error = f"[{source}] unexpected {exc.__class__.__name__} in the adapter: {exc}"[:2000]
+        log.exception("source %s failed", source)
     if result is not None:
         log.info("source %s read with strategy %r", source, result.strategy)
     return Fetched(

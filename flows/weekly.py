@@ -6,13 +6,21 @@ briefing; each delivery is claimed with a conditional UPDATE before its SMTP tra
 marked accepted / refused / failed in its own transaction right after the server's reply, so a
 crash or an SMTP failure halfway leaves an exact record and a rerun sends only to those not yet
 accepted. Refused recipients (5xx) are not retried unless forced; 4xx refusals and failures are.
+
+A delivery being sent names its owner (`sending: pid N on HOST`). A rerun takes over a "sending"
+delivery at once when that process is gone (killed before the message was complete: nothing was
+delivered), or after STALE_SENDING otherwise. Just before the final "." of DATA the delivery
+becomes "unconfirmed": killed between that point and recording the server's reply, the message
+was probably delivered, so it is not sent again unless forced (`--force`); it is reported.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import secrets
+import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email import policy
@@ -378,17 +386,64 @@ def _retryable(stale_before: datetime):  # type: ignore[no-untyped-def]
     )
 
 
-def _claim_delivery(engine: Engine, delivery_id: int) -> bool:
-    """Mark one delivery as being sent by this run; False when another run has it or it is done."""
+_OWNER = re.compile(r"sending: pid (\d+) on (.+)")
+UNCONFIRMED = ("unconfirmed: the message was sent but the run ended before the server's reply was recorded; "
+               "it was probably delivered, so it is not sent again (use --force to resend)")
+
+
+def _owner() -> str:
+    """What a "sending" delivery records about the process sending it."""
+    return f"sending: pid {os.getpid()} on {socket.gethostname()}"
+
+
+def _owner_gone(token: str | None) -> bool:
+    """True when `token` names a process of this host that no longer runs (killed mid-send)."""
+    found = _OWNER.fullmatch(token or "")
+    if not found or found[2] != socket.gethostname():
+        return False
+    pid = int(found[1])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    try:  # a killed process not yet reaped by its parent is a zombie: gone too
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state in ("Z", "X")
+
+
+def _claim_delivery(engine: Engine, delivery_id: int, *, dead_owner: str | None = None) -> bool:
+    """Mark one delivery as being sent by this run; False when another run has it or it is done.
+
+    `dead_owner`: the delivery was left "sending" by that (gone) process; take it over.
+    """
     at = m.now()
+    claimable = _retryable(at - STALE_SENDING)
+    if dead_owner is not None:
+        claimable = or_(claimable, and_(m.Delivery.status == "sending", m.Delivery.smtp_response == dead_owner))
     with transaction(engine) as s:
         result = s.execute(
             update(m.Delivery)
-            .where(m.Delivery.id == delivery_id, _retryable(at - STALE_SENDING))
-            .values(status="sending", attempts=m.Delivery.attempts + 1, attempted_at=at)
+            .where(m.Delivery.id == delivery_id, claimable)
+            .values(status="sending", attempts=m.Delivery.attempts + 1, attempted_at=at, smtp_response=_owner())
             .execution_options(synchronize_session=False)
         )
         return result.rowcount == 1
+
+
+def _mark_unconfirmed(engine: Engine, delivery_id: int) -> None:
+    """The whole message is with the server, the final "." goes next: from here a crash leaves it in doubt."""
+    with transaction(engine) as s:
+        s.execute(
+            update(m.Delivery).where(m.Delivery.id == delivery_id, m.Delivery.status == "sending")
+            .values(status="unconfirmed", smtp_response=UNCONFIRMED)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _record(engine: Engine, delivery_id: int, result: SendResult) -> None:
@@ -408,12 +463,23 @@ def _send(engine: Engine, data: BriefingData, settings: Settings, config: SmtpCo
         engine, week, outcome.subject, _message_id(settings, week), recipients, force=force
     )
     outcome.message_id = message_id
+    stale_before = m.now() - STALE_SENDING
     with session_factory(engine)() as s:
-        todo = s.execute(
-            select(m.Delivery.id, m.Delivery.recipient)
-            .where(m.Delivery.briefing_id == briefing_id, _retryable(m.now() - STALE_SENDING))
+        rows = s.execute(
+            select(m.Delivery.id, m.Delivery.recipient, m.Delivery.status, m.Delivery.smtp_response)
+            .where(m.Delivery.briefing_id == briefing_id,
+                   or_(_retryable(stale_before), m.Delivery.status == "sending"))
             .order_by(m.Delivery.id)
         ).all()
+    todo = []
+    for delivery_id, recipient, status, response in rows:
+        if status != "sending":
+            todo.append((delivery_id, recipient, None))
+        elif _owner_gone(response):
+            log.warning("briefing %s: the run sending to %s is gone (%s); sending again", week, recipient, response)
+            todo.append((delivery_id, recipient, response))
+        else:
+            todo.append((delivery_id, recipient, None))  # claimed below only when stale
     attempted: set[str] = set()
     if todo:
         sent_copy = settings.outbox_dir / "sent" / f"{week}.eml"
@@ -422,11 +488,12 @@ def _send(engine: Engine, data: BriefingData, settings: Settings, config: SmtpCo
             msg, _, outcome.preview_text = _compose(data, settings, week, recipients, message_id, now)
             _write(sent_copy, msg.as_bytes(policy=policy.SMTP))
         with Mailer(config) as mailer:
-            for delivery_id, recipient in todo:
-                if not _claim_delivery(engine, delivery_id):
+            for delivery_id, recipient, dead_owner in todo:
+                if not _claim_delivery(engine, delivery_id, dead_owner=dead_owner):
                     continue  # a concurrent run has it, or it was done meanwhile
                 attempted.add(recipient)
-                _record(engine, delivery_id, mailer.send(msg, recipient))
+                result = mailer.send(msg, recipient, before_commit=lambda: _mark_unconfirmed(engine, delivery_id))
+                _record(engine, delivery_id, result)
     outcome.status = _finish(engine, briefing_id)
     outcome.deliveries = _deliveries(engine, briefing_id, attempted)
     outcome.action = "sent" if attempted else "already-sent"

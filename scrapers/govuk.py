@@ -119,7 +119,7 @@ class _Fetcher:
 def _json_object(page: Page) -> dict[str, Any]:
     try:
         data = json.loads(page.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: nested too deep
         raise ParseError(f"not JSON: {exc}", source=SOURCE.name, url=page.url, expected="a GOV.UK API JSON document") from exc
     if not isinstance(data, dict):
         raise ParseError(f"JSON {type(data).__name__} instead of an object", source=SOURCE.name, url=page.url,

@@ -34,14 +34,19 @@ class Saved:
 
 
 def ensure_source(session: Session, name: str, *, title: str = "", home_url: str = "") -> int:
-    """The id of source `name`, created on first use."""
+    """The id of source `name`, created on first use; its row stays locked until the transaction ends.
+
+    The lock (SELECT ... FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises
+    writers) makes two stores of the same source queue instead of interleaving: otherwise both
+    read a publication before either commits and record the same change as two amendments.
+    """
     insert_ignore(
         session,
         m.Source.__table__,
         {"name": name, "title": title or name, "home_url": home_url, "consecutive_failures": 0},
         ["name"],
     )
-    src = session.execute(select(m.Source).where(m.Source.name == name)).scalar_one()
+    src = session.execute(select(m.Source).where(m.Source.name == name).with_for_update()).scalar_one()
     if title and src.title != title:
         src.title = title
     if home_url and src.home_url != home_url:

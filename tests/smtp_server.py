@@ -135,12 +135,16 @@ class SmtpServer:
 
 
 @contextmanager
-def smtp_server(folder: Path, *, mode: str = "starttls", auth: bool = True) -> Iterator[SmtpServer]:
-    """Run an SMTP server on 127.0.0.1: mode "starttls" (smtp://), "ssl" (smtps://) or "plain" (no TLS offered)."""
+def smtp_server(folder: Path, *, mode: str = "starttls", auth: bool = True,
+                handler: Handler | None = None) -> Iterator[SmtpServer]:
+    """Run an SMTP server on 127.0.0.1: mode "starttls" (smtp://), "ssl" (smtps://) or "plain" (no TLS offered).
+
+    `handler` may be a Handler subclass that misbehaves on purpose (the crash tests kill the client from it).
+    """
     cert_file, key_file = make_certificate(folder)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_file, key_file)
-    handler, authenticator = Handler(), Authenticator()
+    handler, authenticator = handler or Handler(), Authenticator()
     port = free_port()
     kwargs: dict[str, object] = {}
     if mode == "starttls":

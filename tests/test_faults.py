@@ -164,7 +164,11 @@ def test_a_fallback_run_is_not_taken_for_a_complete_backfill(reference, tmp_path
             mirror.clear_faults()
             again = cycle(settings, engine, ["atleu"])["atleu"]
             assert again.status == "ok" and again.strategy == "squarespace-json", again
-        problem = diff(snapshot(engine, ["atleu"]), snapshot_of(reference, "atleu"))
+        got, want = snapshot(engine, ["atleu"]), snapshot_of(reference, "atleu")
+        # The feed gives no update dates and the collection does: the switch back records
+        # "updated: none -> date" amendments. That is a note, not a lost or duplicated item.
+        got.pop("amendments"), want.pop("amendments")
+        problem = diff(got, want)
         assert not problem, f"items missing after the fallback run:\n{problem}"
     finally:
         engine.dispose()

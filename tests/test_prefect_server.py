@@ -36,6 +36,15 @@ def wait_until(check, *, timeout: float, what: str):  # type: ignore[no-untyped-
     pytest.fail(f"timed out after {timeout}s waiting for {what}")
 
 
+def _wait_quietly(check, *, timeout: float) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.5)
+    return False
+
+
 def prefect(args: list[str], env: dict[str, str], **kw) -> subprocess.CompletedProcess:  # type: ignore[no-untyped-def]
     return subprocess.run([str(BIN / "prefect"), *args], env=env, cwd=ROOT, capture_output=True, text=True,
                           timeout=180, **kw)
@@ -99,6 +108,7 @@ def test_deploy_from_prefect_yaml_and_run_on_a_process_worker(deployed, tmp_path
         deployment = client.read_deployment_by_name("weekly-briefing/weekly-briefing")
         (schedule,) = deployment.schedules
         assert schedule.schedule.cron == "0 8 * * 1" and schedule.schedule.timezone == "Europe/London"
+        nrm = client.read_deployment_by_name("ingest-source/ingest-govuk-nrm")
 
     work = tmp_path / "work"
     work.mkdir()
@@ -114,9 +124,23 @@ def test_deploy_from_prefect_yaml_and_run_on_a_process_worker(deployed, tmp_path
         worker = subprocess.Popen([str(BIN / "prefect"), "worker", "start", "--pool", "msbrief"], env=worker_env,
                                   cwd=ROOT, stdout=worker_log, stderr=subprocess.STDOUT)
         try:
-            run = prefect(["deployment", "run", "ingest-source/ingest-govuk-nrm"], env)
-            assert run.returncode == 0, run.stdout + run.stderr
-            final = wait_until(lambda: _finished_run(env), timeout=240, what="the triggered flow run to finish")
+            with _client(env) as client:
+                run_id = client.create_flow_run_from_deployment(nrm.id).id
+            final = wait_until(lambda: _final(env, run_id), timeout=240, what="the triggered flow run to finish")
+            assert final.state.type.value == "COMPLETED", (
+                f"run ended {final.state.type.value}: {final.state.message}\n" + (tmp_path / "worker.log").read_text()[-4000:]
+            )
+            artifacts = _artifacts(env, final.id)
+            summary = artifacts["ingest-summary"]
+            assert "govuk_nrm" in summary.data and "| ok |" in summary.data
+            assert artifacts["figures-extracted"].type == "table"
+            assert (work / "msbrief.db").exists()
+            # run logs are shipped in batches after the state change: give the last batch time to land
+            ours = ("flows.", "scrapers.", "store.", "feeds.")
+            if not _wait_quietly(lambda: any(log.name.startswith(ours) for log in _logs(env, final.id)), timeout=60):
+                logs = _logs(env, final.id)
+                pytest.fail(f"no log line from msbrief's loggers among {len(logs)}: {sorted({l.name for l in logs})}\n"
+                            + "\nworker log:\n" + (tmp_path / "worker.log").read_text()[-6000:])
         finally:
             worker.terminate()
             try:
@@ -124,29 +148,18 @@ def test_deploy_from_prefect_yaml_and_run_on_a_process_worker(deployed, tmp_path
             except subprocess.TimeoutExpired:
                 worker.kill()
             worker_log.close()
-    assert final.state.type.value == "COMPLETED", (
-        f"run ended {final.state.type.value}: {final.state.message}\n" + (tmp_path / "worker.log").read_text()[-4000:]
-    )
-    artifacts = _artifacts(env, final.id)
-    summary = artifacts["ingest-summary"]
-    assert "govuk_nrm" in summary.data and "| ok |" in summary.data
-    assert artifacts["figures-extracted"].type == "table"
-    assert (work / "msbrief.db").exists()
-    loggers = {log.name for log in _logs(env, final.id)}
-    assert any(name.startswith(("flows.", "scrapers.", "store.", "feeds.")) for name in loggers), loggers
+
+
+def _final(env, run_id):  # type: ignore[no-untyped-def]
+    with _client(env) as client:
+        run = client.read_flow_run(run_id)
+    return run if run.state and run.state.is_final() else None
 
 
 def _client(env):  # type: ignore[no-untyped-def]
     from prefect.client.orchestration import SyncPrefectClient
 
     return SyncPrefectClient(env["PREFECT_API_URL"])
-
-
-def _finished_run(env):  # type: ignore[no-untyped-def]
-    with _client(env) as client:
-        runs = [r for r in client.read_flow_runs() if r.name == "ingest-govuk_nrm" or r.deployment_id]
-        done = [r for r in runs if r.state and r.state.is_final()]
-        return done[0] if done else None
 
 
 def _artifacts(env, flow_run_id):  # type: ignore[no-untyped-def]
@@ -160,8 +173,14 @@ def _artifacts(env, flow_run_id):  # type: ignore[no-untyped-def]
 def _logs(env, flow_run_id):  # type: ignore[no-untyped-def]
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 
+    found, page = [], 200
     with _client(env) as client:
-        return client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id])))
+        while True:  # the API pages its answers
+            batch = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id])),
+                                     limit=page, offset=len(found))
+            found += batch
+            if len(batch) < page:
+                return found
 
 
 def _python(code: str, env: dict[str, str]) -> str:
@@ -252,3 +271,43 @@ def test_a_failed_run_alerts_through_the_configured_notification_block(deployed,
     assert len(received) == 1, received  # one alert for the failed cycle, not one per subflow too
     text = received[0]["text"]
     assert "cycle" in text and "FAILED" in text and "atleu" in text, text
+
+
+def test_msbrief_serve_runs_every_deployment_on_its_schedule(deployed, tmp_path):
+    env = {**deployed, "MSBRIEF_DATABASE_URL": f"sqlite:///{tmp_path / 'msbrief.db'}",
+           "MSBRIEF_OUTPUT_DIR": str(tmp_path / "var")}
+    with _client(env) as client:  # one machine, no work pool: start from a server without deployments
+        for d in client.read_deployments():
+            client.delete_deployment(d.id)
+    log = open(tmp_path / "serve.log", "w")
+    serve = subprocess.Popen([str(BIN / "msbrief"), "serve"], env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        def served():  # type: ignore[no-untyped-def]
+            if serve.poll() is not None:
+                pytest.fail("msbrief serve exited: " + (tmp_path / "serve.log").read_text()[-3000:])
+            if "being served" not in (tmp_path / "serve.log").read_text():
+                return None
+            with _client(env) as client:
+                return client.read_deployment_by_name("publish/publish-feeds")
+
+        deployment = wait_until(served, timeout=120, what="msbrief serve to register its deployments")
+        crons = sorted((s.schedule.cron, s.schedule.timezone) for s in deployment.schedules)
+        assert crons == [("45 */4 * * *", "Europe/London"), ("45 9 * * *", "Europe/London")]
+        with _client(env) as client:
+            run = client.create_flow_run_from_deployment(deployment.id)
+
+        def finished():  # type: ignore[no-untyped-def]
+            with _client(env) as client:
+                r = client.read_flow_run(run.id)
+            return r if r.state and r.state.is_final() else None
+
+        final = wait_until(finished, timeout=180, what="the served publish run to finish")
+        assert final.state.is_completed(), final.state.message + (tmp_path / "serve.log").read_text()[-4000:]
+        assert (tmp_path / "var" / "public" / "index.html").is_file()
+    finally:
+        serve.terminate()
+        try:
+            serve.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            serve.kill()
+        log.close()

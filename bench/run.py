@@ -1,0 +1,145 @@
+"""Run every benchmark scenario at two archive sizes and write BENCHMARKS.md.
+
+    .venv/bin/python -m bench            # 1,000 and 10,000 items (about 10-15 minutes on 2 cores)
+    .venv/bin/python -m bench --quick    # 200 and 2,000 items, for development
+    .venv/bin/python -m bench --postgres postgresql://postgres@127.0.0.1:5432/test
+
+Per size: generate (or reuse) the corpus and its "+1% new" variant (bench/corpus.py), serve it
+with the mirror in a separate process, and run each scenario in a fresh worker process
+(bench/worker.py) against a temporary SQLite file (or PostgreSQL databases created for the run):
+the first full backfill, a steady-state cycle with nothing new, a cycle with 1% new items (each
+also the naive way, in the same run), the feeds build, the briefing render, figure extraction
+per bulletin, and the steady-state cycle through the Prefect flow against the same work done
+directly. Raw results go to bench/out/results.json; bench/report.py turns them into BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from bench import corpus, report
+from bench.mirror_proc import MirrorProcess
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+BACKFILL_SEEN_AT = "2026-01-07T10:00:00+00:00"  # the backfill's items are stored as first seen in 2026-W02
+
+
+class Runner:
+    """Runs scenarios in worker processes and keeps their logs."""
+
+    def __init__(self, work: Path, *, postgres: str | None) -> None:
+        self.work = work
+        self.postgres = postgres
+        self.logs = work / "logs"
+        self.logs.mkdir(parents=True, exist_ok=True)
+
+    def database(self, name: str) -> str:
+        """A fresh, empty database for `name`: a SQLite file, or a PostgreSQL database (re)created."""
+        if not self.postgres:
+            for old in self.work.glob(f"{name}.db*"):
+                old.unlink()
+            return f"sqlite:///{self.work / name}.db"
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.postgres)
+        db = f"msbrief_bench_{name}".replace("-", "_")
+        admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{db}"')
+            conn.execute(f'CREATE DATABASE "{db}"')
+        return url.set(database=db).render_as_string(hide_password=False)
+
+    def worker(self, label: str, scenario: str, **spec: Any) -> dict[str, Any]:
+        """Run one scenario in a fresh process; its result (raises with the log's tail on failure)."""
+        spec_path, result_path = self.logs / f"{label}.spec.json", self.logs / f"{label}.json"
+        spec_path.write_text(json.dumps({"scenario": scenario, **spec}, indent=1), encoding="utf-8")
+        started = time.perf_counter()
+        with (self.logs / f"{label}.log").open("w", encoding="utf-8") as log:
+            done = subprocess.run([sys.executable, "-m", "bench.worker", str(spec_path), str(result_path)],
+                                  cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        if done.returncode != 0:
+            tail = (self.logs / f"{label}.log").read_text(encoding="utf-8", errors="replace")[-3000:]
+            raise RuntimeError(f"benchmark scenario {label} failed (exit {done.returncode}):\n{tail}")
+        result = json.loads(result_path.read_text(encoding="utf-8"))
+        cost = result.get("cost", {})
+        print(f"  {label:<34} {time.perf_counter() - started:6.1f}s  (measured wall {cost.get('wall', 0):.2f}s, "
+              f"cpu {cost.get('cpu', 0):.2f}s)", flush=True)
+        return result
+
+
+def run_size(runner: Runner, items: int, *, prefect: bool, nagle: bool) -> dict[str, Any]:
+    """Every scenario at one archive size."""
+    base = corpus.ensure(OUT, items)
+    grown = corpus.ensure(OUT, items, with_new=True)
+    var, var_naive = runner.work / f"var-{items}", runner.work / f"var-{items}-naive"
+    main_db, naive_db = runner.database(f"{items}-main"), runner.database(f"{items}-naive")
+    r: dict[str, Any] = {"corpus": corpus.summary(base), "corpus_new": corpus.summary(grown)}
+    this_week = date.today().isocalendar()
+    week = f"{this_week[0]}-W{this_week[1]:02d}"
+    first_week = datetime.fromisoformat(BACKFILL_SEEN_AT).date().isocalendar()
+
+    def run(label: str, scenario: str, db: str, out: Path, **spec: Any) -> None:
+        r[label] = runner.worker(f"{items}-{label.replace(':', '-')}", scenario, db=db, out=str(out), **spec)
+
+    with MirrorProcess(base, nagle=nagle) as mirror:
+        run("backfill", "cycle", main_db, var, mirror=mirror.base_url, seen_at=BACKFILL_SEEN_AT)
+        run("backfill:naive", "cycle-naive", naive_db, var_naive, mirror=mirror.base_url, seen_at=BACKFILL_SEEN_AT)
+        run("steady", "cycle", main_db, var, mirror=mirror.base_url)
+        run("steady:naive", "cycle-naive", naive_db, var_naive, mirror=mirror.base_url)
+        if prefect:
+            home = runner.work / f"prefect-home-{items}"
+            shutil.rmtree(home, ignore_errors=True)
+            run("prefect", "prefect", main_db, var, mirror=mirror.base_url, prefect_home=str(home))
+    with MirrorProcess(grown, nagle=nagle) as mirror:
+        run("one_pct", "cycle", main_db, var, mirror=mirror.base_url)
+        run("one_pct:naive", "cycle-naive", naive_db, var_naive, mirror=mirror.base_url)
+    run("feeds", "feeds", main_db, var)
+    run("feeds:naive", "feeds-naive", main_db, var)
+    run("briefing", "briefing", main_db, var, week=week)
+    run("briefing:naive", "briefing-naive", main_db, var, week=week)
+    run("briefing_first", "briefing", main_db, var, week=f"{first_week[0]}-W{first_week[1]:02d}")
+    run("extract", "extract", main_db, var, corpus=str(grown))
+    return r
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="200 and 2,000 items instead of 1,000 and 10,000")
+    parser.add_argument("--sizes", type=int, nargs=2, metavar=("SMALL", "LARGE"), help="the two archive sizes")
+    parser.add_argument("--postgres", metavar="URL", help="use PostgreSQL (databases msbrief_bench_* are created "
+                        "and dropped on this server) instead of SQLite files")
+    parser.add_argument("--no-prefect", action="store_true", help="skip the Prefect overhead scenario")
+    parser.add_argument("--nagle", action="store_true", help="serve with the stock mirror's sockets (no TCP_NODELAY)")
+    parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md", help="the report (default BENCHMARKS.md)")
+    args = parser.parse_args(argv)
+    sizes = args.sizes or ((200, 2_000) if args.quick else (1_000, 10_000))
+    work = OUT / "run"
+    shutil.rmtree(work, ignore_errors=True)
+    runner = Runner(work, postgres=args.postgres)
+    started = datetime.now(timezone.utc)
+    t0 = time.perf_counter()
+    results: dict[str, Any] = {"sizes": list(sizes), "database": "postgresql" if args.postgres else "sqlite",
+                               "started": started.isoformat(timespec="seconds"), "nagle": args.nagle,
+                               "rate_limit_per_host": 1_000_000.0, "backfill_seen_at": BACKFILL_SEEN_AT, "by_size": {}}
+    for items in sizes:
+        print(f"archive of {items:,} items", flush=True)
+        results["by_size"][str(items)] = run_size(runner, items, prefect=not args.no_prefect, nagle=args.nagle)
+    results["duration"] = time.perf_counter() - t0
+    results["machine"] = report.machine(args.postgres)
+    (OUT / "results.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    text, verdicts = report.render(results)
+    args.output.write_text(text, encoding="utf-8")
+    print(f"\nwrote {args.output} (raw results: {OUT / 'results.json'}); {results['duration'] / 60:.1f} minutes")
+    for line in verdicts:
+        print(line)
+    return 0

@@ -1,0 +1,129 @@
+"""Concurrency on SQLite and PostgreSQL: two ingests of the same source at once (the stores
+start together, after a barrier), and two briefings of the same week at once: one set of rows
+(no duplicate publications, amendments, figures), one email per recipient."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+from sqlalchemy import func, select
+
+from flows import ingest_core
+from flows.weekly import run_briefing
+from mirror_fixture import FIXTURES, start_mirror
+from reliability import SOURCES, diff, settings_for, snapshot
+from store import models as m
+from store.db import session_factory
+from tests.smtp_server import smtp_server
+
+FEED = FIXTURES / "sentencing_council" / "feed" / "page-1.xml"
+OLD_TITLE = "Miscellaneous amendments to sentencing guidelines consultation 2024"  # the first item: read first by both
+NEW_TITLE = "Miscellaneous amendments to sentencing guidelines: consultation 2024 (corrected)"
+
+
+def together(*calls):  # type: ignore[no-untyped-def]
+    """Run the calls in threads released at the same moment; their results (exceptions re-raised)."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+    errors: list = []
+
+    def run(i, call):  # type: ignore[no-untyped-def]
+        barrier.wait()
+        try:
+            results[i] = call()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a concurrent run hung (deadlock?)"
+    assert not errors, f"a concurrent run raised: {errors!r}"
+    return results
+
+
+def test_two_ingests_of_the_same_sources_at_once_store_one_set_of_rows(engine, db_url, tmp_path):
+    with start_mirror() as mirror:
+        settings = settings_for(mirror, db_url, tmp_path)
+        # both runs fetch first (each its own client, as two processes would), then store together
+        for source in SOURCES:
+            a, b = (ingest_core.fetch(settings, engine, source) for _ in range(2))
+            ra, rb = together(lambda: ingest_core.store(engine, None, a), lambda: ingest_core.store(engine, None, b))
+            assert ra.status == rb.status == "ok", (ra.error, rb.error)
+            assert ra.new + rb.new == len(a.result.publications), \
+                f"{source}: {ra.new} + {rb.new} new, expected {len(a.result.publications)} in all"
+            assert ra.figures + rb.figures == sum(len(r.figures) for r in a.result.releases), source
+        once = snapshot(engine)
+
+        # a third, sequential run changes nothing: one set of rows
+        for source in SOURCES:
+            ingest_core.store(engine, None, ingest_core.fetch(settings, engine, source))
+        problem = diff(snapshot(engine), once)
+        assert not problem, problem
+        with session_factory(engine)() as s:
+            keys = Counter(s.execute(select(m.Publication.key)).scalars())
+            assert max(keys.values()) == 1
+            figures = Counter(s.execute(select(m.Figure.release_id, m.Figure.period, m.Figure.metric)).all())
+            assert figures and max(figures.values()) == 1
+
+
+def test_two_ingests_seeing_the_same_amendment_record_it_once(engine, db_url, tmp_path):
+    with start_mirror() as mirror:
+        settings = settings_for(mirror, db_url, tmp_path)
+        ingest_core.store(engine, None, ingest_core.fetch(settings, engine, "sentencing_council"))
+        # the site corrects a title; two runs see the change at the same time
+        body = FEED.read_text(encoding="utf-8").replace(OLD_TITLE, NEW_TITLE)
+        mirror.put_response("/sentencing_council/feed/", body, content_type="application/rss+xml; charset=UTF-8")
+        for attempt in range(3):  # the race needs both reads before either commit: try a few times
+            a, b = (ingest_core.fetch(settings, engine, "sentencing_council") for _ in range(2))
+            ra, rb = together(lambda: ingest_core.store(engine, None, a), lambda: ingest_core.store(engine, None, b))
+            assert ra.status == rb.status == "ok", (ra.error, rb.error)
+            with session_factory(engine)() as s:
+                pub = s.execute(select(m.Publication).where(m.Publication.title == NEW_TITLE)).scalar_one()
+                amendments = s.execute(select(func.count()).select_from(m.Amendment)
+                                       .where(m.Amendment.publication_id == pub.id)).scalar_one()
+            assert ra.amended + rb.amended == 1, f"the change was reported {ra.amended + rb.amended} times"
+            assert amendments == 1 and pub.amendment_count == 1, \
+                f"one title change recorded as {amendments} amendments (count {pub.amendment_count})"
+            # back to the old title for the next attempt
+            mirror.reset_responses()
+            ingest_core.store(engine, None, ingest_core.fetch(settings, engine, "sentencing_council"))
+            mirror.put_response("/sentencing_council/feed/", body, content_type="application/rss+xml; charset=UTF-8")
+            with session_factory(engine)() as s:
+                s.execute(m.Amendment.__table__.delete())
+                s.execute(m.Publication.__table__.update().values(amendment_count=0))
+                s.commit()
+
+
+def test_two_briefings_of_the_same_week_at_once_send_one_email_each(engine, db_url, tmp_path):
+    from tests.test_briefing import NOW, RECIPIENTS, WEEK, populate
+
+    populate(engine)
+    with smtp_server(tmp_path) as server:
+        from tests.smtp_server import PASSWORD, USERNAME
+
+        def settings(n: int):  # type: ignore[no-untyped-def]
+            from flows.settings import Settings
+            return Settings(database_url=db_url, output_dir=tmp_path / f"var{n}", smtp_url=server.url,
+                            smtp_username=USERNAME, smtp_password=PASSWORD, smtp_ca_file=server.cert_file,
+                            recipients=RECIPIENTS, mail_from="msbrief <briefing@example.org>")
+
+        outcomes = together(*(lambda n=n: run_briefing(engine, settings(n), week=WEEK, send=True, now=NOW)
+                              for n in range(2)))
+        received = Counter(r for msg in server.handler.messages for r in msg.rcpt_tos)
+        assert received == Counter(RECIPIENTS), f"emails received per recipient: {dict(received)}"
+        ids = {msg.message().get("Message-ID") for msg in server.handler.messages}
+        assert len(ids) == 1, f"two different briefings were composed for one week: {ids}"
+        with session_factory(engine)() as s:
+            assert s.execute(select(func.count()).select_from(m.Briefing)).scalar_one() == 1
+            statuses = Counter(s.execute(select(m.Delivery.status)).scalars())
+            assert statuses == Counter({"accepted": len(RECIPIENTS)}), statuses
+        assert {o.status for o in outcomes} <= {"sent", "sending"}
+        assert outcomes[0].ok or outcomes[1].ok
+
+        # and a third run of the week sends nothing
+        again = run_briefing(engine, settings(3), week=WEEK, send=True, now=NOW)
+        assert again.action == "already-sent" and len(server.handler.messages) == len(RECIPIENTS)

@@ -1,0 +1,346 @@
+"""Bad input, fuzzed (hypothesis) and targeted: the NRM extractor, the date parsing, the feed,
+listing and item parsers, and every adapter end to end over HTTP (the mirror serving the fuzzed
+body) never raise anything but ParseError (or FetchError, for an adapter whose fetch fails), and
+the extractor never returns a figure whose number is not in the input. Malformed, truncated,
+enormous, wrongly encoded and deeply nested documents, and XML entity bombs, are refused safely:
+ParseError, quickly, in bounded memory."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import tracemalloc
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mirror_fixture import FIXTURES, start_mirror
+from scrapers import atleu, dates, feedread, govuk, iasc, nrm_figures, sentencing_council
+from scrapers.errors import FetchError, ParseError
+from scrapers.http import HttpClient
+from scrapers.listing import read_item, read_listing
+from scrapers.normalise import load_topics
+
+BULLETINS = FIXTURES / "nrm" / "bulletins"
+BULLETIN_TEXT = (BULLETINS / "2023-Q2.txt").read_text(encoding="utf-8") if (BULLETINS / "2023-Q2.txt").exists() \
+    else next(BULLETINS.glob("*.txt")).read_text(encoding="utf-8")
+TOPICS = load_topics()
+FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+URL = "https://example.org/x"
+
+text = st.text(max_size=2000)
+html_like = st.lists(st.one_of(
+    st.sampled_from(["<html>", "<body>", "<main>", "<h1>", "</h1>", "<p>", "</p>", "<ul>", "<li>", "</li>",
+                     "<article class=\"news-card\">", "</article>", "<a href=\"/x\">", "</a>", "<time datetime=\"",
+                     "\">", "<meta property=\"article:published_time\" content=\"", "<script type=\"application/ld+json\">",
+                     "</script>", "Key results", "referrals", "2023", "Quarter 2", "April to June", "17,004",
+                     "<h2 id=\"key-results\">Key results</h2>", "\x00", "\ufeff", "&amp;", "&#0;", "&#xD800;"]),
+    st.text(max_size=40)), max_size=80).map("".join)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(
+        st.sampled_from(["title", "base_path", "details", "body", "results", "total", "link", "state", "display_date",
+                         "items", "url", "date_published", "first_published_at", "public_updated_at",
+                         "release_timestamp", "attachments", "parts", "x"]), children, max_size=6),
+    max_leaves=25)
+documents = st.one_of(text, html_like, json_values.map(json.dumps), st.binary(max_size=2000))
+
+
+def only_parse_errors(call, *args, **kwargs):  # type: ignore[no-untyped-def]
+    """Run a parser; ParseError is the one exception it may raise. Its result, or None."""
+    try:
+        return call(*args, **kwargs)
+    except ParseError:
+        return None
+
+
+# --- the NRM extractor ------------------------------------------------------------------------
+
+def _numbers_in(text: str) -> str:
+    return re.sub(r"(?<=\d),(?=\d{3})", "", " ".join(text.split()))
+
+
+def assert_figures_in_input(extraction, document: str) -> None:  # type: ignore[no-untyped-def]
+    """Every numeric figure's value is written in its evidence, and its evidence is in the input."""
+    source = _numbers_in(re.sub(r"<[^>]*>", " ", document))
+    for f in extraction.figures:
+        evidence = _numbers_in(f.evidence)
+        assert evidence, f"figure {f.metric} has no evidence"
+        if isinstance(f.value, bool) or not isinstance(f.value, (int, float)):
+            continue
+        value = abs(f.value)  # a decrease is stored negative: "a 1% decrease" is -1
+        number = f"{value:g}" if isinstance(value, float) else str(value)
+        assert re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", evidence), \
+            f"figure {f.metric}={f.value!r} is not written in its evidence {f.evidence!r}"
+        words = [w for w in re.findall(r"\w+", evidence) if len(w) > 2][:12]
+        assert all(w in source for w in words), f"evidence {f.evidence!r} is not from the input"
+
+
+@FUZZ
+@given(documents)
+def test_extractor_raises_only_parse_error(document):
+    only_parse_errors(nrm_figures.extract, document)
+
+
+@FUZZ
+@given(st.data())
+def test_extractor_on_mutated_bulletins_returns_only_figures_from_the_input(data):
+    """A real bulletin with random cuts, insertions and changed numbers."""
+    doc = BULLETIN_TEXT
+    for _ in range(data.draw(st.integers(0, 4))):
+        i = data.draw(st.integers(0, len(doc)))
+        j = data.draw(st.integers(i, min(len(doc), i + 400)))
+        doc = doc[:i] + data.draw(st.sampled_from(["", " 12,345 ", " 99.9% ", "\n", " referrals ", "\u00a0", "<p>"])
+                                  | st.text(max_size=20)) + doc[j:]
+    doc = re.sub(r"\d[\d,]*", lambda m: m[0] if data.draw(st.booleans()) else str(data.draw(st.integers(0, 99999))),
+                 doc, count=30)
+    extraction = only_parse_errors(nrm_figures.extract, doc)
+    if extraction is not None:
+        assert_figures_in_input(extraction, doc)
+
+
+def test_extractor_on_every_real_bulletin_returns_only_figures_from_the_input():
+    for path in sorted(BULLETINS.glob("*.txt")):
+        doc = path.read_text(encoding="utf-8")
+        assert_figures_in_input(nrm_figures.extract(doc), doc)
+
+
+# --- dates ------------------------------------------------------------------------------------
+
+@FUZZ
+@given(st.one_of(text, json_values, html_like))
+def test_date_parsing_never_raises(value):
+    for parse in (dates.parse_machine, dates.parse_text, dates.from_permalink, dates.from_epoch_ms):
+        result = parse(value)
+        assert result is None or result.tzinfo is not None, (parse.__name__, value, result)
+    only_parse_errors(dates.from_html, value if isinstance(value, str) else json.dumps(value))
+    when = govuk.release_time(value if isinstance(value, str) else "")
+    assert when is None or when.tzinfo is not None
+
+
+# --- feeds, listings and item pages -----------------------------------------------------------
+
+FEED_PARSERS = [feedread.parse_feed, feedread.parse_json_feed, feedread.parse_wp_posts, feedread.parse_squarespace]
+
+
+@FUZZ
+@given(documents)
+def test_feed_parsers_raise_only_parse_error(document):
+    body = document if isinstance(document, bytes) else document.encode("utf-8", "surrogatepass")
+    for parse in FEED_PARSERS:
+        only_parse_errors(parse, body, source="fuzz", url=URL)
+    feedread.discover_feeds(body, page_url=URL)
+
+
+@FUZZ
+@given(documents)
+def test_listing_and_item_parsers_raise_only_parse_error(document):
+    for site in (iasc.SITE, sentencing_council.SITE, atleu.SITE):
+        only_parse_errors(read_listing, document, page_url=URL, selectors=site.listings.listing, source="fuzz")
+        if site.listings.item:
+            only_parse_errors(read_item, document, page_url=URL, selectors=site.listings.item, source="fuzz")
+
+
+# --- every adapter end to end, the mirror serving the bad body --------------------------------
+
+ADAPTER_PATHS = {  # (adapter, folder, the first document it reads, content type)
+    "govuk_nrm": (govuk, "govuk_nrm", None, "application/json"),
+    "sentencing_council": (sentencing_council, "sentencing_council", "/feed/", "application/rss+xml"),
+    "iasc": (iasc, "iasc", "/news-insights/", "text/html; charset=utf-8"),
+    "atleu": (atleu, "atleu", "/cases-news?format=json", "application/json"),
+}
+
+
+@pytest.fixture(scope="module")
+def fuzz_mirror():  # type: ignore[no-untyped-def]
+    with start_mirror() as mirror:
+        yield mirror
+
+
+def _first_path(name: str) -> str:
+    _, folder, path, _ = ADAPTER_PATHS[name]
+    if path:
+        return f"/{folder}{path}"
+    from reliability import FAULT_PATHS
+    return FAULT_PATHS[("govuk_nrm", "listing")]
+
+
+def collect_over(mirror, name: str, body: bytes) -> None:  # type: ignore[no-untyped-def]
+    module, folder, _, content_type = ADAPTER_PATHS[name]
+    mirror.put_response(_first_path(name), body, content_type=content_type)
+    client = HttpClient("msbrief-fuzz/1 (+mailto:tests@example.org)", source=name, min_interval=0.0, max_retries=0,
+                        read_timeout=5)
+    try:
+        module.collect(client, base_url=mirror.url_for(folder), is_known=lambda url: False, topics=TOPICS,
+                       backfill=False)
+    except (ParseError, FetchError):
+        pass
+    finally:
+        client.close()
+        mirror.reset_responses()
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(name=st.sampled_from(sorted(ADAPTER_PATHS)), document=documents)
+def test_every_adapter_on_a_fuzzed_first_document_raises_only_scraper_errors(fuzz_mirror, name, document):
+    body = document if isinstance(document, bytes) else document.encode("utf-8", "surrogatepass")
+    collect_over(fuzz_mirror, name, body)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(document=json_values)
+def test_govuk_content_item_parsing_raises_only_parse_errors(fuzz_mirror, document):
+    """A fuzzed Content API document for a release page and for an announcement."""
+    from reliability import FAULT_PATHS
+    for path in (FAULT_PATHS[("govuk_nrm", "item")],
+                 "/govuk_nrm/api/content/government/statistics/announcements/"
+                 "modern-slavery-nrm-and-dtn-statistics-january-to-march-2025"):
+        fuzz_mirror.put_response(path, json.dumps(document), content_type="application/json")
+        client = HttpClient("msbrief-fuzz/1 (+mailto:tests@example.org)", source="govuk_nrm", min_interval=0.0,
+                            max_retries=0)
+        try:
+            govuk.collect(client, base_url=fuzz_mirror.url_for("govuk_nrm"), is_known=lambda url: False,
+                          topics=TOPICS, backfill=False)
+        except (ParseError, FetchError):
+            pass
+        finally:
+            client.close()
+            fuzz_mirror.reset_responses()
+
+
+# --- targeted bad documents -------------------------------------------------------------------
+
+DEEP = 10_000
+RSS_ITEM = ("<item><title>Item {n}</title><link>https://example.org/{n}</link>"
+            "<pubDate>Mon, 07 Aug 2023 10:00:00 GMT</pubDate><description>{text}</description></item>")
+
+
+def rss(items: str) -> str:
+    return f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'
+
+
+BAD_DOCUMENTS = {
+    "deep-json-array": b"[" * DEEP + b"]" * DEEP,
+    "deep-json-object": b'{"a":' * DEEP + b"1" + b"}" * DEEP,
+    "deep-html": ("<div>" * DEEP + "Key results" + "</div>" * DEEP).encode(),
+    "deep-xml": ('<?xml version="1.0"?><rss version="2.0"><channel>' + "<x>" * DEEP + "</x>" * DEEP
+                 + "</channel></rss>").encode(),
+    "truncated-json": json.dumps({"results": [{"title": "x" * 50}] * 20})[:-37].encode(),
+    "truncated-rss": rss(RSS_ITEM.format(n=1, text="a") * 5).encode()[:-60],
+    "enormous-rss": rss("".join(RSS_ITEM.format(n=n, text="modern slavery " * 40) for n in range(4000))).encode(),  # ~3 MB
+    "enormous-html": ("<html><body>" + "<p>" + "referrals 17,004 " * 300_000 + "</p></body></html>").encode(),
+    "latin-1-rss": rss(RSS_ITEM.format(n=1, text="caf\u00e9 \u00a3")).encode("latin-1"),
+    "utf-16-rss": rss(RSS_ITEM.format(n=1, text="caf\u00e9")).encode("utf-16"),
+    "utf-16-json": json.dumps({"results": [], "title": "caf\u00e9"}).encode("utf-16"),
+    "nul-bytes": b"\x00" * 5000 + b"<rss>",
+    "binary": bytes(range(256)) * 50,
+}
+
+
+def _bounded(call) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        call()
+    finally:
+        elapsed = time.monotonic() - started
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return elapsed, peak
+
+
+@pytest.mark.parametrize("name", sorted(BAD_DOCUMENTS))
+def test_bad_documents_raise_only_parse_error(name):
+    body = BAD_DOCUMENTS[name]
+    as_text = body.decode("utf-8", "replace")
+    calls = [lambda p=p: only_parse_errors(p, body, source="t", url=URL) for p in FEED_PARSERS]
+    calls += [lambda: only_parse_errors(nrm_figures.extract, body), lambda: only_parse_errors(nrm_figures.extract, as_text),
+              lambda: dates.from_html(as_text), lambda: feedread.discover_feeds(body, page_url=URL)]
+    calls += [lambda s=s: only_parse_errors(read_listing, body, page_url=URL, selectors=s.listings.listing, source="t")
+              for s in (iasc.SITE, sentencing_council.SITE, atleu.SITE)]
+    calls += [lambda s=s: only_parse_errors(read_item, body, page_url=URL, selectors=s.listings.item, source="t")
+              for s in (iasc.SITE, sentencing_council.SITE, atleu.SITE) if s.listings.item]
+    for call in calls:
+        started = time.monotonic()
+        call()
+        elapsed = time.monotonic() - started
+        assert elapsed < 20, f"{name}: a parser took {elapsed:.1f}s"
+
+
+@pytest.mark.parametrize("name", sorted(BAD_DOCUMENTS))
+def test_bad_documents_through_every_adapter(fuzz_mirror, name):
+    for adapter_name in ADAPTER_PATHS:
+        collect_over(fuzz_mirror, adapter_name, BAD_DOCUMENTS[name])
+
+
+def test_wrongly_encoded_feeds_are_read_or_refused_cleanly():
+    for name in ("latin-1-rss", "utf-16-rss"):
+        page = only_parse_errors(feedread.parse_feed, BAD_DOCUMENTS[name], source="t", url=URL)
+        if page is not None:
+            assert page.entries[0].title == "Item 1"
+
+
+# --- XML entity bombs and external entities ---------------------------------------------------
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+<!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+<!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+<!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+<!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+<!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+<!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">]>
+<rss version="2.0"><channel><title>&lol9;</title><item><title>&lol9;</title><link>https://x.org/1</link>
+<pubDate>Mon, 07 Aug 2023 10:00:00 GMT</pubDate></item></channel></rss>"""
+QUADRATIC = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "' + b"x" * 50_000 + b'">]><rss version="2.0"><channel>'
+             b"<title>" + b"&a;" * 50_000 + b"</title></channel></rss>")
+EXTERNAL = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><rss version="2.0">'
+            b"<channel><title>&xxe;</title><item><title>&xxe;</title><link>https://x.org/1</link></item></channel></rss>")
+EXTERNAL_DTD = (b'<?xml version="1.0"?><!DOCTYPE rss SYSTEM "http://127.0.0.1:9/evil.dtd"><rss version="2.0">'
+                b"<channel><title>t</title></channel></rss>")
+PARAMETER = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY % p SYSTEM "file:///etc/passwd"> %p;]>'
+             b'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title></feed>')
+BOMBS = {"billion-laughs": BILLION_LAUGHS, "quadratic-blowup": QUADRATIC, "external-entity": EXTERNAL,
+         "external-dtd": EXTERNAL_DTD, "parameter-entity": PARAMETER,
+         "billion-laughs-atom": BILLION_LAUGHS.replace(b'<rss version="2.0"><channel>',
+                                                       b'<feed xmlns="http://www.w3.org/2005/Atom">')
+         .replace(b"</channel></rss>", b"</feed>")}
+
+
+@pytest.mark.parametrize("name", sorted(BOMBS))
+def test_xml_bombs_are_refused_quickly_in_bounded_memory(name):
+    def parse() -> None:
+        with pytest.raises(ParseError, match="unsafe XML refused|not well-formed"):
+            feedread.parse_feed(BOMBS[name], source="t", url=URL)
+
+    elapsed, peak = _bounded(parse)
+    assert elapsed < 1.0, f"{name} took {elapsed:.2f}s to refuse"
+    assert peak < 20_000_000, f"{name} used {peak / 1e6:.0f} MB to refuse"
+
+
+@pytest.mark.parametrize("name", sorted(BOMBS))
+@pytest.mark.parametrize("adapter_name", ["sentencing_council", "atleu"])
+def test_xml_bombs_in_every_consumed_feed_fail_the_source_cleanly(fuzz_mirror, adapter_name, name):
+    """Served where the adapters read RSS/Atom: the source fails (or falls back) with the bomb refused."""
+    path = "/sentencing_council/feed/" if adapter_name == "sentencing_council" else "/atleu/cases-news?format=rss"
+    module = sentencing_council if adapter_name == "sentencing_council" else atleu
+    fuzz_mirror.put_response(path, BOMBS[name], content_type="application/rss+xml")
+    if adapter_name == "atleu":  # make the JSON collection absent so that the RSS feed is read
+        fuzz_mirror.remove_response("/atleu/cases-news?format=json")
+    client = HttpClient("msbrief-fuzz/1 (+mailto:tests@example.org)", source=adapter_name, min_interval=0.0,
+                        max_retries=0)
+    started = time.monotonic()
+    try:
+        with pytest.raises(ParseError, match="unsafe XML refused|not well-formed"):
+            module.collect(client, base_url=fuzz_mirror.url_for(adapter_name), is_known=lambda url: False,
+                           topics=TOPICS, backfill=False)
+    finally:
+        client.close()
+        fuzz_mirror.reset_responses()
+    assert time.monotonic() - started < 5

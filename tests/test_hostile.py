@@ -1,0 +1,149 @@
+"""Hostile content from a source, served by the mirror into a real ingest, then published: script
+tags, event handlers, javascript: URLs, CSS (style attributes and tags, expression()) and tracking
+pixels in titles and summaries are inert in the feeds, the index page and the email; a newline in a
+title cannot add an email header."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from datetime import datetime, timezone
+
+from lxml import etree, html
+
+from feeds.build import build_site
+from feeds.publish import write_site
+from feeds.weeks import format_week
+from flows.settings import Settings
+from flows.site_data import load_site_data
+from flows.weekly import run_briefing
+from mirror_fixture import FIXTURES, start_mirror
+from reliability import cycle, settings_for
+from tests.smtp_server import smtp_server
+
+ATTACK_TITLE = ('Evil <script>alert("t1")</script><img src="http://tracker.example/t.gif" onerror="alert(2)">'
+                '<a href="javascript:alert(3)" style="color:red">headline</a>\r\nBcc: evil@example.org')
+ATTACK_SUMMARY = (
+    '<p onclick="alert(4)">Summary</p><script>alert("s1")</script><style>body{background:url(//tracker.example/s)}</style>'
+    '<a href="javascript:alert(5)">click</a><a href=" JaVaScRiPt:alert(6)">spaced</a>'
+    '<div style="width:expression(alert(7));background:url(http://tracker.example/bg.png)">css</div>'
+    '<img src="http://tracker.example/pixel.gif" width="1" height="1"><img src="https://tracker.example/p2">'
+    '<iframe src="http://evil.example/"></iframe><object data="http://evil.example/x.swf"></object>'
+    '<svg onload="alert(8)"><use href="http://evil.example/#x"/></svg><form action="http://evil.example/"><input></form>'
+    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCg5KTwvc2NyaXB0Pg==">data</a>'
+)
+EVIL_ATLEU_TITLE = '<img src=x onerror=alert(10)>ATLEU\nX-Injected: yes'
+
+
+def hostile_feed() -> str:
+    rss = (FIXTURES / "sentencing_council" / "feed" / "page-1.xml").read_text(encoding="utf-8")
+    first = rss.index("<item>")
+    item = ("<item><title><![CDATA[" + ATTACK_TITLE + "]]></title>"
+            "<link>https://www.sentencingcouncil.org.uk/news/item/hostile-item/</link>"
+            f"<pubDate>{datetime.now(timezone.utc).strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate>"
+            "<description><![CDATA[" + ATTACK_SUMMARY + "]]></description>"
+            "<content:encoded><![CDATA[" + ATTACK_SUMMARY + "]]></content:encoded></item>")
+    return rss[:first] + item + rss[first:]
+
+
+def hostile_atleu() -> str:
+    data = json.loads((FIXTURES / "atleu" / "cases-news.page-1.json").read_text(encoding="utf-8"))
+    data["items"][0]["title"] = EVIL_ATLEU_TITLE
+    data["items"][0]["excerpt"] = ATTACK_SUMMARY
+    return json.dumps(data)
+
+
+def problems_in_html(doc, where: str, *, own_style_ok: bool = True) -> list[str]:  # type: ignore[no-untyped-def]
+    """Everything active or remote that survived in an HTML document or fragment."""
+    found = []
+    for el in doc.iter():
+        if not isinstance(el.tag, str):
+            continue
+        tag = el.tag.lower().split("}")[-1]
+        if tag in ("script", "iframe", "object", "embed", "form", "input", "base", "frame", "applet"):
+            found.append(f"{where}: <{tag}> survived")
+        if tag == "style":
+            css = (el.text or "").lower()
+            if not own_style_ok or "tracker" in css or "expression(" in css or "url(" in css:
+                found.append(f"{where}: source <style> survived: {css[:80]!r}")
+        for name, value in el.attrib.items():
+            name_l, value_l = name.lower(), re.sub(r"\s", "", value).lower()
+            if name_l.startswith("on"):
+                found.append(f"{where}: event handler {name}={value!r} on <{tag}>")
+            if name_l == "style" and ("expression(" in value_l or "url(" in value_l or "tracker" in value_l):
+                found.append(f"{where}: style attribute {value!r}")
+            if name_l in ("href", "src", "action", "data", "xlink:href", "formaction") and \
+                    value_l.startswith(("javascript:", "vbscript:", "data:")):
+                found.append(f"{where}: {name}={value!r} on <{tag}>")
+            if tag == "img" and name_l == "src" and value_l.startswith(("http:", "https:", "//")):
+                found.append(f"{where}: remote image (tracking pixel) {value!r}")
+    return found
+
+
+def html_fragments_of_feed(data: bytes) -> list[tuple[str, str]]:
+    """(where, HTML) of every element a feed reader renders as HTML: RSS description/content, Atom html content."""
+    root = etree.fromstring(data)
+    out = []
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        local = etree.QName(el).localname
+        is_html = local in ("description", "encoded") or (
+            local in ("summary", "content", "title", "subtitle") and el.get("type") in ("html", "xhtml"))
+        if is_html and el.text:
+            out.append((local, el.text))
+        if local == "title":
+            out.append(("title (as a reader may render it)", el.text or ""))
+    return out
+
+
+def test_hostile_titles_and_summaries_are_inert_everywhere(tmp_path):
+    db_url = f"sqlite:///{tmp_path / 'hostile.db'}"
+    from store.db import make_engine, upgrade
+
+    engine = make_engine(db_url)
+    upgrade(engine)
+    with start_mirror() as mirror:
+        mirror.put_response("/sentencing_council/feed/", hostile_feed(), content_type="application/rss+xml")
+        mirror.put_response("/atleu/cases-news?format=json", hostile_atleu(), content_type="application/json")
+        settings = settings_for(mirror, db_url, tmp_path / "var")
+        reports = cycle(settings, engine)
+        assert all(r.status == "ok" for r in reports.values()), {n: r.error for n, r in reports.items()}
+
+    files = build_site(load_site_data(engine), site_url="https://msbrief.example.org/", max_entries=500)
+    write_site(settings.public_dir, files)
+    problems: list[str] = []
+    saw_item = False
+    for name, data in files.items():
+        if name.endswith(".xml"):
+            for where, fragment in html_fragments_of_feed(data):
+                saw_item |= "headline" in fragment or "Summary" in fragment
+                problems += problems_in_html(html.fragment_fromstring(fragment, create_parent="div"),
+                                             f"{name} {where}", own_style_ok=False)
+        elif name.endswith(".html"):
+            problems += problems_in_html(html.fromstring(data), name)
+    assert saw_item, "the hostile item never reached the feeds: the test proves nothing"
+    index = files["index.html"].decode("utf-8")
+    assert "Evil" in index or "headline" in index, "the hostile item is not on the index page"
+
+    week = format_week(datetime.now(timezone.utc).date())
+    with smtp_server(tmp_path, mode="plain", auth=False) as server:
+        brief = Settings(database_url=db_url, output_dir=tmp_path / "var", smtp_url=f"smtp+plain://127.0.0.1:{server.port}",
+                         recipients=["staff@example.org"], mail_from="msbrief <briefing@example.org>")
+        outcome = run_briefing(engine, brief, week=week, send=True, now=datetime.now(timezone.utc))
+        assert outcome.ok, outcome.summary
+        assert len(server.handler.messages) == 1
+        received = server.handler.messages[0]
+    assert Counter(received.rcpt_tos) == Counter(["staff@example.org"]), received.rcpt_tos
+    msg = received.message()
+    names = {k.lower() for k in msg.keys()}
+    assert "bcc" not in names and "x-injected" not in names, f"a title added email headers: {sorted(names)}"
+    assert all("evil@example.org" not in str(v) for v in msg.values()), msg.items()
+    raw_headers = received.data.split(b"\r\n\r\n", 1)[0]
+    assert b"\nBcc:" not in raw_headers and b"\nX-Injected:" not in raw_headers, raw_headers
+    body_html = msg.get_body(preferencelist=("html",)).get_content()
+    assert "headline" in body_html or "Evil" in body_html, "the hostile item is not in the email"
+    problems += problems_in_html(html.fromstring(body_html), "email html")
+    assert not problems, "hostile content survived:\n" + "\n".join(problems)
+    engine.dispose()
