@@ -28,7 +28,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from dateutil import parser as date_parser
 from sqlalchemy import Engine, and_, or_, select, update
@@ -49,15 +49,14 @@ from flows.settings import Settings
 from store import models as m
 from store import queries
 from store.db import session_factory, transaction
-from store.read import FeedItem, ReleaseView, SeriesPoint
+from store.read import FeedItem
+from store.series import series
 from store.upsert import insert_ignore
 
 log = logging.getLogger(__name__)
 
 # A delivery left "sending" this long (a run killed mid-send) may be tried again.
 STALE_SENDING = timedelta(minutes=30)
-SERIES_METRICS = ("total_referrals", "previous_period_referrals", "same_period_last_year_referrals")
-_QUARTER = re.compile(r"^\d{4}-Q[1-4]$")
 
 
 @dataclass(frozen=True)
@@ -135,32 +134,6 @@ class BriefingOutcome:
 # --- reading the week ------------------------------------------------------------------------
 
 
-def referral_series(releases: Iterable[ReleaseView]) -> tuple[SeriesPoint, ...]:
-    """Quarterly referrals, oldest first: each quarter's latest statement, earlier ones as revisions.
-
-    A quarter is stated by its own release (total_referrals) and restated by later ones (the
-    previous quarter, the same quarter a year earlier). Releases are taken in publication order.
-    """
-    ordered = sorted(releases, key=lambda r: (r.published or datetime.min.replace(tzinfo=timezone.utc), r.period))
-    statements: dict[str, list[tuple[str, float]]] = {}
-    for rel in ordered:
-        for f in rel.figures:
-            if f.metric not in SERIES_METRICS or not _QUARTER.match(f.period):
-                continue
-            if f.metric != "total_referrals" and f.period == rel.period:
-                continue  # a comparison figure filed under the release's own period: not a statement of it
-            if isinstance(f.value, bool) or not isinstance(f.value, (int, float)):
-                continue
-            stated = statements.setdefault(f.period, [])
-            stated[:] = [s for s in stated if s[0] != rel.period]
-            stated.append((rel.period, f.value))
-    points = []
-    for period in sorted(statements):
-        *earlier, (release_period, value) = statements[period]
-        points.append(SeriesPoint(period, value, release_period, tuple(earlier)))
-    return tuple(points)
-
-
 _IN_FORCE = re.compile(
     r"(?:comes?|came|coming)?\s*(?:in|into)\s+force\s+(?:from|on)\s+(\d{1,2}\s+[A-Z][a-z]+\s+\d{4})", re.I
 )
@@ -188,7 +161,7 @@ def read_week(engine: Engine, week: str, *, tz: str = "Europe/London") -> Briefi
     with session_factory(engine)() as s:
         publications = queries.changed_between(s, start, end)
         release = queries.latest_release(s, before=end)
-        known = [r for r in queries.releases(s) if r.published is None or r.published < end]
+        referrals = series(s, "total_referrals", before=end)
         upcoming = queries.upcoming_releases(s, after=end)
         guidelines = queries.feed_items(s, kind="guideline")
         health = queries.source_health(s)
@@ -197,7 +170,7 @@ def read_week(engine: Engine, week: str, *, tz: str = "Europe/London") -> Briefi
         start=start,
         end=end,
         release=release,
-        referrals=referral_series(known),
+        referrals=tuple(referrals),
         publications=tuple(publications),
         upcoming=tuple(upcoming),
         in_force=in_force_dates(guidelines, after=end),

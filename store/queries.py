@@ -115,11 +115,15 @@ def changed_between(session: Session, start: datetime, end: datetime) -> list[Fe
     return _items(session, stmt)
 
 
-def latest_release(session: Session, *, before: datetime | None = None) -> ReleaseView | None:
-    """The most recently published statistics release (optionally published before `before`)."""
+def latest_release(
+    session: Session, *, before: datetime | None = None, with_figures: bool = False
+) -> ReleaseView | None:
+    """The most recently published statistics release (published before `before`; having figures)."""
     stmt = select(m.StatisticsRelease).options(selectinload(m.StatisticsRelease.figures))
     if before is not None:
         stmt = stmt.where(m.StatisticsRelease.published < before)
+    if with_figures:
+        stmt = stmt.where(m.StatisticsRelease.figures.any())
     rel = session.execute(
         stmt.order_by(m.StatisticsRelease.published.desc(), m.StatisticsRelease.id.desc()).limit(1)
     ).scalar_one_or_none()

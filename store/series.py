@@ -10,6 +10,7 @@ statements of the metric they restate.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -43,10 +44,12 @@ def _kind_ok(period: str, periods: str) -> bool:
     return period.endswith("year") if periods == "year" else "-Q" in period
 
 
-def series(session: Session, metric: str, *, periods: str = "quarter") -> list[SeriesPoint]:
+def series(session: Session, metric: str, *, periods: str = "quarter",
+           before: datetime | None = None) -> list[SeriesPoint]:
     """`metric` by period (oldest first), each the latest release's statement, earlier ones as revisions.
 
-    `periods` is "quarter" (the default: the quarterly series), "year" or "all".
+    `periods` is "quarter" (the default: the quarterly series), "year" or "all"; `before` keeps only
+    releases published before that time (the series as it stood then).
     """
     if periods not in PERIOD_KINDS:
         raise ValueError(f"periods={periods!r}: expected one of {', '.join(PERIOD_KINDS)}")
@@ -55,6 +58,7 @@ def series(session: Session, metric: str, *, periods: str = "quarter") -> list[S
         select(m.Figure.period, m.Figure.value, m.StatisticsRelease.period, m.StatisticsRelease.published)
         .join(m.StatisticsRelease, m.Figure.release_id == m.StatisticsRelease.id)
         .where(m.Figure.metric.in_(metrics))
+        .where(m.StatisticsRelease.published < before if before is not None else True)
     ).all()
     statements: dict[str, list[tuple[tuple[Any, ...], str, Any]]] = {}
     for period, value, release_period, published in rows:

@@ -24,7 +24,7 @@ from feeds.charts import LATEST
 from feeds.mailer import MailerError, SmtpConfig, parse_smtp_url, send_each
 from feeds.weeks import parse_week, previous_week, week_bounds
 from flows.settings import Settings
-from flows.weekly import referral_series, run_briefing
+from flows.weekly import run_briefing
 from scrapers import records
 from store import models as m
 from store import repo
@@ -486,16 +486,27 @@ def test_weeks_in_london():
             parse_week(bad)
 
 
-def test_referral_series_keeps_the_latest_statement_and_its_revisions():
-    def rel(period: str, month: int, figs: list[tuple[str, int, str]]) -> ReleaseView:
-        return ReleaseView(period, period, "u", None, datetime(2023, month, 1, tzinfo=UTC), None,
-                           tuple(FigureView(mt, v, "count", "", p, "u") for mt, v, p in figs), ())
+def test_the_chart_series_is_the_series_as_it_stood_at_the_end_of_the_week(sqlite_engine):
+    from scrapers.records import Figure, Release
+    from store import repo
+    from store.db import transaction
+    from store.series import series
 
-    series = referral_series([
-        rel("2023-Q2", 8, [("total_referrals", 3998, "2023-Q2"), ("previous_period_referrals", 4739, "2023-Q1")]),
-        rel("2023-Q1", 5, [("total_referrals", 4746, "2023-Q1"), ("pct_change_vs_previous", -3, "2023-Q1")]),
-    ])
-    assert [(p.period, p.value, p.release_period, p.revisions) for p in series] == [
+    def rel(period: str, month: int, figs: list[tuple[str, int, str]]) -> Release:
+        return Release(period, period, f"https://www.gov.uk/{period}", None, datetime(2023, month, 1, tzinfo=UTC), None,
+                       tuple(Figure(mt, v, "count", "", p) for mt, v, p in figs))
+
+    with transaction(sqlite_engine) as s:
+        repo.upsert_release(s, rel("2023-Q2", 8, [("total_referrals", 3998, "2023-Q2"),
+                                                  ("previous_period_referrals", 4739, "2023-Q1")]))
+        repo.upsert_release(s, rel("2023-Q1", 5, [("total_referrals", 4746, "2023-Q1"),
+                                                  ("pct_change_vs_previous", -3, "2023-Q1")]))
+    with transaction(sqlite_engine) as s:
+        now = series(s, "total_referrals")
+        in_june = series(s, "total_referrals", before=datetime(2023, 6, 1, tzinfo=UTC))
+    assert [(p.period, p.value, p.release_period, p.revisions) for p in now] == [
         ("2023-Q1", 4739, "2023-Q2", (("2023-Q1", 4746),)),
         ("2023-Q2", 3998, "2023-Q2", ()),
     ]
+    assert [(p.period, p.value, p.revisions) for p in in_june] == [("2023-Q1", 4746, ())]
+

@@ -189,3 +189,18 @@ def test_feed_queries_return_read_models_with_amendment_notes(engine):
         week = queries.changed_between(s, later, datetime(2023, 9, 8, tzinfo=timezone.utc))
         assert len(week) == 2
         assert queries.changed_between(s, T0, datetime(2023, 8, 11, tzinfo=timezone.utc))[0].title.startswith("Motoring")
+
+
+def test_latest_release_with_figures_skips_a_newer_release_without_them(engine):
+    from store import queries
+
+    with transaction(engine) as s:
+        repo.upsert_release(s, records.Release(
+            period="2023-Q2", title="Q2", page_url="https://gov.example/q2", bulletin_url=None, published=T0,
+            updated=None, figures=(records.Figure("total_referrals", 3998, "count", "3,998", "2023-Q2"),)))
+        repo.upsert_release(s, records.Release(
+            period="2024-Q2", title="Q2 2024", page_url="https://gov.example/q24", bulletin_url=None,
+            published=datetime(2024, 8, 8, tzinfo=timezone.utc), updated=None))
+    with transaction(engine) as s:
+        assert queries.latest_release(s).period == "2024-Q2"
+        assert queries.latest_release(s, with_figures=True).period == "2023-Q2"
