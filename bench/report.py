@@ -272,7 +272,8 @@ def render(results: dict[str, Any]) -> tuple[str, list[str]]:
         f"as first seen at {results['backfill_seen_at']}, so this week's briefing shows only the 1% new items.",
         "- Naive baseline, same run: no conditional GET, no incremental stop (`is_known` always false, backfill), "
         "robots.txt fetched every run, every item parsed and stored again, every feed file rewritten; for the "
-        "briefing, the week's items found by scanning every publication. Figure extraction has no naive variant.",
+        "briefing, the week's items found again by scanning every publication (after the store's own week "
+        "query, so slightly overstated). Figure extraction has no naive variant.",
         "",
         "## Results",
         "",

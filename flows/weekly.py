@@ -390,6 +390,12 @@ def _owner_gone(token: str | None) -> bool:
     return state in ("Z", "X")
 
 
+def _owner_of(response: str | None) -> str | None:
+    """The owner token inside an "unconfirmed" delivery's response."""
+    found = re.search(r"\[(sending: pid \d+ on [^\]]+)\]", response or "")
+    return found[1] if found else None
+
+
 def _claim_delivery(engine: Engine, delivery_id: int, *, dead_owner: str | None = None) -> bool:
     """Mark one delivery as being sent by this run; False when another run has it or it is done.
 
@@ -414,7 +420,7 @@ def _mark_unconfirmed(engine: Engine, delivery_id: int) -> None:
     with transaction(engine) as s:
         s.execute(
             update(m.Delivery).where(m.Delivery.id == delivery_id, m.Delivery.status == "sending")
-            .values(status="unconfirmed", smtp_response=UNCONFIRMED)
+            .values(status="unconfirmed", smtp_response=f"{UNCONFIRMED} [{_owner()}]")
             .execution_options(synchronize_session=False)
         )
 
@@ -479,7 +485,9 @@ def _finish(engine: Engine, briefing_id: int) -> str:
         briefing = s.get(m.Briefing, briefing_id)
         assert briefing is not None
         statuses = [d.status for d in briefing.deliveries]
-        if "sending" in statuses or "pending" in statuses:
+        waiting = [d for d in briefing.deliveries if d.status == "unconfirmed"
+                   and not _owner_gone(_owner_of(d.smtp_response))]  # its run is reading the reply
+        if "sending" in statuses or "pending" in statuses or waiting:
             return briefing.status  # another run is still at it
         briefing.status = "sent" if all(st == "accepted" for st in statuses) else "partial"
         briefing.completed_at = m.now()
