@@ -160,7 +160,7 @@ def read_week(engine: Engine, week: str, *, tz: str = "Europe/London") -> Briefi
     start, end = week_bounds(week, tz)
     with session_factory(engine)() as s:
         publications = queries.changed_between(s, start, end)
-        release = queries.latest_release(s, before=end)
+        release = queries.latest_release(s, before=end, with_figures=True)  # headline numbers
         referrals = series(s, "total_referrals", before=end)
         upcoming = queries.upcoming_releases(s, after=end)
         guidelines = queries.feed_items(s, kind="guideline")
