@@ -58,17 +58,22 @@ def naive_fetch(settings: Settings, source: str) -> ingest_core.Fetched:
 
 
 def write_feeds(settings: Settings, engine: Engine, *, naive: bool) -> dict[str, int]:
-    """flows.publish.build_and_write's work; naive rewrites every file. Counts of files built and written."""
+    """The publish step: flows.site_build.build_and_write (skips an unchanged store); naive rebuilds and
+    rewrites every file. Counts of files built and written."""
     from feeds.build import build_site
-    from feeds.publish import atomic_write, write_site
+    from feeds.publish import atomic_write
+    from flows.site_build import build_and_write
     from flows.site_data import load_site_data
 
+    if not naive:
+        before = {p: p.stat().st_mtime_ns for p in settings.public_dir.rglob("*") if p.is_file()}
+        paths = build_and_write(force=False, settings=settings, engine=engine)
+        written = [p for p in paths if before.get(Path(p)) != Path(p).stat().st_mtime_ns]
+        return {"files": len(paths), "written": len(written)}
     files = build_site(load_site_data(engine), site_url=settings.site_url, max_entries=settings.feed_max_entries)
-    if naive:
-        for name, data in files.items():
-            atomic_write(settings.public_dir / name, data)
-        return {"files": len(files), "written": len(files)}
-    return {"files": len(files), "written": len(write_site(settings.public_dir, files))}
+    for name, data in files.items():
+        atomic_write(settings.public_dir / name, data)
+    return {"files": len(files), "written": len(files)}
 
 
 def cycle(settings: Settings, engine: Engine, *, naive: bool = False, seen_at: datetime | None = None) -> dict[str, Any]:

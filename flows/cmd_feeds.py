@@ -17,9 +17,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from flows.publish import build_and_write  # the publish flow's own step, without a flow run
+    from flows.site_build import build_and_write  # the publish flow's own step, without Prefect
 
-    paths = build_and_write()
+    paths = build_and_write(force=True)
     print(f"{len(paths)} files:")
     for path in paths:
         print(f"  {path}")

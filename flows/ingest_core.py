@@ -20,9 +20,10 @@ from flows.source_registry import adapter
 from scrapers.errors import ScraperError
 from scrapers.http import HttpClient
 from scrapers.normalise import canonical_url, load_topics, unbase
-from scrapers.records import FetchRecord, SourceResult
+from scrapers.nrm_figures import check_against_previous
+from scrapers.records import FetchRecord, Release, SourceResult
 from store import models as m
-from store import repo
+from store import queries, repo
 from store.db import session_factory, transaction
 
 log = logging.getLogger("flows.ingest")
@@ -197,8 +198,11 @@ def _store_result(s, result: SourceResult, report: SourceReport, *, seen_at: dat
         elif saved.outcome == "amended":
             report.amended += 1
             report.amended_items.append((pub.title, pub.url))
+    # What earlier releases said, loaded once (not once per release: that was quadratic)
+    stated = {r.period: r for r in queries.releases(s)} if result.releases else {}
     for rel in result.releases:
-        rel = _with_previous_release_check(s, rel)
+        rel = _with_previous_release_check(rel, stated)
+        stated[rel.period] = rel
         saved, new_figures = repo.upsert_release(s, rel, publication_id=pub_ids.get(canonical_url(rel.page_url)))
         report.figures += new_figures
         report.warnings.extend(f"{rel.period}: {w}" for w in rel.warnings)
@@ -211,18 +215,9 @@ def _store_result(s, result: SourceResult, report: SourceReport, *, seen_at: dat
         repo.upsert_announcement(s, ann)
 
 
-def _with_previous_release_check(s, rel):  # type: ignore[no-untyped-def]
+def _with_previous_release_check(rel: Release, stated: dict[str, object]) -> Release:
     """Add FIGURES.md's 'previous period vs what the previous release said' warnings."""
-    try:
-        from scrapers.nrm_figures import check_against_previous
-    except ImportError:
-        return rel
-    from dataclasses import replace
-
-    from store import queries
-
-    previous = {r.period: r for r in queries.releases(s)}
-    extra = check_against_previous(rel, previous)
+    extra = check_against_previous(rel, stated)
     if not extra:
         return rel
     return replace(rel, warnings=tuple(dict.fromkeys((*rel.warnings, *extra))))

@@ -24,6 +24,7 @@ answers 304 has its bulletin fetched again unconditionally, so the release keeps
 from __future__ import annotations
 
 import json
+import logging
 import re
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
@@ -163,6 +164,9 @@ def _search_pages(fetcher: _Fetcher, path_of: Callable[[int], str]) -> Iterator[
         start += len(results)
         if not results or start >= total:
             return
+    # Said, not silent: a search this long means a filter broke or the archive outgrew the guard.
+    logging.getLogger(__name__).warning("%s: stopped after %d search pages (%d results read)",
+                                        SOURCE.name, MAX_PAGES, start)
 
 
 def _is_nrm(result: dict[str, Any]) -> bool:

@@ -65,6 +65,8 @@ def walk_feed(
             return True
         url = next_url(url, fp, number)
         number += 1
+    if url:
+        run.warn(f"stopped after {MAX_PAGES} feed pages at {url}: older items were not read")
     return True
 
 
@@ -122,6 +124,8 @@ def walk_listings(run: SiteRun, config: ListingConfig, *, discover: bool = True)
                 break
             url = run.real(lp.next_url) if lp.next_url else None
             number += 1
+        if url and number > MAX_PAGES:
+            run.warn(f"stopped after {MAX_PAGES} listing pages at {url}: older items were not read")
     return "listing-html"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from store import models as m
@@ -185,3 +185,16 @@ def failed_sources_between(session: Session, start: datetime, end: datetime) -> 
         .order_by(m.SourceRun.id)
     ).all()
     return {name: error or "failed" for name, error in rows}
+
+
+def change_fingerprint(session: Session) -> str:
+    """A cheap summary of everything the feeds and index page show; it moves whenever they would."""
+    parts = [
+        session.execute(select(func.count(), func.max(m.Publication.id), func.max(m.Publication.amended_at),
+                               func.max(m.Publication.updated), func.max(m.Publication.published))).one(),
+        session.execute(select(func.count(), func.max(m.Figure.id), func.max(m.Figure.value_num))).one(),
+        session.execute(select(func.count(), func.max(m.StatisticsRelease.updated),
+                               func.max(m.StatisticsRelease.last_seen))).one(),
+        session.execute(select(func.count(), func.max(m.Source.title))).one(),
+    ]
+    return repr(parts)

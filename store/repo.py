@@ -113,7 +113,9 @@ def is_known_url(session: Session, url: str) -> bool:
 def upsert_publication(session: Session, pub: records.Publication, *, seen_at: datetime | None = None) -> Saved:
     """Store `pub` once; record a changed title or update date as an amendment."""
     seen_at = seen_at or now()
-    source_id = ensure_source(session, pub.source)
+    # one lookup (and lock) of the source per transaction, not one per item
+    ids = session.info.setdefault("msbrief_source_ids", {})
+    source_id = ids.get(pub.source) or ids.setdefault(pub.source, ensure_source(session, pub.source))
     published = utc(pub.published)
     updated = utc(pub.updated)
     row = find_publication(session, pub)

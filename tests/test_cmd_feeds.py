@@ -75,3 +75,35 @@ def test_feeds_build_rebuilds_everything_from_the_database(engine, configured, c
     assert cli.main(["feeds", "build"]) == 0  # a second build from the same data: same bytes, nothing rewritten
     assert {p: p.stat().st_mtime_ns for p in mtimes} == mtimes
     assert {p: p.read_bytes() for p in mtimes} == before
+
+
+def test_the_publish_step_skips_an_unchanged_store_and_rebuilds_a_changed_one(tmp_path, monkeypatch):
+    from datetime import datetime, timezone
+
+    from flows import engine as flows_engine
+    from flows.settings import get_settings
+    from flows.site_build import build_and_write
+    from scrapers.records import Publication
+    from store import repo
+    from store.db import transaction
+
+    monkeypatch.setenv("MSBRIEF_DATABASE_URL", f"sqlite:///{tmp_path / 'm.db'}")
+    monkeypatch.setenv("MSBRIEF_OUTPUT_DIR", str(tmp_path / "var"))
+    get_settings.cache_clear()
+    try:
+        pub = Publication(source="atleu", url="https://atleu.org.uk/news/2024/1/19/a", title="First story",
+                          kind="news", published=datetime(2024, 1, 19, tzinfo=timezone.utc))
+        with transaction(flows_engine.get_engine()) as s:
+            repo.upsert_publication(s, pub)
+        paths = build_and_write(force=False)
+        index = tmp_path / "var" / "public" / "index.html"
+        built = index.stat().st_mtime_ns
+        index.write_bytes(b"stale")  # a skipped build must not read the files, only the store
+        assert build_and_write(force=False) == paths and index.read_bytes() == b"stale"
+        with transaction(flows_engine.get_engine()) as s:
+            repo.upsert_publication(s, Publication(**{**pub.__dict__, "url": "https://atleu.org.uk/news/2024/1/20/b",
+                                                      "title": "Second story"}))
+        build_and_write(force=False)
+        assert b"Second story" in index.read_bytes() and index.stat().st_mtime_ns != built
+    finally:
+        get_settings.cache_clear()
