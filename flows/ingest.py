@@ -48,20 +48,34 @@ def store_source(fetched: ingest_core.Fetched, run_id: int | None) -> SourceRepo
 def ingest_source(source: str, run_id: int | None = None, backfill: bool | None = None) -> SourceReport | State:
     """Ingest one source; a failed source ends Failed with its reason (and its report as data)."""
     logger = get_run_logger()
+    standalone = run_id is None  # a deployment's run: it is its own cycle, with its own record
+    if standalone:
+        with transaction(get_engine()) as s:
+            run_id = repo.start_run(s, flow_run_id=str(flow_run.get_id() or ""))
     fetched = fetch_source(source, backfill)
     report = store_source(fetched, run_id)
-    if run_id is None:  # run on its own (a deployment): publish its own artifacts
+    if standalone:
+        with transaction(get_engine()) as s:
+            repo.finish_run(s, run_id, status=report.status)
         publish_artifacts(CycleReport(sources=[report]))
     if source == "govuk_nrm" and report.status == "ok":
-        from flows.release_watch import schedule_release_runs
-
-        schedule_release_runs()
+        _watch_releases(logger)
     if report.status != "ok":
         logger.error("source %s failed: %s", source, report.error)
         return Failed(message=f"{source} failed: {report.error}", data=report)
     logger.info("source %s: %d new, %d amended, %d figures, %d requests (%d not modified)",
                 source, report.new, report.amended, report.figures, report.requests, report.not_modified)
     return report
+
+
+def _watch_releases(logger) -> None:  # type: ignore[no-untyped-def]
+    """Schedule the release-time NRM runs; trouble with that is logged, the ingest still counts."""
+    from flows.release_watch import schedule_release_runs
+
+    try:
+        schedule_release_runs()
+    except Exception as exc:  # noqa: BLE001 - the data is stored; a missed extra run is not a failure
+        logger.warning("could not schedule the release-time NRM runs: %s: %s", exc.__class__.__name__, exc)
 
 
 def publish_artifacts(report: CycleReport) -> None:

@@ -134,7 +134,11 @@ def test_deploy_from_prefect_yaml_and_run_on_a_process_worker(deployed, tmp_path
             summary = artifacts["ingest-summary"]
             assert "govuk_nrm" in summary.data and "| ok |" in summary.data
             assert artifacts["figures-extracted"].type == "table"
-            assert (work / "msbrief.db").exists()
+            import sqlite3
+
+            with sqlite3.connect(work / "msbrief.db") as db:  # the run is recorded for source health
+                assert db.execute("select source, status from source_runs").fetchall() == [("govuk_nrm", "ok")]
+                assert db.execute("select status from runs").fetchall() == [("ok",)]
             # run logs are shipped in batches after the state change: give the last batch time to land
             ours = ("flows.", "scrapers.", "store.", "feeds.")
             if not _wait_quietly(lambda: any(log.name.startswith(ours) for log in _logs(env, final.id)), timeout=60):
