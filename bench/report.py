@@ -268,7 +268,7 @@ def render(results: dict[str, Any]) -> tuple[str, list[str]]:
         "threads); peak RSS Δ = `ru_maxrss` after the work minus RSS before it (tracemalloc is not used: it "
         "distorts times).",
         f"- A cycle = every source fetched and stored through `flows.ingest_core` (one transaction per source), "
-        "then the feeds built and written as `flows.publish.build_and_write` does. The backfill stores its items "
+        "then the feeds built and written as `flows.site_build.build_and_write` does. The backfill stores its items "
         f"as first seen at {results['backfill_seen_at']}, so this week's briefing shows only the 1% new items.",
         "- Naive baseline, same run: no conditional GET, no incremental stop (`is_known` always false, backfill), "
         "robots.txt fetched every run, every item parsed and stored again, every feed file rewritten; for the "
