@@ -4,7 +4,7 @@
 
 writes `bench/out/corpus-<N>/` and `bench/out/corpus-<N>-new/` (the same archive plus 1% new items
 per source, at least one each), each holding one mirror folder per source (`govuk_nrm`,
-`sentencing_council`, `iasc`, `atleu`: a `mirror.json` and the bodies, as docs/HELPERS.md
+`sentencing_council`, `iasc`, `atleu`: a `mirror.json` and the bodies, as docs/CONTRACTS.md
 describes) and a `corpus.json` summary with the expected item counts. The output depends only on
 N and the seed (no clock, no randomness from outside): run it twice, get the same bytes.
 

@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="serve the recorded responses on 127.0.0.1 until Ctrl-C",
         description=(
             "Serve every folder under ROOT that has a mirror.json at http://127.0.0.1:PORT/<folder>/ "
-            "(format in docs/HELPERS.md), with ETag/Last-Modified, 304s, gzip, a request log and "
+            "(format in docs/CONTRACTS.md), with ETag/Last-Modified, 304s, gzip, a request log and "
             "faults on demand (POST /__mirror/faults). Point a source at it with "
             "MSBRIEF_<SOURCE>_BASE_URL=http://127.0.0.1:PORT/<folder>."
         ),

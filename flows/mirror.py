@@ -1,7 +1,7 @@
 """A loopback HTTP server over recorded source responses, with faults on demand.
 
 `running_mirror(root)` serves every folder under `root` that contains a `mirror.json` (format in
-docs/HELPERS.md; `root` may also be one such folder) at `http://127.0.0.1:PORT/<folder>/...`, on
+docs/CONTRACTS.md; `root` may also be one such folder) at `http://127.0.0.1:PORT/<folder>/...`, on
 127.0.0.1 only. It behaves like a careful origin server:
 
 - query strings match whatever the parameter order; unknown paths are 404;

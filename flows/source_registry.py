@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-# name -> adapter module (each exposes SOURCE and collect(); see docs/HELPERS.md)
+# name -> adapter module (each exposes SOURCE and collect(); see docs/CONTRACTS.md)
 ADAPTERS: dict[str, str] = {
     "govuk_nrm": "scrapers.govuk",
     "sentencing_council": "scrapers.sentencing_council",

@@ -14,7 +14,6 @@ from store.db import make_engine, upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
-SHARED = ROOT.parent / "shared"
 
 # The PostgreSQL server the tests use; scripts/test.sh starts it when it is down.
 PG_ADMIN_URL = os.environ.get("MSBRIEF_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
