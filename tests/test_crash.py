@@ -72,6 +72,17 @@ def start(cmd: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[st
                             start_new_session=True)
 
 
+def ingest_duration(script: Path, env: dict[str, str], cwd: Path) -> float:
+    """Seconds from the driver's "ingesting" line to its end, for a complete ingest."""
+    proc = start([PYTHON, str(script), *SOURCES], env, cwd)
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "ingesting", proc.stderr.read() if proc.stderr else ""
+    began = time.monotonic()
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err[-3000:]
+    return time.monotonic() - began
+
+
 def kill(proc: subprocess.Popen[str]) -> None:
     try:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -118,12 +129,16 @@ def test_ingest_killed_at_random_points_loses_and_duplicates_nothing(backend, re
         with start_mirror() as mirror:
             settings = settings_for(mirror, url, tmp_path / "var")
             env = env_for(settings, tmp_path)
+            # Kill points are drawn within how long a whole ingest takes here (on a scratch database),
+            # so they land mid-ingest on a fast machine and on a slow one alike.
+            duration = ingest_duration(script, env_for(settings_for(mirror, f"sqlite:///{tmp_path / 'time.db'}",
+                                                                    tmp_path / "var-time"), tmp_path), tmp_path)
             kills = 0
             for attempt in range(3 if backend == "sqlite" else 2):
                 proc = start([PYTHON, str(script), *SOURCES], env, tmp_path)
                 assert proc.stdout is not None
                 assert proc.stdout.readline().strip() == "ingesting", proc.stderr.read() if proc.stderr else ""
-                time.sleep(rng.uniform(0.05, 2.0))
+                time.sleep(rng.uniform(0.1, 0.8) * duration)
                 finished = proc.poll() is not None
                 kill(proc)
                 kills += not finished
