@@ -320,7 +320,7 @@ def test_xml_bombs_are_refused_quickly_in_bounded_memory(name):
             feedread.parse_feed(BOMBS[name], source="t", url=URL)
 
     elapsed, peak = _bounded(parse)
-    assert elapsed < 1.0, f"{name} took {elapsed:.2f}s to refuse"
+    assert elapsed < 3.0, f"{name} took {elapsed:.2f}s to refuse"  # an expanding bomb takes minutes
     assert peak < 20_000_000, f"{name} used {peak / 1e6:.0f} MB to refuse"
 
 
