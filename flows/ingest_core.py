@@ -84,17 +84,11 @@ def make_client(settings: Settings, source: str, engine: Engine) -> HttpClient:
     )
 
 
-def needs_backfill(engine: Engine, source: str) -> bool:
-    """A source that never succeeded gets its whole archive walked."""
+def last_success(engine: Engine, source: str) -> tuple[datetime | None, str | None]:
+    """When the source last succeeded and the strategy it was read with (None, None before any)."""
     with session_factory(engine)() as s:
-        last = s.execute(select(m.Source.last_success_at).where(m.Source.name == source)).scalar_one_or_none()
-    return last is None
-
-
-def last_strategy(engine: Engine, source: str) -> str | None:
-    """The strategy the source's last successful run read it with (None before any)."""
-    with session_factory(engine)() as s:
-        return s.execute(select(m.Source.last_strategy).where(m.Source.name == source)).scalar_one_or_none()
+        row = s.execute(select(m.Source.last_success_at, m.Source.last_strategy).where(m.Source.name == source)).first()
+    return (row[0], row[1]) if row else (None, None)
 
 
 def fetch(settings: Settings, engine: Engine, source: str, *, backfill: bool | None = None) -> Fetched:
@@ -107,31 +101,25 @@ def fetch(settings: Settings, engine: Engine, source: str, *, backfill: bool | N
         with Session() as s:
             return repo.is_known_url(s, url)
 
+    succeeded_at, previous_strategy = last_success(engine, source)
     if backfill is None:
-        backfill = needs_backfill(engine, source)
-    previous_strategy = last_strategy(engine, source)
+        backfill = succeeded_at is None  # a source that never succeeded gets its whole archive walked
+    topics = load_topics(settings.topics_file)
+
+    def collect(backfill: bool) -> SourceResult:
+        return module.collect(client, base_url=settings.base_url(source), is_known=is_known, topics=topics,
+                              backfill=backfill)
+
     result: SourceResult | None = None
     error: str | None = None
     try:
-        result = module.collect(
-            client,
-            base_url=settings.base_url(source),
-            is_known=is_known,
-            topics=load_topics(settings.topics_file),
-            backfill=backfill,
-        )
+        result = collect(backfill)
         if not backfill and previous_strategy and result.strategy != previous_strategy:
             # The last run read the source another way (a fallback feed may carry only the newest
             # items): what is stored is not a complete archive for this strategy, so walk all of it.
             log.info("source %s: strategy changed from %r to %r; walking the whole archive", source,
                      previous_strategy, result.strategy)
-            result = module.collect(
-                client,
-                base_url=settings.base_url(source),
-                is_known=is_known,
-                topics=load_topics(settings.topics_file),
-                backfill=True,
-            )
+            result = collect(True)
     except ScraperError as exc:
         error = str(exc)
         log.error("source %s failed: %s", source, error)

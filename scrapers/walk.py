@@ -79,6 +79,11 @@ def _take_entries(run: SiteRun, entries: tuple[Entry, ...], *, page_url: str) ->
         published = e.published or dates.from_permalink(url)
         run.add(url=url, title=e.title, published=published, summary=e.summary, labels=e.labels,
                 updated=e.updated, external_id=None, found_at=page_url)
+    return _go_on(run, page_url, fresh=bool(fresh), all_known=all_known)
+
+
+def _go_on(run: SiteRun, page_url: str, *, fresh: bool, all_known: bool) -> bool:
+    """Whether to read the page after `page_url`: not when it added nothing, nor (incremental) when all was known."""
     if not fresh:
         log.info("%s: %s brought nothing new to this run; stopping", run.source, page_url)
         return False
@@ -138,13 +143,7 @@ def _take_listing(run: SiteRun, config: ListingConfig, lp: ListingPage, *, page_
         if run.known(it.url) and not run.backfill:
             continue  # the store has it: no need to open its page again
         _take_item(run, config, it, page_url=page_url)
-    if not fresh:
-        log.info("%s: %s brought nothing new to this run; stopping", run.source, page_url)
-        return False
-    if all_known and not run.backfill:
-        log.info("%s: every item on %s is known; incremental run stops here", run.source, page_url)
-        return False
-    return True
+    return _go_on(run, page_url, fresh=bool(fresh), all_known=all_known)
 
 
 def _real_item(run: SiteRun, it: ListingItem) -> ListingItem:
