@@ -24,10 +24,12 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from feeds import sanitise
 from feeds.charts import quarterly, referrals_chart
-from feeds.nrm_summary import previous_period, release_period_label, same_period_last_year
+from feeds.formatting import release_period_label
 from feeds.sanitise import plain_text
 from feeds.weeks import week_label
 from store.read import FeedItem, ReleaseView, SeriesPoint, SourceHealth, UpcomingRelease
+from vocabulary.calendar import LONDON_TZ_NAME
+from vocabulary.periods import previous_period, same_period_last_year
 
 # Topics that make an item "relevant": listed before the others of its source.
 RELEVANT_TOPICS = frozenset({
@@ -66,7 +68,7 @@ class BriefingData:
     health: tuple[SourceHealth, ...] = ()
     failed_sources: dict[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
-    timezone: str = "Europe/London"
+    timezone: str = LONDON_TZ_NAME
 
     @property
     def release_is_new(self) -> bool:

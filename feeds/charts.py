@@ -18,9 +18,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from feeds.formatting import is_number, number  # noqa: E402
-from feeds.nrm_summary import is_quarter, release_period_label  # noqa: E402
+from feeds.formatting import is_number, number, release_period_label  # noqa: E402
 from store.read import SeriesPoint  # noqa: E402
+from vocabulary.periods import is_period, is_quarter  # noqa: E402
 
 BAR = "#8fb3d9"
 LATEST = "#1d4f91"
@@ -42,7 +42,7 @@ _RC = {
 
 def quarterly(points: Sequence[SeriesPoint]) -> list[SeriesPoint]:
     """The quarterly points with a number, oldest first (year totals and gaps left out)."""
-    return sorted((p for p in points if is_quarter(p.period) and is_number(p.value)), key=lambda p: p.period)
+    return sorted((p for p in points if is_period(p.period) and is_quarter(p.period) and is_number(p.value)), key=lambda p: p.period)
 
 
 def referrals_chart(points: Sequence[SeriesPoint], *, fmt: Literal["png", "svg"], mark_latest: bool = True) -> bytes:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-LONDON = ZoneInfo("Europe/London")
+from vocabulary.calendar import LONDON
+from vocabulary.periods import is_period, period_label
 
 
 def number(value: Any) -> str:
@@ -29,3 +29,8 @@ def london_date(dt: datetime) -> str:
     """The calendar date in London, e.g. "10 August 2023"."""
     local = dt.astimezone(LONDON)
     return f"{local.day} {local:%B %Y}"
+
+
+def release_period_label(period: str) -> str:
+    """A stored period as readers write it ("April to June 2023"); anything else as it is."""
+    return period_label(period) if is_period(period) else period

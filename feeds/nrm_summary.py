@@ -10,50 +10,13 @@ phrases make the headline figures of the index page and the briefing (`headline_
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from feeds.formatting import is_number, number
+from feeds.formatting import is_number, number, release_period_label
 from feeds.sanitise import clean_html, plain_text, safe_url
 from store.read import ReleaseView
-
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
-_YEAR = re.compile(r"^(\d{4})(?:-year)?$")
-_QUARTER_MONTHS = {1: ("January", "March"), 2: ("April", "June"), 3: ("July", "September"), 4: ("October", "December")}
-
-
-def release_period_label(period: str) -> str:
-    """The period as a reader writes it: "2023-Q2" -> "April to June 2023", "2021-year" -> "2021"."""
-    if m := _QUARTER.match(period):
-        first, last = _QUARTER_MONTHS[int(m.group(2))]
-        return f"{first} to {last} {m.group(1)}"
-    if m := _YEAR.match(period):
-        return m.group(1)
-    return period
-
-
-def previous_period(period: str) -> str | None:
-    """The period before `period`: "2023-Q1" -> "2022-Q4", "2021-year" -> "2020-year"."""
-    if m := _QUARTER.match(period):
-        year, q = int(m.group(1)), int(m.group(2))
-        return f"{year - 1}-Q4" if q == 1 else f"{year}-Q{q - 1}"
-    if m := _YEAR.match(period):
-        return f"{int(m.group(1)) - 1}-year"
-    return None
-
-
-def same_period_last_year(period: str) -> str | None:
-    """The same quarter a year earlier ("2023-Q2" -> "2022-Q2"); None for a year."""
-    if m := _QUARTER.match(period):
-        return f"{int(m.group(1)) - 1}-Q{m.group(2)}"
-    return None
-
-
-def is_quarter(period: str) -> bool:
-    """True for quarterly periods such as "2023-Q2"."""
-    return bool(_QUARTER.match(period))
-
+from vocabulary.periods import is_quarter, previous_period, same_period_last_year
 
 def _value(release: ReleaseView, *candidates: tuple[str, str | None]) -> Any:
     """The first numeric value among (metric, period) candidates; the extractor may file a

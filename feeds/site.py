@@ -15,8 +15,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from feeds.charts import quarterly, referrals_chart
-from feeds.formatting import london_date, number
-from feeds.nrm_summary import headline_figures, release_period_label, summarise_release
+from feeds.formatting import london_date, number, release_period_label
+from feeds.nrm_summary import headline_figures, summarise_release
 from feeds.sanitise import plain_text, safe_url
 from feeds.syndication import newest_first
 from store.read import FeedItem, ReleaseView, SeriesPoint

@@ -6,6 +6,8 @@ import re
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from vocabulary.calendar import LONDON_TZ_NAME
+
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
@@ -27,7 +29,7 @@ def format_week(day: date) -> str:
     return f"{year}-W{number:02d}"
 
 
-def week_bounds(week: str, tz: str = "Europe/London") -> tuple[datetime, datetime]:
+def week_bounds(week: str, tz: str = LONDON_TZ_NAME) -> tuple[datetime, datetime]:
     """[start, end) of `week` in UTC: local Monday 00:00 to the next local Monday 00:00."""
     monday = parse_week(week)
     zone = ZoneInfo(tz)
@@ -36,7 +38,7 @@ def week_bounds(week: str, tz: str = "Europe/London") -> tuple[datetime, datetim
     return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
 
 
-def previous_week(now: datetime, tz: str = "Europe/London") -> str:
+def previous_week(now: datetime, tz: str = LONDON_TZ_NAME) -> str:
     """The last full ISO week before `now` (local time): the Monday run reports on last week."""
     if now.tzinfo is None:
         raise ValueError(f"now={now!r} is naive: pass an aware datetime")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-TIMEZONE = "Europe/London"
+from vocabulary.calendar import LONDON_TZ_NAME as TIMEZONE
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from typing_extensions import Annotated
 
+from vocabulary.calendar import LONDON_TZ_NAME
+
 
 class Settings(BaseSettings):
     """Every setting msbrief reads. `.env.example` lists them all with their defaults."""
@@ -54,7 +56,7 @@ class Settings(BaseSettings):
 
     # orchestration
     notify_block: str = ""  # name of a Prefect notification block to alert on failed runs
-    timezone: str = "Europe/London"
+    timezone: str = LONDON_TZ_NAME
 
     @field_validator("recipients", mode="before")
     @classmethod

@@ -52,6 +52,7 @@ from store.db import session_factory, transaction
 from store.read import FeedItem
 from store.series import series
 from store.upsert import insert_ignore
+from vocabulary.calendar import LONDON_TZ_NAME
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +156,7 @@ def in_force_dates(items: Sequence[FeedItem], *, after: datetime) -> tuple[InFor
     return tuple(sorted(found, key=lambda f: f.date))
 
 
-def read_week(engine: Engine, week: str, *, tz: str = "Europe/London") -> BriefingData:
+def read_week(engine: Engine, week: str, *, tz: str = LONDON_TZ_NAME) -> BriefingData:
     """Everything the briefing of `week` shows, as the store has it now."""
     start, end = week_bounds(week, tz)
     with session_factory(engine)() as s:

@@ -17,27 +17,13 @@ from datetime import date, datetime, time, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Iterable
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from bs4 import Tag
 
 from scrapers.htmltext import soup as make_soup
+from vocabulary.calendar import LONDON, month_number
 
-LONDON = ZoneInfo("Europe/London")
 MIN_YEAR, MAX_YEAR = 1990, 2100
-
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
-            ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
-            ("october", "oct"), ("november", "nov"), ("december", "dec"),
-        ),
-        start=1,
-    )
-    for name in names
-}
 
 _LABEL = r"(?:[A-Za-z][A-Za-z &'’/-]{0,40}?\s*[|:]\s*)?"  # "News | ", "Published on: "
 _WEEKDAY = r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+)?"
@@ -123,7 +109,7 @@ def _from_match(m: re.Match[str]) -> datetime | None:
     if parts.get("mo"):
         month = int(parts["mo"])
     else:
-        month = _MONTHS.get(parts["m"].lower().rstrip("."), 0)
+        month = month_number(parts["m"]) or 0
     try:
         day = date(int(parts["y"]), month, int(parts["d"]))
         if parts.get("hh") is None:

@@ -29,13 +29,14 @@ import re
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
 from urllib.parse import urlencode, urlsplit
-from zoneinfo import ZoneInfo
 
 from scrapers import nrm_figures
 from scrapers.errors import ParseError
 from scrapers.http import HttpClient
 from scrapers.normalise import rebase, tag_topics, utc
 from scrapers.records import Announcement, Attachment, Page, Publication, Release, SourceInfo, SourceResult
+from vocabulary.calendar import LONDON, month_number
+from vocabulary.periods import period_from_title, period_order
 
 SOURCE = SourceInfo(
     name="govuk_nrm",
@@ -45,7 +46,6 @@ SOURCE = SourceInfo(
     kind_hint="statistics",
 )
 STRATEGY = "govuk-search+content-api"
-LONDON = ZoneInfo("Europe/London")
 FIRST_YEAR = 2019  # the first NRM release GOV.UK holds (quarter 2 2019)
 PAGE_SIZE = 10
 MAX_PAGES = 50  # a guard against a search that never ends
@@ -173,7 +173,7 @@ def _is_nrm(result: dict[str, Any]) -> bool:
     title = result.get("title")
     if not isinstance(title, str) or not NRM_TITLE.search(title):
         return False
-    period = nrm_figures.period_from_title(title)
+    period = period_from_title(title)
     return period is None or int(period[:4]) >= FIRST_YEAR
 
 
@@ -297,7 +297,7 @@ def _bulletin(fetcher: _Fetcher, link: str) -> tuple[str, nrm_figures.Extraction
 
 def _release(fetcher: _Fetcher, doc: dict[str, Any], pub: Publication, links: list[str]) -> Release:
     """The statistics release of one release page, with its bulletin's figures."""
-    period = nrm_figures.period_from_title(pub.title)
+    period = period_from_title(pub.title)
     warnings: list[str] = []
     bulletin_url, extraction = None, None
     for link in links[:1]:
@@ -361,7 +361,7 @@ def release_time(display_date: str) -> datetime | None:
     m = _DISPLAY_DATE.match(display_date or "")
     if not m:
         return None
-    month = nrm_figures.MONTHS.get(m.group(2).lower())
+    month = month_number(m.group(2))
     if month is None:
         return None
     hour, minute = int(m.group(4) or 0), int(m.group(5) or 0)
@@ -390,7 +390,7 @@ def _announcement(doc: dict[str, Any], page: Page) -> Announcement:
         state=state,
         release_at=release_time(display) or _when(details.get("release_timestamp")),
         release_date_text=display,
-        period=nrm_figures.period_from_title(doc["title"]),
+        period=period_from_title(doc["title"]),
         previous_dates=(previous,) if isinstance(previous, str) and previous else (),
         cancellation_reason=reason if isinstance(reason, str) and reason else None,
         source=SOURCE.name,
@@ -442,14 +442,8 @@ def collect(client: HttpClient, *, base_url: str, is_known: Callable[[str], bool
         result.releases.append(rel)
         result.warnings += [f"{rel.period}: {w}" for w in rel.warnings]
     # oldest first, so a store that checks each release against the previous one finds it stored
-    order = sorted(range(len(result.releases)), key=lambda i: _period_key(result.releases[i].period))
+    order = sorted(range(len(result.releases)), key=lambda i: period_order(result.releases[i].period))
     result.releases = [result.releases[i] for i in order]
     result.publications = [result.publications[i] for i in order]
     result.announcements = _announcements(fetcher)
     return result
-
-
-def _period_key(period: str) -> tuple[int, int]:
-    """'2023-Q2' -> (2023, 2); '2023-year' after that year's fourth quarter."""
-    year, part = period[:4], period[5:]
-    return (int(year) if year.isdigit() else 0, int(part[1]) if part.startswith("Q") else 5)

@@ -18,23 +18,21 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, Iterable, Iterator, Mapping, Sequence
-from zoneinfo import ZoneInfo
 
 from scrapers.errors import ParseError
 from scrapers.records import Figure
+from vocabulary.calendar import LONDON, MONTH_PATTERN, MONTHS
+from vocabulary.metrics import RESTATEMENTS
+from vocabulary.periods import (
+    period_from_phrase,
+    period_from_title,
+    previous_period,
+    quarter_of_months,
+    quarter_period,
+    year_ago,
+)
 
-LONDON = ZoneInfo("Europe/London")
-
-MONTHS = {
-    m: i + 1
-    for i, names in enumerate(
-        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
-         ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
-         ("october", "oct"), ("november", "nov"), ("december", "dec")]
-    )
-    for m in names
-}
-_MONTH = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\b"
+_MONTH = MONTH_PATTERN
 _NUM = r"\d{1,3}(?:,\d{3})+|\d+"
 _PCT = r"\d+(?:\.\d+)?"
 _APPROX_WORDS = r"almost|nearly|around|about|approximately|over|more than|fewer than|less than|just under|just over|roughly"
@@ -50,9 +48,6 @@ NATIONALITIES = {
 _NATION = r"(?:" + "|".join(NATIONALITIES) + r")\b"
 EXPLOITATION_TYPES = ("labour", "criminal", "sexual", "domestic servitude", "organ harvesting")
 
-PERIOD_RE = re.compile(r"^\d{4}-(?:Q[1-4]|year)$")
-
-
 @dataclass(frozen=True)
 class Extraction:
     """What one bulletin states: its title, period, dates, key figures and the warnings raised."""
@@ -63,84 +58,6 @@ class Extraction:
     updated: date | None
     figures: tuple[Figure, ...]
     warnings: tuple[str, ...] = ()
-
-
-# --- periods ---------------------------------------------------------------------------------
-
-
-def quarter_period(year: int, quarter: int) -> str:
-    """'2023-Q2' for (2023, 2)."""
-    return f"{year}-Q{quarter}"
-
-
-def shift_period(period: str, *, quarters: int = 0, years: int = 0) -> str:
-    """The period `quarters` quarters and `years` years after `period` (negative: before)."""
-    if not PERIOD_RE.match(period):
-        raise ValueError(f"period {period!r} is not of the form '2023-Q2' or '2023-year'")
-    year, part = int(period[:4]), period[5:]
-    if part == "year":
-        return f"{year + years + quarters // 4}-year"
-    index = year * 4 + int(part[1]) - 1 + quarters + 4 * years
-    return quarter_period(index // 4, index % 4 + 1)
-
-
-def previous_period(period: str) -> str:
-    """The previous quarter of a quarter, the previous year of a year."""
-    return shift_period(period, years=-1) if period.endswith("year") else shift_period(period, quarters=-1)
-
-
-def year_ago(period: str) -> str:
-    """The same period a year earlier."""
-    return shift_period(period, years=-1)
-
-
-_Q_NUMBER = re.compile(r"\b(?:quarter|q)\s*([1-4])\s*,?\s*(\d{4})\b", re.I)
-_Q_MONTHS = re.compile(rf"\b({_MONTH})\s+(?:\d{{4}}\s+)?to\s+({_MONTH})\s*,?\s*(\d{{4}})?", re.I)
-_YEAR_SUMMARY = re.compile(r"\b(?:end\s+of\s+year\s+summary|annual\s+report|year\s+ending\s+december)\s*,?\s*(\d{4})\b", re.I)
-_YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
-
-
-def _quarter_of_months(start: str, end: str) -> int | None:
-    """The quarter a 'January to March' range covers, None if it is not a calendar quarter."""
-    first, last = MONTHS[start.lower()], MONTHS[end.lower()]
-    if (first - 1) % 3 == 0 and last == first + 2:
-        return (first - 1) // 3 + 1
-    return None
-
-
-def period_from_phrase(text: str, *, default_year: int | None = None) -> str | None:
-    """The period a phrase names: 'quarter 2 2022', 'April to June 2023', 'end of year summary 2021'.
-
-    Returns None when the phrase names no period (or a month range that is not a quarter).
-    """
-    m = _YEAR_SUMMARY.search(text)
-    if m:
-        return f"{m.group(1)}-year"
-    m = _Q_NUMBER.search(text)
-    if m:
-        return quarter_period(int(m.group(2)), int(m.group(1)))
-    m = _Q_MONTHS.search(text)
-    if m:
-        quarter = _quarter_of_months(m.group(1), m.group(2))
-        year = int(m.group(3)) if m.group(3) else default_year
-        return quarter_period(year, quarter) if quarter and year else None
-    return None
-
-
-def period_from_title(title: str) -> str | None:
-    """The period of a release from its title ('Quarter 1 2023 – January to March' -> '2023-Q1').
-
-    A quarter number and a month range that disagree give the quarter number; the month range
-    supplies the year when only 'quarter 2: April to June 2019' style titles give it.
-    """
-    found = period_from_phrase(title)
-    if found:
-        return found
-    m = re.search(r"\bquarter\s+([1-4])\b", title, re.I)
-    years = _YEAR.findall(title)
-    if m and years:
-        return quarter_period(int(years[-1]), int(m.group(1)))
-    return None
 
 
 # --- reading the document --------------------------------------------------------------------
@@ -363,7 +280,7 @@ def _title_and_period(doc: _Doc, heading: int, items: list[_Block]) -> tuple[str
 def _period_from_body(text: str) -> str | None:
     m = re.search(rf"\bfrom\s+1\s+({_MONTH})\s+to\s+\d{{1,2}}\s+({_MONTH})\s+(\d{{4}})", text, re.I)
     if m:
-        quarter = _quarter_of_months(m.group(1), m.group(2))
+        quarter = quarter_of_months(m.group(1), m.group(2))
         if quarter:
             return quarter_period(int(m.group(3)), quarter)
     m = re.search(r"referred to the Home Office (?:in|from|during)\s+(?:(?:in|from)\s+)?(.{4,40})", text, re.I)
@@ -828,14 +745,6 @@ def _consistency_checks(found: _Found) -> None:
         found.warnings.append(f"SCA ({sca:,}) + IECA ({ieca:,}) = {sca + ieca:,}, not the total {total:,}")
 
 
-# What a later release restates (metric, in the later release) -> what the earlier release stated.
-RESTATEMENTS = {
-    "previous_period_referrals": "total_referrals",
-    "same_period_last_year_referrals": "total_referrals",
-    "dtn_previous_period": "dtn_count",
-}
-
-
 def check_against_previous(extraction: Any, previous_release_figures: Iterable[Any] | Mapping[str, Any]) -> tuple[str, ...]:
     """Warnings for earlier-period figures this release restates differently from an earlier release.
 
@@ -922,7 +831,4 @@ def figures_as_json(extraction: Extraction) -> dict[str, Any]:
     }
 
 
-__all__: Sequence[str] = (
-    "Extraction", "extract", "check_against_previous", "figures_as_json", "period_from_title",
-    "period_from_phrase", "previous_period", "year_ago", "shift_period", "RESTATEMENTS",
-)
+__all__: Sequence[str] = ("Extraction", "extract", "check_against_previous", "figures_as_json")

@@ -9,7 +9,6 @@ statements of the metric they restate.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
@@ -18,24 +17,12 @@ from sqlalchemy.orm import Session
 
 from store import models as m
 from store.read import SeriesPoint
+from vocabulary.metrics import restated_by
+from vocabulary.periods import period_order
 
-# metric -> the metrics that restate it for earlier periods (mirrors scrapers.nrm_figures.RESTATEMENTS;
-# store may not import the extractor).
-RESTATED_BY = {
-    "total_referrals": ("previous_period_referrals", "same_period_last_year_referrals"),
-    "dtn_count": ("dtn_previous_period",),
-}
 PERIOD_KINDS = ("quarter", "year", "all")
 
-__all__ = ["SeriesPoint", "series", "period_order", "PERIOD_KINDS"]
-
-
-def period_order(period: str) -> tuple[int, int]:
-    """Sort key of '2023-Q2' / '2023-year': by year, then quarter (a year after its Q4)."""
-    m_ = re.fullmatch(r"(\d{4})-(?:Q([1-4])|year)", period)
-    if not m_:
-        return (9999, 9)
-    return (int(m_.group(1)), int(m_.group(2)) if m_.group(2) else 5)
+__all__ = ["SeriesPoint", "series", "PERIOD_KINDS"]
 
 
 def _kind_ok(period: str, periods: str) -> bool:
@@ -53,7 +40,7 @@ def series(session: Session, metric: str, *, periods: str = "quarter",
     """
     if periods not in PERIOD_KINDS:
         raise ValueError(f"periods={periods!r}: expected one of {', '.join(PERIOD_KINDS)}")
-    metrics = (metric, *RESTATED_BY.get(metric, ()))
+    metrics = (metric, *restated_by(metric))
     rows = session.execute(
         select(m.Figure.period, m.Figure.value, m.StatisticsRelease.period, m.StatisticsRelease.published)
         .join(m.StatisticsRelease, m.Figure.release_id == m.StatisticsRelease.id)

@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-OURS = ("flows", "scrapers", "store", "feeds")
+OURS = ("flows", "scrapers", "store", "feeds", "vocabulary")
 
 ALLOWED = {
-    "scrapers": {"scrapers"},
-    "store": {"store", "scrapers.records", "scrapers.normalise"},
-    "feeds": {"feeds", "scrapers.records", "store.read"},
-    "flows": {"flows", "scrapers", "store", "feeds"},
+    "vocabulary": {"vocabulary"},
+    "scrapers": {"scrapers", "vocabulary"},
+    "store": {"store", "scrapers.records", "scrapers.normalise", "vocabulary"},
+    "feeds": {"feeds", "scrapers.records", "store.read", "vocabulary"},
+    "flows": {"flows", "scrapers", "store", "feeds", "vocabulary"},
 }
 
 

@@ -19,14 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scrapers.errors import ParseError
-from scrapers.nrm_figures import (
-    Extraction,
-    check_against_previous,
-    extract,
-    period_from_title,
-    previous_period,
-    year_ago,
-)
+from scrapers.nrm_figures import Extraction, check_against_previous, extract
+from vocabulary.periods import period_from_title, previous_period, year_ago
 
 FIXTURES = Path(__file__).parent / "fixtures" / "nrm"
 BULLETINS = FIXTURES / "bulletins"

@@ -8,7 +8,8 @@ import pytest
 
 from feed_checks import active_html
 from feed_samples import T0, expected_figures, release_view
-from feeds.nrm_summary import headline_figures, release_period_label, summarise_release, summarise_release_html
+from feeds.formatting import release_period_label
+from feeds.nrm_summary import headline_figures, summarise_release, summarise_release_html
 from scrapers import records
 from store import queries, repo
 from store.db import transaction

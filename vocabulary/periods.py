@@ -1,0 +1,136 @@
+"""Statistics periods: '2023-Q2' (a calendar quarter) and '2023-year' (a calendar year).
+
+One definition for every layer: how a period is written, compared, shifted and read aloud, and
+how release titles name one ('Quarter 2 2023 – April to June', 'April to June 2024', 'end of
+year summary 2022'). Functions taking a period raise ValueError for anything not of that form.
+"""
+
+from __future__ import annotations
+
+import re
+
+from vocabulary.calendar import MONTH_NAMES, MONTH_PATTERN, MONTHS
+
+PERIOD_RE = re.compile(r"^(\d{4})-(?:Q([1-4])|year)$")
+
+
+def parse_period(period: str) -> tuple[int, int | None]:
+    """(year, quarter) of '2023-Q2', (year, None) of '2023-year'; ValueError for anything else."""
+    m = PERIOD_RE.match(period) if isinstance(period, str) else None
+    if not m:
+        raise ValueError(f"period {period!r} is not of the form '2023-Q2' or '2023-year'")
+    return int(m.group(1)), int(m.group(2)) if m.group(2) else None
+
+
+def is_period(period: object) -> bool:
+    """True for '2023-Q2' and '2023-year'."""
+    return isinstance(period, str) and PERIOD_RE.match(period) is not None
+
+
+def is_quarter(period: str) -> bool:
+    """True for quarterly periods such as '2023-Q2'."""
+    return parse_period(period)[1] is not None
+
+
+def quarter_period(year: int, quarter: int) -> str:
+    """'2023-Q2' for (2023, 2)."""
+    return f"{year}-Q{quarter}"
+
+
+def year_period(year: int) -> str:
+    """'2023-year' for 2023."""
+    return f"{year}-year"
+
+
+def shift_period(period: str, *, quarters: int = 0, years: int = 0) -> str:
+    """The period `quarters` quarters and `years` years after `period` (negative: before)."""
+    year, quarter = parse_period(period)
+    if quarter is None:
+        return year_period(year + years + quarters // 4)
+    index = year * 4 + quarter - 1 + quarters + 4 * years
+    return quarter_period(index // 4, index % 4 + 1)
+
+
+def previous_period(period: str) -> str:
+    """The previous quarter of a quarter, the previous year of a year."""
+    return shift_period(period, years=-1) if not is_quarter(period) else shift_period(period, quarters=-1)
+
+
+def year_ago(period: str) -> str:
+    """The same period a year earlier."""
+    return shift_period(period, years=-1)
+
+
+def same_period_last_year(period: str) -> str | None:
+    """The same quarter a year earlier ('2023-Q2' -> '2022-Q2'); None for a year, whose comparison
+    with the year before is its previous period."""
+    return year_ago(period) if is_quarter(period) else None
+
+
+def period_order(period: str) -> tuple[int, int]:
+    """Sort key: by year, then quarter, a year after its fourth quarter; unknown text sorts last."""
+    try:
+        year, quarter = parse_period(period)
+    except ValueError:
+        return (9999, 9)
+    return (year, quarter if quarter is not None else 5)
+
+
+def period_label(period: str) -> str:
+    """The period as a reader writes it: '2023-Q2' -> 'April to June 2023', '2021-year' -> '2021'."""
+    year, quarter = parse_period(period)
+    if quarter is None:
+        return str(year)
+    return f"{MONTH_NAMES[3 * quarter - 3]} to {MONTH_NAMES[3 * quarter - 1]} {year}"
+
+
+# --- periods named in text ---------------------------------------------------------------------
+
+_Q_NUMBER = re.compile(r"\b(?:quarter|q)\s*([1-4])\s*,?\s*(\d{4})\b", re.I)
+_Q_MONTHS = re.compile(rf"\b({MONTH_PATTERN})\s+(?:\d{{4}}\s+)?to\s+({MONTH_PATTERN})\s*,?\s*(\d{{4}})?", re.I)
+_YEAR_SUMMARY = re.compile(
+    r"\b(?:end\s+of\s+year\s+summary|annual\s+report|year\s+ending\s+december)\s*,?\s*(\d{4})\b", re.I)
+_YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
+
+
+def quarter_of_months(start: str, end: str) -> int | None:
+    """The quarter a 'January to March' range covers; None if it is not a calendar quarter."""
+    first, last = MONTHS.get(start.lower()), MONTHS.get(end.lower())
+    if first and last and (first - 1) % 3 == 0 and last == first + 2:
+        return (first - 1) // 3 + 1
+    return None
+
+
+def period_from_phrase(text: str, *, default_year: int | None = None) -> str | None:
+    """The period a phrase names: 'quarter 2 2022', 'April to June 2023', 'end of year summary 2021'.
+
+    None when the phrase names no period (or a month range that is not a calendar quarter).
+    """
+    m = _YEAR_SUMMARY.search(text)
+    if m:
+        return year_period(int(m.group(1)))
+    m = _Q_NUMBER.search(text)
+    if m:
+        return quarter_period(int(m.group(2)), int(m.group(1)))
+    m = _Q_MONTHS.search(text)
+    if m:
+        quarter = quarter_of_months(m.group(1), m.group(2))
+        year = int(m.group(3)) if m.group(3) else default_year
+        return quarter_period(year, quarter) if quarter and year else None
+    return None
+
+
+def period_from_title(title: str) -> str | None:
+    """The period of a release from its title ('Quarter 1 2023 – January to March' -> '2023-Q1').
+
+    A quarter number and a month range that disagree give the quarter number; the month range
+    supplies the year when only 'quarter 2: April to June 2019' style titles give it.
+    """
+    found = period_from_phrase(title)
+    if found:
+        return found
+    m = re.search(r"\bquarter\s+([1-4])\b", title, re.I)
+    years = _YEAR.findall(title)
+    if m and years:
+        return quarter_period(int(years[-1]), int(m.group(1)))
+    return None
