@@ -1,4 +1,4 @@
-"""Run the mirror (flows/mirror.py) in a process of its own, so its CPU is not counted as ours.
+"""Run the mirror (mirror/server.py) in a process of its own, so its CPU is not counted as ours.
 
 `MirrorProcess(root)` starts `python -m bench.mirror_proc ROOT`, which serves `root` on a free
 loopback port until its stdin closes. The request log is read and cleared through the mirror's
@@ -70,7 +70,7 @@ class MirrorProcess:
 
 
 def _serve(root: str, nagle: bool) -> None:
-    import flows.mirror as mirror
+    import mirror
 
     if not nagle:
         mirror._Handler.disable_nagle_algorithm = True  # socketserver's own switch: TCP_NODELAY per connection

@@ -255,7 +255,7 @@ def render(results: dict[str, Any]) -> tuple[str, list[str]]:
         + ", ".join(f"{int(n):,} items {by[n]['corpus']['expected']} (digest {by[n]['corpus']['digest'][:12]})" for n in sizes)
         + ". The \"1% new\" variants add " + " and ".join(f"{sum(by[n]['corpus_new']['new'].values())}" for n in sizes)
         + " items (1% per source, at least one each), newer than the rest.",
-        "- The mirror (`flows/mirror.py`) serves the corpus from a separate process, so CPU time is msbrief's own; "
+        "- The mirror (`mirror/server.py`) serves the corpus from a separate process, so CPU time is msbrief's own; "
         "requests and bytes are the mirror's request log (body bytes as sent, gzip where accepted). "
         + ("The mirror's sockets had TCP_NODELAY set (see findings: the stock mirror adds ~40 ms per keep-alive "
            "response)." if not results["nagle"] else "The stock mirror sockets were used (no TCP_NODELAY)."),

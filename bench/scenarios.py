@@ -20,9 +20,9 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from flows import ingest_core
-from flows.settings import Settings
-from flows.source_registry import ADAPTERS, adapter
+from pipeline import ingest
+from pipeline.settings import Settings
+from pipeline.sources import SOURCES, source
 from scrapers.errors import ScraperError
 from scrapers.http import HttpClient
 from scrapers.normalise import load_topics
@@ -35,7 +35,7 @@ from bench.measure import Cost, measure
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def naive_fetch(settings: Settings, source: str) -> ingest_core.Fetched:
+def naive_fetch(settings: Settings, source: str) -> ingest.Fetched:
     """Fetch and parse all of `source`: no validators, no robots.txt cache, nothing known, backfill."""
     client = HttpClient(
         user_agent=settings.http_user_agent, source=source, connect_timeout=settings.connect_timeout,
@@ -49,9 +49,9 @@ def naive_fetch(settings: Settings, source: str) -> ingest_core.Fetched:
                                          topics=load_topics(settings.topics_file), backfill=True)
     except ScraperError as exc:
         error = str(exc)
-    return ingest_core.Fetched(
+    return ingest.Fetched(
         source=source, result=result,
-        log=[replace(rec, url=ingest_core.state_url(settings, source, rec.url)) for rec in client.log],
+        log=[replace(rec, url=ingest.state_url(settings, source, rec.url)) for rec in client.log],
         requests=client.stats.requests, not_modified=client.stats.not_modified, bytes=client.stats.bytes,
         error=error, warnings=list(result.warnings) if result else [],
     )
@@ -63,7 +63,7 @@ def write_feeds(settings: Settings, engine: Engine, *, naive: bool) -> dict[str,
     from feeds.build import build_site
     from feeds.publish import atomic_write
     from flows.site_build import build_and_write
-    from flows.site_data import load_site_data
+    from pipeline.site import load_site_data
 
     if not naive:
         before = {p: p.stat().st_mtime_ns for p in settings.public_dir.rglob("*") if p.is_file()}
@@ -87,9 +87,9 @@ def cycle(settings: Settings, engine: Engine, *, naive: bool = False, seen_at: d
     for name in ADAPTERS:
         info = adapter(name).SOURCE
         with measure() as fetch_cost:
-            fetched = naive_fetch(settings, name) if naive else ingest_core.fetch(settings, engine, name)
+            fetched = naive_fetch(settings, name) if naive else ingest.fetch(settings, engine, name)
         with measure() as store_cost:
-            report = ingest_core.store(engine, run_id, fetched, source_title=info.title, home_url=info.home_url,
+            report = ingest.store(engine, run_id, fetched, source_title=info.title, home_url=info.home_url,
                                        seen_at=seen_at)
         sources[name] = {"status": report.status, "error": report.error, "strategy": report.strategy,
                          "requests": report.requests, "not_modified": report.not_modified, "bytes": report.bytes,
@@ -117,7 +117,7 @@ def publication_counts(engine: Engine) -> dict[str, int]:
 def briefing(settings: Settings, engine: Engine, week: str, *, naive: bool = False) -> dict[str, Any]:
     """Read the week from the store and render the briefing (text, HTML with inlined CSS, chart)."""
     from feeds.briefing import render_briefing
-    from flows.weekly import read_week
+    from pipeline.briefing import read_week
 
     data = naive_read_week(engine, week, tz=settings.timezone) if naive else read_week(engine, week, tz=settings.timezone)
     rendered = render_briefing(data, week=week, unsubscribe_mailto=settings.unsubscribe_mailto,
@@ -135,7 +135,7 @@ def naive_read_week(engine: Engine, week: str, *, tz: str):  # type: ignore[no-u
     from dataclasses import replace as with_changes
 
     from feeds.weeks import week_bounds
-    from flows.weekly import read_week
+    from pipeline.briefing import read_week
     from store import queries
 
     start, end = week_bounds(week, tz)

@@ -74,8 +74,8 @@ def warm_imports() -> None:
 def run(spec: dict[str, Any]) -> dict[str, Any]:
     configure(spec)
     from bench import scenarios
-    from flows.engine import get_engine
-    from flows.settings import get_settings
+    from pipeline.engine import get_engine
+    from pipeline.settings import get_settings
 
     settings, scenario = get_settings(), spec["scenario"]
     engine = get_engine()  # migrations run here, outside the measurement

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flows.settings import get_settings
+from pipeline.settings import get_settings
 
 log = logging.getLogger("flows.alerts")
 

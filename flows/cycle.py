@@ -1,25 +1,60 @@
-"""The full cycle `msbrief run` performs: ingest every source, then publish the feeds."""
+"""The full cycle `msbrief run` performs under a Prefect API: ingest every source, then publish."""
 
 from __future__ import annotations
 
+import contextlib
+
 from prefect import flow, get_run_logger
-from prefect.states import Failed, State
+from prefect.runtime import flow_run
+from prefect.states import Completed, Failed, State
 
 from flows.alerts import notify_failure
-from flows.ingest import finish, run_ingest
-from flows.publish import publish
-from flows.reports import CycleReport
+from flows.ingest import ingest_task, report_of
+from flows.names import run_name
+from flows.publish import publish_task
+from pipeline.cycle import finish_run, ingest_all, start_run
+from pipeline.engine import get_engine
+from pipeline.reports import CycleReport
+from pipeline.settings import get_settings
+from pipeline.sources import SOURCES
 
 
-@flow(name="cycle", on_failure=[notify_failure], on_crashed=[notify_failure])
+class CycleFailed(Exception):
+    """Some source, or the publishing, failed; the whole report travels with it."""
+
+    def __init__(self, report: CycleReport) -> None:
+        super().__init__(report.failure_line())
+        self.report = report
+
+
+@flow(name="cycle", flow_run_name=run_name("cycle"), on_failure=[notify_failure], on_crashed=[notify_failure])
 def cycle(sources: list[str] | None = None) -> CycleReport | State:
-    """Ingest (one failing source never stops the others), then rebuild feeds and index page."""
-    report = run_ingest(sources)
-    state = publish(return_state=True)
+    """Ingest the sources side by side (one failing never stops the others), then rebuild the feeds."""
+    settings, engine = get_settings(), get_engine()
+    names = list(sources or SOURCES)
+    run_id = start_run(engine, flow_run_id=str(flow_run.get_id() or ""))
+    reports = ingest_all(settings, engine, names, run_id=run_id,
+                         ingest=lambda name: report_of(name, ingest_task(name, run_id, return_state=True)))
+    report = CycleReport(sources=reports)
+    finish_run(engine, run_id, report)
+    state = publish_task(return_state=True)
     if state.is_completed():
         report.feeds = state.result()
     else:
+        report.publish_failed = True
         report.warnings.append(f"publishing the feeds failed: {state.message}")
-        get_run_logger().error("publishing the feeds failed: %s", state.message)
-        return Failed(message=f"publishing the feeds failed: {state.message}", data=report)
-    return finish(report)
+        with contextlib.suppress(Exception):
+            get_run_logger().error("publishing the feeds failed: %s", state.message)
+    if not report.ok:
+        return Failed(message=report.failure_line(), data=CycleFailed(report))
+    return Completed(message=f"{len(report.sources)} sources ok", data=report)
+
+
+def cycle_report(state: State) -> CycleReport:
+    """The CycleReport a cycle run ended with, whether it completed or failed."""
+    value = state.result(raise_on_failure=False)
+    if isinstance(value, CycleFailed):
+        return value.report
+    if isinstance(value, CycleReport):
+        return value
+    return CycleReport(warnings=[f"the cycle did not complete: {state.message}"], publish_failed=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.sources import source as source_spec
 from vocabulary.calendar import LONDON_TZ_NAME as TIMEZONE
 
 
@@ -40,7 +41,11 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
                    "Monday 08:00 email briefing on last week"),
 )
 
-NRM_DEPLOYMENT = "ingest-source/ingest-govuk-nrm"
+
+
+def deployment_of(source: str) -> str:
+    """The 'flow/deployment' name of a source's ingest deployment."""
+    return f"ingest-source/ingest-{source_spec(source).slug}"
 
 
 def flow_for(spec: DeploymentSpec):  # type: ignore[no-untyped-def]
@@ -50,3 +55,19 @@ def flow_for(spec: DeploymentSpec):  # type: ignore[no-untyped-def]
     path, func = spec.entrypoint.split(":")
     module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
     return getattr(module, func)
+
+
+def serve_all() -> None:
+    """Register every deployment with its schedules on the Prefect API and run their runs here."""
+    from prefect import serve
+    from prefect.client.schemas.schedules import CronSchedule
+
+    serve(*(
+        flow_for(spec).to_deployment(
+            name=spec.name,
+            parameters=spec.parameters,
+            description=spec.description,
+            schedules=[CronSchedule(cron=c, timezone=TIMEZONE) for c in spec.crons],
+        )
+        for spec in DEPLOYMENTS
+    ))

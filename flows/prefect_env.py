@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-OUR_LOGGERS = ("scrapers", "store", "feeds", "flows")
+OUR_LOGGERS = ("scrapers", "store", "feeds", "pipeline", "flows")
 
 
 def configure(*, prefect_home: Path | None = None) -> None:

@@ -1,24 +1,32 @@
-"""Prefect publish flow: rebuild the feeds and the index page from the database."""
+"""Prefect publish: rebuild the feeds and the index page from the database (pipeline/site.py)."""
 
 from __future__ import annotations
 
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.alerts import notify_failure
-from flows.engine import get_engine
-from flows.settings import get_settings
-from flows.site_build import build_and_write
+from flows.names import run_name
+from pipeline.engine import get_engine
+from pipeline.settings import get_settings
+from pipeline.site import PublishResult, publish_site
 
 
-@task(name="build-feeds", cache_policy=NO_CACHE)
-def build_feeds() -> list[str]:
-    return build_and_write(force=False)
+@task(name="publish", task_run_name="publish-feeds", cache_policy=NO_CACHE)
+def publish_task() -> list[str]:
+    """Write the feeds and the index page when the store changed; an artifact says what was done."""
+    result = publish_site(get_settings(), get_engine())
+    create_markdown_artifact(markdown=result.markdown(), key="publish-summary",
+                             description="msbrief publish: files written, left unchanged, or skipped and why")
+    get_run_logger().info("%s", result.summary)
+    return result.paths
 
 
-@flow(name="publish", on_failure=[notify_failure], on_crashed=[notify_failure])
+@flow(name="publish", flow_run_name=run_name("publish"), on_failure=[notify_failure], on_crashed=[notify_failure])
 def publish() -> list[str]:
-    """Rebuild RSS/Atom feeds and var/public/index.html when the store changed; unchanged files are not rewritten."""
-    paths = build_feeds()
-    get_run_logger().info("published %d files to %s", len(paths), get_settings().public_dir)
-    return paths
+    """Rebuild RSS/Atom feeds and the index page when the store changed; unchanged files are not rewritten."""
+    return publish_task()
+
+
+__all__ = ["PublishResult", "publish", "publish_task"]

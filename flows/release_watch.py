@@ -1,40 +1,23 @@
-"""Release-aware runs: an NRM ingest scheduled just after each confirmed release time.
+"""Release-aware runs: a source's ingest scheduled just after each confirmed release time.
 
 When an announcement moves or is cancelled, the run scheduled for the old time is deleted.
-Needs a Prefect API with the `ingest-govuk-nrm` deployment (msbrief serve, or a server).
+Needs a Prefect API with the source's deployment (msbrief serve, or a server).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
-from sqlalchemy import select
-
-from flows.deployments import NRM_DEPLOYMENT
-from flows.engine import get_engine
-from store import models as m
-from store.db import session_factory
+from flows.deployments import deployment_of
+from pipeline.engine import get_engine
+from pipeline.releases import TAG, wanted_release_runs
 
 log = logging.getLogger("flows.release_watch")
-TAG = "release-watch"
-DELAY = timedelta(minutes=5)  # GOV.UK publishes at 9:30; give its caches a moment
 
 
-def wanted_runs(now: datetime) -> dict[str, datetime]:
-    """Idempotency key -> scheduled time, for every confirmed announcement still to come."""
-    with session_factory(get_engine())() as s:
-        rows = s.execute(
-            select(m.StatisticsAnnouncement.url, m.StatisticsAnnouncement.release_at).where(
-                m.StatisticsAnnouncement.state == "confirmed",
-                m.StatisticsAnnouncement.release_at > now - DELAY,
-            )
-        ).all()
-    return {f"{TAG}:{url}:{at.isoformat()}": at + DELAY for url, at in rows}
-
-
-def schedule_release_runs(now: datetime | None = None) -> dict[str, int]:
-    """Create the missing release-time runs and delete stale ones; counts of each."""
+def schedule_release_runs(source: str, now: datetime | None = None) -> dict[str, int]:
+    """Create the missing release-time runs of `source`'s deployment and delete stale ones; counts of each."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (
         DeploymentFilter,
@@ -49,12 +32,13 @@ def schedule_release_runs(now: datetime | None = None) -> dict[str, int]:
     from prefect.states import Scheduled
 
     now = now or datetime.now(timezone.utc)
-    wanted = wanted_runs(now)
+    wanted = wanted_release_runs(get_engine(), source, now)
+    name = deployment_of(source)
     with get_client(sync_client=True) as client:
         try:
-            deployment = client.read_deployment_by_name(NRM_DEPLOYMENT)
+            deployment = client.read_deployment_by_name(name)
         except ObjectNotFound:
-            log.info("no %s deployment on this Prefect API: release-time runs not scheduled", NRM_DEPLOYMENT)
+            log.info("no %s deployment on this Prefect API: release-time runs not scheduled", name)
             return {"created": 0, "deleted": 0}
         scheduled = client.read_flow_runs(
             deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment.id])),
@@ -78,5 +62,5 @@ def schedule_release_runs(now: datetime | None = None) -> dict[str, int]:
                 deployment.id, state=Scheduled(scheduled_time=at), tags=[TAG], idempotency_key=key
             )
             created += 1
-            log.info("scheduled an NRM ingest for %s (%s)", at.isoformat(), key)
+            log.info("scheduled an ingest of %s for %s (%s)", source, at.isoformat(), key)
     return {"created": created, "deleted": deleted}

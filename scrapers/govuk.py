@@ -440,7 +440,6 @@ def collect(client: HttpClient, *, base_url: str, is_known: Callable[[str], bool
         pub, rel = read
         result.publications.append(pub)
         result.releases.append(rel)
-        result.warnings += [f"{rel.period}: {w}" for w in rel.warnings]
     # oldest first, so a store that checks each release against the previous one finds it stored
     order = sorted(range(len(result.releases)), key=lambda i: period_order(result.releases[i].period))
     result.releases = [result.releases[i] for i in order]

@@ -1,14 +1,21 @@
-"""Canonical URLs, UTC datetimes, dedupe keys and topic tags."""
+"""Canonical URLs, UTC datetimes, dedupe keys and topic tags; the normalise step of the pipeline.
+
+`normalise_result` is the one place an adapter's records are made ready for the store: every
+datetime aware UTC, every item's identity keys filled in. The store trusts what it is given.
+"""
 
 from __future__ import annotations
 
 import re
 import tomllib
 import unicodedata
+from dataclasses import replace
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from scrapers.records import Announcement, Publication, Release, SourceResult
 
 # Query parameters that never change what a page is.
 _NOISE_PARAMS = re.compile(r"^(utm_.*|fbclid|gclid|mc_cid|mc_eid|_ga|ref|cmp|amp)$", re.I)
@@ -93,3 +100,39 @@ def unbase(url: str, canonical_base: str, base_url: str) -> str:
         return url
     rest = url[len(base):]
     return canon + (rest if rest.startswith("/") or not rest else "/" + rest)
+
+
+def publication_key(pub: Publication) -> str:
+    """Primary identity: the source's own id when it has one, else the canonical URL."""
+    if pub.external_id:
+        return f"{pub.source}:{pub.external_id}"
+    return canonical_url(pub.url)
+
+
+def normalise_publication(pub: Publication) -> Publication:
+    """`pub` with UTC datetimes and its identity keys filled in."""
+    published = utc(pub.published)
+    variants = tuple(dict.fromkeys(canonical_url(u) for u in (pub.url, *pub.alternate_urls)))
+    return replace(pub, published=published, updated=utc(pub.updated), key=publication_key(pub),
+                   url_variants=variants, title_key=title_key(pub.source, pub.title, published))
+
+
+def normalise_release(rel: Release) -> Release:
+    """`rel` with UTC datetimes."""
+    return replace(rel, published=utc(rel.published), updated=utc(rel.updated))
+
+
+def normalise_announcement(ann: Announcement) -> Announcement:
+    """`ann` with its canonical URL (its identity) and a UTC release time."""
+    return replace(ann, url=canonical_url(ann.url), release_at=utc(ann.release_at))
+
+
+def normalise_result(result: SourceResult) -> SourceResult:
+    """Every record of one adapter run, ready for the store (the records themselves are not changed)."""
+    return replace(
+        result,
+        publications=[normalise_publication(p) for p in result.publications],
+        releases=[normalise_release(r) for r in result.releases],
+        announcements=[normalise_announcement(a) for a in result.announcements],
+        warnings=list(result.warnings),
+    )

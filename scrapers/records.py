@@ -47,6 +47,12 @@ class Publication:
     # Other URLs known to point at the same item (content-id URLs, old slugs).
     alternate_urls: tuple[str, ...] = ()
     change_note: str | None = None
+    # Identity, filled by scrapers.normalise.normalise_result before the store sees the item: the
+    # primary key (source:external id, else the canonical URL), every canonical URL of the item,
+    # and the second identity (source + normalised title + date; None without a date).
+    key: str = ""
+    url_variants: tuple[str, ...] = ()
+    title_key: str | None = None
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,33 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from urllib.parse import quote, quote_plus
+
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+__all__ = ["Engine", "DatabaseUnavailable", "DatabaseSetupError", "make_engine", "open_database", "session_factory", "transaction", "read_session",
+           "upgrade", "current_revision", "database_error", "driver_reason", "shown_url"]
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+READ_ONLY = "msbrief_read_only"  # execution option: this transaction only reads (no write lock on SQLite)
+
+# What a lost or refused database connection raises: callers report it as one line (database_error).
+DatabaseUnavailable = (OperationalError, InterfaceError)
+
+
+class DatabaseSetupError(Exception):
+    """The configured database cannot be used as configured (bad URL, no driver, no schema): one line."""
+
+
+def shown_url(url: str) -> str:
+    """`url` with its password hidden, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL is shown as nothing at all
+        return "(unparsable database URL)"
 
 
 def normalise_database_url(url: str) -> str:
@@ -22,13 +44,30 @@ def normalise_database_url(url: str) -> str:
 
 
 def make_engine(url: str, **kwargs: object) -> Engine:
-    """An engine for `url`; SQLite files get their folder, WAL, foreign keys and a busy timeout."""
-    url = normalise_database_url(url)
-    u = make_url(url)
-    if u.get_backend_name() == "sqlite":
+    """An engine for `url`; SQLite files get their folder, WAL, foreign keys and a busy timeout.
+
+    DatabaseSetupError (one line, password hidden) when the URL cannot be used: unparsable, an
+    unknown database or missing driver, or a SQLite folder that cannot be created.
+    """
+    try:
+        url = normalise_database_url(url)
+        u = make_url(url)
+        backend = u.get_backend_name()
+    except Exception as exc:  # noqa: BLE001 - sqlalchemy raises ArgumentError or ValueError (a bad port)
+        raise DatabaseSetupError(f"MSBRIEF_DATABASE_URL {shown_url(url)}: not a database URL ({exc}); "
+                                 "expected sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/NAME") from None
+    if backend not in ("sqlite", "postgresql"):
+        raise DatabaseSetupError(f"MSBRIEF_DATABASE_URL {shown_url(url)}: msbrief works with SQLite and PostgreSQL, "
+                                 f"not {backend!r}")
+    if backend == "sqlite":
         if u.database and u.database != ":memory:":
-            Path(u.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+            folder = Path(u.database).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseSetupError(f"MSBRIEF_DATABASE_URL {shown_url(url)}: cannot create the folder "
+                                         f"{str(folder)!r}: {exc.strerror or exc}") from None
+        engine = _create(url, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
@@ -43,10 +82,47 @@ def make_engine(url: str, **kwargs: object) -> Engine:
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
             # IMMEDIATE takes the write lock up front: two writers queue instead of deadlocking.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A read-only transaction takes no lock, so reads never wait behind a writer.
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # An unreachable server is an error within seconds, not after the TCP timeout.
+    connect_args = {"connect_timeout": 10, **dict(kwargs.pop("connect_args", {}))}  # type: ignore[call-overload]
+    return _create(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+
+
+def _create(url: str, **kwargs: object) -> Engine:
+    try:
+        return create_engine(url, **kwargs)
+    except (ImportError, NoSuchModuleError) as exc:
+        raise DatabaseSetupError(f"MSBRIEF_DATABASE_URL {shown_url(url)}: its database driver is not installed "
+                                 f"({exc})") from None
+
+
+def has_schema(engine: Engine) -> bool:
+    """True when the database has msbrief's tables (an Alembic revision)."""
+    return current_revision(engine) is not None
+
+
+def open_database(url: str, *, create: bool, revision: str = "head") -> Engine:
+    """An engine for `url` with its schema brought to `revision` (the latest by default).
+
+    With create=False a database that does not exist yet (a SQLite file not there, or no schema)
+    is a DatabaseSetupError, so a mistyped URL is never taken for an empty database.
+    """
+    engine = make_engine(url)
+    if not create:
+        path = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+        if path and path != ":memory:" and not Path(path).is_file():
+            engine.dispose()
+            raise DatabaseSetupError(f"database {shown_url(url)} does not exist (no file {path!r}): check "
+                                     "MSBRIEF_DATABASE_URL, or create it with `msbrief db upgrade` or `msbrief run`")
+        if not has_schema(engine):
+            engine.dispose()
+            raise DatabaseSetupError(f"database {shown_url(url)} has no msbrief schema: check MSBRIEF_DATABASE_URL, "
+                                     "or create it with `msbrief db upgrade`")
+    upgrade(engine, revision)
+    return engine
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -57,6 +133,13 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 def transaction(engine: Engine) -> Iterator[Session]:
     """A session in one transaction: committed on success, rolled back on any error."""
     with session_factory(engine)() as session, session.begin():
+        yield session
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    """A session for reading only: on SQLite it takes no write lock (writes in it are an error)."""
+    with Session(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False) as session:
         yield session
 
 
@@ -81,3 +164,28 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def driver_reason(exc: BaseException) -> str:
+    """The first line of what the database driver said, without SQLAlchemy's statement dump."""
+    orig = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(orig).strip().splitlines() if line.strip()]
+    first = lines[0] if lines else ""
+    first = first.split("[SQL:", 1)[0].strip()
+    return f"{type(orig).__name__}: {first}" if first else type(orig).__name__
+
+
+def database_error(url: str, exc: BaseException, *, what: str) -> str:
+    """One line naming the database (password hidden), what failed and the driver's reason."""
+    shown = shown_url(url)
+    try:
+        password = make_url(url).password or ""
+    except Exception:  # noqa: BLE001 - an unparsable URL has no password to hide
+        password = ""
+    orig = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(orig).strip().splitlines() if line.strip()]
+    reason = lines[0] if lines else type(orig).__name__
+    text = f"database {shown}: {what}: {reason}"
+    for secret in {password, quote(password, safe=""), quote_plus(password)} - {""}:
+        text = text.replace(secret, "***")
+    return text

@@ -159,6 +159,16 @@ def upcoming_releases(session: Session, *, after: datetime) -> list[UpcomingRele
     ]
 
 
+def confirmed_releases(session: Session, source: str, *, after: datetime) -> list[tuple[str, datetime]]:
+    """(announcement URL, release time) of every confirmed release `source` announced, due after `after`."""
+    rows = session.execute(
+        select(m.StatisticsAnnouncement.url, m.StatisticsAnnouncement.release_at).join(m.Source).where(
+            m.Source.name == source, m.StatisticsAnnouncement.state == "confirmed",
+            m.StatisticsAnnouncement.release_at > after)
+    ).all()
+    return [(url, at) for url, at in rows]
+
+
 def source_health(session: Session) -> list[SourceHealth]:
     """Every source with the outcome of its latest run, by name."""
     rows = session.execute(select(m.Source).order_by(m.Source.name)).scalars().all()

@@ -14,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scrapers import records
-from scrapers.normalise import canonical_url, title_key, utc
 from store import models as m
 from store.models import now
 from store.upsert import insert_ignore, insert_or_update
@@ -76,48 +75,35 @@ def record_source_outcome(
 # --- publications ----------------------------------------------------------------------------
 
 
-def publication_key(pub: records.Publication) -> str:
-    """Primary identity: the source's own id when it has one, else the canonical URL."""
-    if pub.external_id:
-        return f"{pub.source}:{pub.external_id}"
-    return canonical_url(pub.url)
-
-
 def find_publication(session: Session, pub: records.Publication) -> m.Publication | None:
-    """The stored row for `pub`: by key, by any known URL variant, then by title + date."""
-    key = publication_key(pub)
-    row = session.execute(select(m.Publication).where(m.Publication.key == key)).scalar_one_or_none()
+    """The stored row for `pub` (normalised): by key, by any known URL variant, then by title + date."""
+    row = session.execute(select(m.Publication).where(m.Publication.key == pub.key)).scalar_one_or_none()
     if row:
         return row
-    urls = {canonical_url(u) for u in (pub.url, *pub.alternate_urls)}
     row = session.execute(
-        select(m.Publication).join(m.PublicationUrl).where(m.PublicationUrl.url.in_(urls))
+        select(m.Publication).join(m.PublicationUrl).where(m.PublicationUrl.url.in_(pub.url_variants))
     ).scalars().first()
     if row:
         return row
-    tkey = title_key(pub.source, pub.title, pub.published)
-    if tkey:
+    if pub.title_key:
         return session.execute(
-            select(m.Publication).where(m.Publication.title_key == tkey).order_by(m.Publication.id)
+            select(m.Publication).where(m.Publication.title_key == pub.title_key).order_by(m.Publication.id)
         ).scalars().first()
     return None
 
 
 def is_known_url(session: Session, url: str) -> bool:
-    """True when some stored publication is reachable through `url` (any variant)."""
-    return session.execute(
-        select(m.PublicationUrl.id).where(m.PublicationUrl.url == canonical_url(url))
-    ).first() is not None
+    """True when some stored publication is reachable through canonical URL `url` (any variant)."""
+    return session.execute(select(m.PublicationUrl.id).where(m.PublicationUrl.url == url)).first() is not None
 
 
 def upsert_publication(session: Session, pub: records.Publication, *, seen_at: datetime | None = None) -> Saved:
-    """Store `pub` once; record a changed title or update date as an amendment."""
+    """Store `pub` (normalised: keys filled, UTC datetimes) once; a changed title or update date is an amendment."""
     seen_at = seen_at or now()
     # one lookup (and lock) of the source per transaction, not one per item
     ids = session.info.setdefault("msbrief_source_ids", {})
     source_id = ids.get(pub.source) or ids.setdefault(pub.source, ensure_source(session, pub.source))
-    published = utc(pub.published)
-    updated = utc(pub.updated)
+    published, updated = pub.published, pub.updated
     row = find_publication(session, pub)
     if row is None:
         new_id = insert_ignore(
@@ -125,8 +111,8 @@ def upsert_publication(session: Session, pub: records.Publication, *, seen_at: d
             m.Publication.__table__,
             {
                 "source_id": source_id,
-                "key": publication_key(pub),
-                "title_key": title_key(pub.source, pub.title, published),
+                "key": pub.key,
+                "title_key": pub.title_key,
                 "external_id": pub.external_id,
                 "url": pub.url,
                 "title": pub.title,
@@ -167,7 +153,7 @@ def upsert_publication(session: Session, pub: records.Publication, *, seen_at: d
         return Saved(row.id, "unchanged")
     if "title" in changes:
         row.title = pub.title
-        row.title_key = title_key(pub.source, pub.title, row.published)
+        row.title_key = pub.title_key
     if "updated" in changes:
         row.updated = updated
     if "published" in changes:
@@ -188,7 +174,7 @@ def _iso(dt: datetime | None) -> str | None:
 
 
 def _add_urls(session: Session, publication_id: int, pub: records.Publication) -> None:
-    for url in {canonical_url(u) for u in (pub.url, *pub.alternate_urls)}:
+    for url in pub.url_variants:
         insert_ignore(session, m.PublicationUrl.__table__, {"url": url, "publication_id": publication_id}, ["url"])
 
 
@@ -229,8 +215,8 @@ def upsert_release(session: Session, rel: records.Release, *, publication_id: in
                 "title": rel.title,
                 "page_url": rel.page_url,
                 "bulletin_url": rel.bulletin_url,
-                "published": utc(rel.published),
-                "updated": utc(rel.updated),
+                "published": rel.published,
+                "updated": rel.updated,
                 "warnings": list(rel.warnings),
                 "change_notes": [list(c) for c in rel.change_notes],
                 "first_seen": now(),
@@ -244,14 +230,14 @@ def upsert_release(session: Session, rel: records.Release, *, publication_id: in
             select(m.StatisticsRelease).where(m.StatisticsRelease.period == rel.period)
         ).scalar_one()
     else:
-        if (rel.title != existing.title or utc(rel.updated) != existing.updated
+        if (rel.title != existing.title or rel.updated != existing.updated
                 or [list(c) for c in rel.change_notes] != existing.change_notes):
             outcome = "amended"
         existing.title = rel.title
         existing.page_url = rel.page_url
         existing.bulletin_url = rel.bulletin_url or existing.bulletin_url
-        existing.published = utc(rel.published) or existing.published
-        existing.updated = utc(rel.updated) or existing.updated
+        existing.published = rel.published or existing.published
+        existing.updated = rel.updated or existing.updated
         existing.warnings = list(rel.warnings)
         existing.change_notes = [list(c) for c in rel.change_notes]
         existing.last_seen = now()
@@ -297,13 +283,13 @@ def upsert_figure(session: Session, release_id: int, fig: records.Figure, *, sou
 
 
 def upsert_announcement(session: Session, ann: records.Announcement) -> Saved:
-    """Store an announced release; a moved date keeps the old one in `previous_dates`."""
+    """Store an announced release (normalised: canonical URL); a moved date keeps the old one in `previous_dates`."""
     source_id = ensure_source(session, ann.source)
-    url = canonical_url(ann.url)
+    url = ann.url
     row = session.execute(
         select(m.StatisticsAnnouncement).where(m.StatisticsAnnouncement.url == url)
     ).scalar_one_or_none()
-    release_at = utc(ann.release_at)
+    release_at = ann.release_at
     if row is None:
         new_id = insert_ignore(
             session,
@@ -403,6 +389,14 @@ def cached_body(session: Session, url: str, *, max_age: timedelta) -> str | None
     if row is None or row[0] is None or row[1] is None or now() - row[1] > max_age:
         return None
     return row[0]
+
+
+def last_success(session: Session, source: str) -> tuple[datetime | None, str | None]:
+    """When the source last succeeded and the strategy it was read with (None, None before any)."""
+    row = session.execute(
+        select(m.Source.last_success_at, m.Source.last_strategy).where(m.Source.name == source)
+    ).first()
+    return (row[0], row[1]) if row else (None, None)
 
 
 # --- runs ------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""pytest fixtures that run the mirror (flows/mirror.py) on a free loopback port.
+"""pytest fixtures that run the mirror (mirror/server.py) on a free loopback port.
 
 Use them from a test module with
 
@@ -15,7 +15,7 @@ from typing import Iterator
 
 import pytest
 
-from flows.mirror import MirrorServer, running_mirror
+from mirror import MirrorServer, running_mirror
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 HTTPFAULTS = FIXTURES / "httpfaults"

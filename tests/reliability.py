@@ -1,5 +1,5 @@
 """Helpers shared by the reliability tests (faults, crashes, concurrency, database trouble):
-settings pointing every source at a mirror, one ingest cycle through flows.ingest_core, and a
+settings pointing every source at a mirror, one ingest cycle through pipeline.ingest, and a
 snapshot of the stored rows to compare a run against a clean reference run."""
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ from typing import Any, Iterable
 
 from sqlalchemy import Engine, select
 
-from flows import ingest_core
-from flows.reports import SourceReport
-from flows.settings import Settings
-from flows.source_registry import ADAPTERS
+from pipeline import ingest
+from pipeline.reports import SourceReport
+from pipeline.settings import Settings
+from pipeline.sources import SOURCES as SPECS
 from store import models as m
 from store.db import session_factory
 
-SOURCES = tuple(ADAPTERS)
+SOURCES = tuple(SPECS)
 
 # One realistic path per source and level, from each fixture folder's mirror.json: the first
 # listing/search page the adapter reads, and one item (a content item, a later feed page, an item page).
@@ -41,7 +41,7 @@ FAULT_PATHS: dict[tuple[str, str], str] = {
 
 def settings_for(mirror, db_url: str, out: Path, **overrides: Any) -> Settings:  # type: ignore[no-untyped-def]
     """Settings with every source on `mirror`, fast loopback pacing, small timeouts and one retry."""
-    urls = {("govuk" if n == "govuk_nrm" else n) + "_base_url": mirror.url_for(n) for n in SOURCES}
+    urls = {spec.base_url_setting: mirror.url_for(name) for name, spec in SPECS.items()}
     options: dict[str, Any] = dict(database_url=db_url, output_dir=out, rate_limit_per_host=500, max_retries=1,
                                    read_timeout=0.4, connect_timeout=1.0, **urls)
     options.update(overrides)
@@ -50,7 +50,7 @@ def settings_for(mirror, db_url: str, out: Path, **overrides: Any) -> Settings: 
 
 def cycle(settings: Settings, engine: Engine, sources: Iterable[str] = SOURCES) -> dict[str, SourceReport]:
     """Fetch then store each source, as `msbrief run` does (without Prefect)."""
-    return {name: ingest_core.store(engine, None, ingest_core.fetch(settings, engine, name)) for name in sources}
+    return {name: ingest.store(engine, None, ingest.fetch(settings, engine, name)) for name in sources}
 
 
 def _when(row: m.Publication) -> str | None:

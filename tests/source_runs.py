@@ -1,11 +1,11 @@
-"""Run a source adapter against the mirror (flows/mirror.py) over real HTTP, for the adapter tests."""
+"""Run a source adapter against the mirror (mirror/server.py) over real HTTP, for the adapter tests."""
 
 from __future__ import annotations
 
 from types import ModuleType
 from typing import Iterable
 
-from flows.mirror import MirrorServer
+from mirror import MirrorServer
 from scrapers.http import HttpClient
 from scrapers.normalise import canonical_url, load_topics
 from scrapers.records import SourceResult

@@ -23,14 +23,15 @@ from sqlalchemy import select, update
 from feeds.charts import LATEST
 from feeds.mailer import MailerError, SmtpConfig, parse_smtp_url, send_each
 from feeds.weeks import parse_week, previous_week, week_bounds
-from flows.settings import Settings
-from flows.weekly import run_briefing
+from pipeline.settings import Settings
+from pipeline.briefing import run_briefing
 from scrapers import records
 from store import models as m
 from store import repo
 from store.db import transaction
 from store.read import FigureView, ReleaseView
 from tests.smtp_server import PASSWORD, USERNAME, smtp_server
+from scrapers.normalise import normalise_announcement, normalise_publication
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "briefing" / "2023-Q2.expected.json"
@@ -64,7 +65,7 @@ def populate(engine, *, with_week: bool = True) -> None:  # type: ignore[no-unty
             "govuk_nrm", BULLETIN, "Modern Slavery: NRM and DtN statistics UK, Quarter 2 2023 – April to June",
             "statistics", at(10, 8), topics=("modern slavery", "statistics"),
         )
-        saved = repo.upsert_publication(s, release_pub, seen_at=at(10, 12) if with_week else at(10, 12, month=7))
+        saved = repo.upsert_publication(s, normalise_publication(release_pub), seen_at=at(10, 12) if with_week else at(10, 12, month=7))
         figures = tuple(
             records.Figure(f["metric"], f["value"], f["unit"], f["quote"], PERIOD_OF.get(f["metric"], "2023-Q2"))
             for f in EXPECTED["figures"]
@@ -73,38 +74,38 @@ def populate(engine, *, with_week: bool = True) -> None:  # type: ignore[no-unty
             "2023-Q2", release_pub.title, BULLETIN, BULLETIN, at(10, 8) if with_week else at(10, 8, month=7), None,
             figures, warnings=("test warning: made up for this test",),
         ), publication_id=saved.id)
-        repo.upsert_announcement(s, records.Announcement(
+        repo.upsert_announcement(s, normalise_announcement(records.Announcement(
             "https://www.gov.uk/government/statistics/announcements/test-nrm-q3-2023",
             "Modern Slavery: NRM and DtN statistics, July to September 2023", "confirmed",
             datetime(2023, 11, 2, 9, 30, tzinfo=UTC), "2 November 2023 9:30am",
-        ))
+        )))
         if not with_week:
             return
-        repo.upsert_publication(s, records.Publication(
+        repo.upsert_publication(s, normalise_publication(records.Publication(
             "iasc", "https://iasc.example.org/report", "Test report on trafficking in care work", "report", at(8),
             summary="<p>A test summary &amp; <script>alert(1)</script>findings.</p>", topics=("human trafficking",),
-        ), seen_at=at(8, 12))
-        repo.upsert_publication(s, records.Publication(
+        )), seen_at=at(8, 12))
+        repo.upsert_publication(s, normalise_publication(records.Publication(
             "iasc", "https://iasc.example.org/injected", INJECTED, "news", at(9), topics=(),
-        ), seen_at=at(9, 12))
-        repo.upsert_publication(s, records.Publication(
+        )), seen_at=at(9, 12))
+        repo.upsert_publication(s, normalise_publication(records.Publication(
             "sentencing_council", "https://sc.example.org/news/annual", "Test news: annual report published",
             "news", at(9),
-        ), seen_at=at(9, 12))
+        )), seen_at=at(9, 12))
         guideline = records.Publication(
             "sentencing_council", "https://sc.example.org/guideline", "Test guideline: modern slavery offences",
             "guideline", at(1, month=6), summary="The guideline comes into force on 1 October 2023.",
             topics=("modern slavery",),
         )
-        repo.upsert_publication(s, guideline, seen_at=at(1, month=7))
-        repo.upsert_publication(s, records.Publication(
+        repo.upsert_publication(s, normalise_publication(guideline), seen_at=at(1, month=7))
+        repo.upsert_publication(s, normalise_publication(records.Publication(
             guideline.source, guideline.url, "Test guideline: modern slavery offences (revised)", "guideline",
             at(1, month=6), summary=guideline.summary, topics=guideline.topics,
-        ), seen_at=at(11, 12))
-        repo.upsert_publication(s, records.Publication(
+        )), seen_at=at(11, 12))
+        repo.upsert_publication(s, normalise_publication(records.Publication(
             "atleu", "https://atleu.example.org/news/undated", "Test undated case update", "case", None,
             date_estimated=True, topics=("human trafficking",),
-        ), seen_at=at(11, 13))
+        )), seen_at=at(11, 13))
         run_id = repo.start_run(s)
         repo.record_source_run(s, run_id, "atleu", status="failed", error="FetchError: 503 from https://www.atleu.org.uk/news")
         s.flush()
@@ -415,13 +416,13 @@ def test_cli_briefing_reports_and_exits_1_on_a_refusal(tmp_path):
             "MSBRIEF_SMTP_URL": server.url, "MSBRIEF_SMTP_USERNAME": USERNAME, "MSBRIEF_SMTP_PASSWORD": PASSWORD,
             "MSBRIEF_SMTP_CA_FILE": str(server.cert_file), "MSBRIEF_RECIPIENTS": "alice@example.org, bob@example.org",
         })
-        proc = subprocess.run([sys.executable, "-m", "flows.cli", "briefing", "--week", WEEK], cwd=tmp_path, env=env,
+        proc = subprocess.run([sys.executable, "-m", "commands.main", "briefing", "--week", WEEK], cwd=tmp_path, env=env,
                               capture_output=True, text=True, timeout=120)
         assert proc.returncode == 1, proc.stdout + proc.stderr
         assert "alice@example.org: accepted" in proc.stdout
         assert "bob@example.org: refused - 550 5.1.1 no such mailbox" in proc.stdout
         assert PASSWORD not in proc.stdout + proc.stderr
-        dry = subprocess.run([sys.executable, "-m", "flows.cli", "briefing", "--week", WEEK, "--dry-run"], cwd=tmp_path,
+        dry = subprocess.run([sys.executable, "-m", "commands.main", "briefing", "--week", WEEK, "--dry-run"], cwd=tmp_path,
                              env=env, capture_output=True, text=True, timeout=120)
         assert dry.returncode == 0 and f"{WEEK}.eml" in dry.stdout
         assert len(server.handler.messages) == 1

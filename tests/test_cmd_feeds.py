@@ -9,11 +9,12 @@ import pytest
 
 from feed_checks import feed_problems
 from feed_samples import T0, expected_figures
-from flows import cli
-from flows.settings import get_settings
+from commands import main as cli
+from pipeline.settings import get_settings
 from scrapers import records
 from store import repo
 from store.db import transaction
+from scrapers.normalise import normalise_publication
 
 SITE = "https://briefing.example.org/msbrief/"
 
@@ -26,14 +27,14 @@ def populate(engine) -> None:
             repo.ensure_source(s, name, title=title, home_url=f"https://{name}.example.org/")
         for n, (source, topics) in enumerate((("iasc", ("modern slavery",)), ("atleu", ("human trafficking",)),
                                               ("atleu", ()), ("iasc", ("modern slavery", "legal aid")))):
-            repo.upsert_publication(s, records.Publication(
+            repo.upsert_publication(s, normalise_publication(records.Publication(
                 source=source, url=f"https://{source}.example.org/news/{n}", title=f"{source} story {n}", kind="news",
-                published=T0 - timedelta(days=n), summary=f"<p>Story {n}</p>", topics=topics), seen_at=T0)
+                published=T0 - timedelta(days=n), summary=f"<p>Story {n}</p>", topics=topics)), seen_at=T0)
         for name in ("2023-Q1", "2023-Q2"):
             period, figures, url = expected_figures(name)
-            pub = repo.upsert_publication(s, records.Publication(
+            pub = repo.upsert_publication(s, normalise_publication(records.Publication(
                 source="govuk_nrm", url=url, title=f"NRM statistics {period}", kind="statistics",
-                published=T0 - timedelta(days=90 if period == "2023-Q1" else 0), topics=("modern slavery", "statistics")),
+                published=T0 - timedelta(days=90 if period == "2023-Q1" else 0), topics=("modern slavery", "statistics"))),
                 seen_at=T0)
             repo.upsert_release(s, records.Release(period=period, title=f"NRM statistics {period}", page_url=url,
                                                    bulletin_url=url, published=T0 - timedelta(days=90 if period == "2023-Q1" else 0),
@@ -80,9 +81,9 @@ def test_feeds_build_rebuilds_everything_from_the_database(engine, configured, c
 def test_the_publish_step_skips_an_unchanged_store_and_rebuilds_a_changed_one(tmp_path, monkeypatch):
     from datetime import datetime, timezone
 
-    from flows import engine as flows_engine
-    from flows.settings import get_settings
-    from flows.site_build import build_and_write
+    from pipeline.engine import get_engine
+    from pipeline.settings import get_settings
+    from pipeline.site import publish_site
     from scrapers.records import Publication
     from store import repo
     from store.db import transaction
@@ -93,16 +94,19 @@ def test_the_publish_step_skips_an_unchanged_store_and_rebuilds_a_changed_one(tm
     try:
         pub = Publication(source="atleu", url="https://atleu.org.uk/news/2024/1/19/a", title="First story",
                           kind="news", published=datetime(2024, 1, 19, tzinfo=timezone.utc))
-        with transaction(flows_engine.get_engine()) as s:
-            repo.upsert_publication(s, pub)
+        def build_and_write(*, force: bool) -> list[str]:
+            return publish_site(get_settings(), get_engine(), force=force).paths
+
+        with transaction(get_engine()) as s:
+            repo.upsert_publication(s, normalise_publication(pub))
         paths = build_and_write(force=False)
         index = tmp_path / "var" / "public" / "index.html"
         built = index.stat().st_mtime_ns
         index.write_bytes(b"stale")  # a skipped build must not read the files, only the store
         assert build_and_write(force=False) == paths and index.read_bytes() == b"stale"
-        with transaction(flows_engine.get_engine()) as s:
-            repo.upsert_publication(s, Publication(**{**pub.__dict__, "url": "https://atleu.org.uk/news/2024/1/20/b",
-                                                      "title": "Second story"}))
+        with transaction(get_engine()) as s:
+            repo.upsert_publication(s, normalise_publication(Publication(**{**pub.__dict__, "url": "https://atleu.org.uk/news/2024/1/20/b",
+                                                      "title": "Second story"})))
         build_and_write(force=False)
         assert b"Second story" in index.read_bytes() and index.stat().st_mtime_ns != built
     finally:

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from flows.cli import main
-from flows.settings import get_settings
+from commands.main import main
+from pipeline.settings import get_settings
 from mirror_fixture import fixtures_mirror, start_mirror  # noqa: F401  (pytest fixture)
 
 

@@ -9,8 +9,8 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from flows import ingest_core
-from flows.weekly import run_briefing
+from pipeline import ingest
+from pipeline.briefing import run_briefing
 from mirror_fixture import FIXTURES, start_mirror
 from reliability import SOURCES, diff, settings_for, snapshot
 from store import models as m
@@ -50,8 +50,8 @@ def test_two_ingests_of_the_same_sources_at_once_store_one_set_of_rows(engine, d
         settings = settings_for(mirror, db_url, tmp_path)
         # both runs fetch first (each its own client, as two processes would), then store together
         for source in SOURCES:
-            a, b = (ingest_core.fetch(settings, engine, source) for _ in range(2))
-            ra, rb = together(lambda: ingest_core.store(engine, None, a), lambda: ingest_core.store(engine, None, b))
+            a, b = (ingest.fetch(settings, engine, source) for _ in range(2))
+            ra, rb = together(lambda: ingest.store(engine, None, a), lambda: ingest.store(engine, None, b))
             assert ra.status == rb.status == "ok", (ra.error, rb.error)
             assert ra.new + rb.new == len(a.result.publications), \
                 f"{source}: {ra.new} + {rb.new} new, expected {len(a.result.publications)} in all"
@@ -60,7 +60,7 @@ def test_two_ingests_of_the_same_sources_at_once_store_one_set_of_rows(engine, d
 
         # a third, sequential run changes nothing: one set of rows
         for source in SOURCES:
-            ingest_core.store(engine, None, ingest_core.fetch(settings, engine, source))
+            ingest.store(engine, None, ingest.fetch(settings, engine, source))
         problem = diff(snapshot(engine), once)
         assert not problem, problem
         with session_factory(engine)() as s:
@@ -73,13 +73,13 @@ def test_two_ingests_of_the_same_sources_at_once_store_one_set_of_rows(engine, d
 def test_two_ingests_seeing_the_same_amendment_record_it_once(engine, db_url, tmp_path):
     with start_mirror() as mirror:
         settings = settings_for(mirror, db_url, tmp_path)
-        ingest_core.store(engine, None, ingest_core.fetch(settings, engine, "sentencing_council"))
+        ingest.store(engine, None, ingest.fetch(settings, engine, "sentencing_council"))
         # the site corrects a title; two runs see the change at the same time
         body = FEED.read_text(encoding="utf-8").replace(OLD_TITLE, NEW_TITLE)
         mirror.put_response("/sentencing_council/feed/", body, content_type="application/rss+xml; charset=UTF-8")
         for attempt in range(3):  # the race needs both reads before either commit: try a few times
-            a, b = (ingest_core.fetch(settings, engine, "sentencing_council") for _ in range(2))
-            ra, rb = together(lambda: ingest_core.store(engine, None, a), lambda: ingest_core.store(engine, None, b))
+            a, b = (ingest.fetch(settings, engine, "sentencing_council") for _ in range(2))
+            ra, rb = together(lambda: ingest.store(engine, None, a), lambda: ingest.store(engine, None, b))
             assert ra.status == rb.status == "ok", (ra.error, rb.error)
             with session_factory(engine)() as s:
                 pub = s.execute(select(m.Publication).where(m.Publication.title == NEW_TITLE)).scalar_one()
@@ -90,7 +90,7 @@ def test_two_ingests_seeing_the_same_amendment_record_it_once(engine, db_url, tm
                 f"one title change recorded as {amendments} amendments (count {pub.amendment_count})"
             # back to the old title for the next attempt
             mirror.reset_responses()
-            ingest_core.store(engine, None, ingest_core.fetch(settings, engine, "sentencing_council"))
+            ingest.store(engine, None, ingest.fetch(settings, engine, "sentencing_council"))
             mirror.put_response("/sentencing_council/feed/", body, content_type="application/rss+xml; charset=UTF-8")
             with session_factory(engine)() as s:
                 s.execute(m.Amendment.__table__.delete())
@@ -106,7 +106,7 @@ def test_two_briefings_of_the_same_week_at_once_send_one_email_each(engine, db_u
         from tests.smtp_server import PASSWORD, USERNAME
 
         def settings(n: int):  # type: ignore[no-untyped-def]
-            from flows.settings import Settings
+            from pipeline.settings import Settings
             return Settings(database_url=db_url, output_dir=tmp_path / f"var{n}", smtp_url=server.url,
                             smtp_username=USERNAME, smtp_password=PASSWORD, smtp_ca_file=server.cert_file,
                             recipients=RECIPIENTS, mail_from="msbrief <briefing@example.org>")

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from conftest import drop_pg_database, new_pg_database
 from mirror_fixture import start_mirror
 from reliability import SOURCES, diff, settings_for, snapshot
+from scrapers.normalise import normalise_publication
 from store import models as m
 from store.db import make_engine, session_factory, upgrade
 from tests.smtp_server import Handler, smtp_server
@@ -38,15 +39,15 @@ MSBRIEF = str(ROOT / ".venv" / "bin" / "msbrief")
 
 DRIVER = """
 import sys
-from flows import ingest_core
-from flows.settings import Settings
+from pipeline import ingest
+from pipeline.settings import Settings
 from store.db import make_engine, upgrade
 settings = Settings()
 engine = make_engine(settings.database_url)
 upgrade(engine)
 print("ingesting", flush=True)
 for name in sys.argv[1:]:
-    report = ingest_core.store(engine, None, ingest_core.fetch(settings, engine, name))
+    report = ingest.store(engine, None, ingest.fetch(settings, engine, name))
     print(name, report.status, report.error or "", flush=True)
 """
 
@@ -206,7 +207,7 @@ def _state(public: Path) -> dict[str, tuple[float, int]]:
 
 def test_feeds_build_killed_while_writing_never_leaves_a_half_written_file(tmp_path):
     """Each `msbrief feeds build` is killed a random 0-60 ms after it starts writing files."""
-    from flows import ingest_core
+    from pipeline import ingest
     from scrapers import records
     from store import repo
     from store.db import transaction
@@ -219,7 +220,7 @@ def test_feeds_build_killed_while_writing_never_leaves_a_half_written_file(tmp_p
         with start_mirror() as mirror:
             settings = settings_for(mirror, url, tmp_path / "var")
             for name in SOURCES:
-                ingest_core.store(engine, None, ingest_core.fetch(settings, engine, name))
+                ingest.store(engine, None, ingest.fetch(settings, engine, name))
         env = env_for(settings, tmp_path)
         public = settings.public_dir
         first = subprocess.run([MSBRIEF, "feeds", "build"], env=env, cwd=tmp_path, capture_output=True, text=True,
@@ -229,9 +230,9 @@ def test_feeds_build_killed_while_writing_never_leaves_a_half_written_file(tmp_p
         interrupted = 0
         for attempt in range(2):
             with transaction(engine) as s:  # new data, so that the next build rewrites the feeds
-                repo.upsert_publication(s, records.Publication(
+                repo.upsert_publication(s, normalise_publication(records.Publication(
                     "iasc", f"https://www.antislaverycommissioner.co.uk/news-insights/crash-test-{attempt}/",
-                    f"Crash test item {attempt}", "news", records_now()))
+                    f"Crash test item {attempt}", "news", records_now())))
             before = _state(public)
             proc = start([MSBRIEF, "feeds", "build"], env, tmp_path)
             while _state(public) == before and proc.poll() is None:

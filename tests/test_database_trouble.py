@@ -21,8 +21,8 @@ from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
 
 from conftest import drop_pg_database, new_pg_database
-from flows import ingest_core
-from flows.cli import database_error
+from pipeline import ingest
+from store.db import database_error
 from mirror_fixture import start_mirror
 from reliability import diff, settings_for, snapshot
 from store import models as m
@@ -81,14 +81,14 @@ def test_database_going_away_mid_store_rolls_back_and_the_next_run_recovers(pg_a
     try:
         upgrade(direct)
         with TcpProxy(("127.0.0.1", 5432)) as proxy, start_mirror() as mirror:
-            ingest_core.store(ref_engine, None, ingest_core.fetch(
+            ingest.store(ref_engine, None, ingest.fetch(
                 settings_for(mirror, "sqlite://", tmp_path), ref_engine, "govuk_nrm"))
             reference = snapshot(ref_engine, ["govuk_nrm"])
 
             proxied_url = direct_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
             engine = make_engine(proxied_url)
             settings = settings_for(mirror, proxied_url, tmp_path)
-            fetched = ingest_core.fetch(settings, engine, "govuk_nrm")
+            fetched = ingest.fetch(settings, engine, "govuk_nrm")
             assert fetched.error is None and fetched.result is not None
 
             cut_after = random.Random(9).randint(50, 400)  # statements into the store transaction
@@ -101,7 +101,7 @@ def test_database_going_away_mid_store_rolls_back_and_the_next_run_recovers(pg_a
                     proxy.cut()
 
             with pytest.raises(OperationalError) as failure:
-                ingest_core.store(engine, None, fetched)
+                ingest.store(engine, None, fetched)
             event.remove(engine, "before_cursor_execute", _count)
             assert seen["n"] >= cut_after, "the connection was never cut"
             message = database_error(proxied_url, failure.value, what="lost the connection")
@@ -115,7 +115,7 @@ def test_database_going_away_mid_store_rolls_back_and_the_next_run_recovers(pg_a
                 f"rows of the interrupted store transaction survived (partial state): {counts}"
 
             # the server is back (the proxy accepts new connections): the next run stores everything once
-            report = ingest_core.store(engine, None, ingest_core.fetch(settings, engine, "govuk_nrm"))
+            report = ingest.store(engine, None, ingest.fetch(settings, engine, "govuk_nrm"))
             assert report.status == "ok" and report.new > 0, report
             problem = diff(snapshot(direct, ["govuk_nrm"]), reference)
             assert not problem, f"after recovery the rows differ from a clean run:\n{problem}"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from flows.cli import build_parser
-from flows.settings import Settings
+from commands.main import build_parser
+from pipeline.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

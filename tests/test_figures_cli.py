@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.cli import main
-from flows.settings import get_settings
+from commands.main import main
+from pipeline.settings import get_settings
 from scrapers.nrm_figures import extract
 from scrapers.records import Release
 from store import repo
@@ -119,5 +119,6 @@ def test_series_command_notes_revisions(cli_db, capsys) -> None:
 
 
 def test_series_command_on_an_empty_database(cli_db, capsys) -> None:
+    upgrade(make_engine(cli_db))  # the schema, no figures
     assert main(["figures", "series", "total_referrals"]) == 1
     assert "no statements of 'total_referrals'" in capsys.readouterr().err

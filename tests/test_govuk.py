@@ -1,4 +1,4 @@
-"""The govuk_nrm adapter over real HTTP: the mirror (flows/mirror.py) serving tests/fixtures/govuk_nrm.
+"""The govuk_nrm adapter over real HTTP: the mirror (mirror/server.py) serving tests/fixtures/govuk_nrm.
 
 No mocks: the adapter talks to scrapers.http.HttpClient, which talks to the mirror on loopback.
 """

@@ -15,9 +15,9 @@ from lxml import etree, html
 from feeds.build import build_site
 from feeds.publish import write_site
 from feeds.weeks import format_week
-from flows.settings import Settings
-from flows.site_data import load_site_data
-from flows.weekly import run_briefing
+from pipeline.settings import Settings
+from pipeline.site import load_site_data
+from pipeline.briefing import run_briefing
 from mirror_fixture import FIXTURES, start_mirror
 from reliability import cycle, settings_for
 from tests.smtp_server import smtp_server

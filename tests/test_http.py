@@ -13,7 +13,7 @@ from typing import Callable
 import pytest
 from mirror_fixture import HTTPFAULTS, mirror  # noqa: F401  (pytest fixture)
 
-from flows.mirror import MirrorServer, http_date
+from mirror import MirrorServer, http_date
 from scrapers import robots
 from scrapers.errors import FetchError, RobotsDisallowed
 from scrapers.http import HttpClient, content_type_accepted, parse_retry_after

@@ -9,25 +9,25 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from flows import ingest_core
-from flows.settings import Settings
-from flows.source_registry import ADAPTERS
+from pipeline import ingest
+from pipeline.settings import Settings
+from pipeline.sources import SOURCES
 from mirror_fixture import start_mirror
 from store import models as m
 from store.db import session_factory
 
 
 def settings_for(mirror, db_url: str, tmp_path: Path) -> Settings:
-    urls = {("govuk" if n == "govuk_nrm" else n) + "_base_url": mirror.url_for(n) for n in ADAPTERS}
+    urls = {spec.base_url_setting: mirror.url_for(name) for name, spec in SOURCES.items()}
     return Settings(database_url=db_url, output_dir=tmp_path / "var", rate_limit_per_host=500, max_retries=1,
                     **urls)
 
 
-def cycle(settings: Settings, engine) -> dict[str, ingest_core.SourceReport]:  # type: ignore[name-defined]
+def cycle(settings: Settings, engine) -> dict[str, ingest.SourceReport]:  # type: ignore[name-defined]
     reports = {}
-    for name in ADAPTERS:
-        fetched = ingest_core.fetch(settings, engine, name)
-        reports[name] = ingest_core.store(engine, None, fetched)
+    for name in SOURCES:
+        fetched = ingest.fetch(settings, engine, name)
+        reports[name] = ingest.store(engine, None, fetched)
     return reports
 
 
@@ -69,7 +69,7 @@ def test_a_failing_source_is_reported_and_the_others_are_stored(engine, db_url, 
         reports = cycle(settings, engine)
         assert reports["atleu"].status == "failed"
         assert "503" in reports["atleu"].error and "atleu" in reports["atleu"].error
-        assert all(reports[n].status == "ok" and reports[n].new > 0 for n in ADAPTERS if n != "atleu")
+        assert all(reports[n].status == "ok" and reports[n].new > 0 for n in SOURCES if n != "atleu")
         with session_factory(engine)() as s:
             src = s.execute(select(m.Source).where(m.Source.name == "atleu")).scalar_one()
             assert src.last_status == "failed" and src.consecutive_failures == 1
@@ -90,9 +90,9 @@ def test_listing_faults_fail_only_that_source(sqlite_engine, tmp_path, fault):
     with start_mirror() as mirror:
         settings = settings_for(mirror, f"sqlite:///{tmp_path / 'x.db'}", tmp_path)
         mirror.set_fault("/sentencing_council/feed/", fault)
-        fetched = ingest_core.fetch(settings, sqlite_engine, "sentencing_council")
-        report = ingest_core.store(sqlite_engine, None, fetched)
-        other = ingest_core.store(sqlite_engine, None, ingest_core.fetch(settings, sqlite_engine, "iasc"))
+        fetched = ingest.fetch(settings, sqlite_engine, "sentencing_council")
+        report = ingest.store(sqlite_engine, None, fetched)
+        other = ingest.store(sqlite_engine, None, ingest.fetch(settings, sqlite_engine, "iasc"))
     # a broken feed makes the adapter fall back or fail; either way it says what happened
     assert report.status == "failed" or report.strategy != "rss", (fault, report)
     assert other.status == "ok" and other.new > 0

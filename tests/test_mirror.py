@@ -1,4 +1,4 @@
-"""flows/mirror.py and `msbrief mirror serve`, checked with plain HTTP clients (requests, http.client)."""
+"""mirror/server.py and `msbrief mirror serve`, checked with plain HTTP clients (requests, http.client)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ import pytest
 import requests
 from mirror_fixture import FIXTURES, HTTPFAULTS, mirror  # noqa: F401  (pytest fixture)
 
-from flows import cmd_mirror
-from flows.mirror import DEFAULT_LAST_MODIFIED, MirrorError, MirrorServer, request_key, running_mirror
+from commands import mirror as cmd_mirror
+from mirror import DEFAULT_LAST_MODIFIED, MirrorError, MirrorServer, request_key, running_mirror
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = "/httpfaults/data.json"
@@ -349,7 +349,7 @@ def test_root_can_be_a_single_folder_and_stop_closes_the_port():
 def test_mirror_serve_command_prints_the_urls_and_stops_on_ctrl_c():
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     process = subprocess.Popen(
-        [sys.executable, "-m", "flows.cli", "mirror", "serve", "--port", "0", "--root", str(HTTPFAULTS)],
+        [sys.executable, "-m", "commands.main", "mirror", "serve", "--port", "0", "--root", str(HTTPFAULTS)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         header = process.stdout.readline()

@@ -15,6 +15,7 @@ import pytest
 
 from conftest import ROOT, drop_pg_database, new_pg_database
 from mirror_fixture import start_mirror
+from scrapers.normalise import normalise_announcement
 
 pytestmark = pytest.mark.slow
 BIN = Path(sys.executable).parent
@@ -140,7 +141,7 @@ def test_deploy_from_prefect_yaml_and_run_on_a_process_worker(deployed, tmp_path
                 assert db.execute("select source, status from source_runs").fetchall() == [("govuk_nrm", "ok")]
                 assert db.execute("select status from runs").fetchall() == [("ok",)]
             # run logs are shipped in batches after the state change: give the last batch time to land
-            ours = ("flows.", "scrapers.", "store.", "feeds.")
+            ours = ("flows.", "pipeline.", "scrapers.", "store.", "feeds.")
             if not _wait_quietly(lambda: any(log.name.startswith(ours) for log in _logs(env, final.id)), timeout=60):
                 logs = _logs(env, final.id)
                 pytest.fail(f"no log line from msbrief's loggers among {len(logs)}: {sorted({l.name for l in logs})}\n"
@@ -207,9 +208,9 @@ def test_release_aware_runs_follow_the_announcement(deployed, tmp_path):
     ann = Announcement(url="https://www.gov.uk/government/statistics/announcements/nrm-test", title="NRM statistics",
                        state="confirmed", release_at=release_at, release_date_text="(test)")
     with transaction(engine) as s:
-        repo.upsert_announcement(s, ann)
+        repo.upsert_announcement(s, normalise_announcement(ann))
     env = {**deployed, "MSBRIEF_DATABASE_URL": db}
-    code = "from flows.release_watch import schedule_release_runs as s; print(s())"
+    code = "from flows.release_watch import schedule_release_runs as s; print(s('govuk_nrm'))"
 
     def scheduled() -> list:
         from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
@@ -224,13 +225,13 @@ def test_release_aware_runs_follow_the_announcement(deployed, tmp_path):
 
     moved = release_at + timedelta(days=7)
     with transaction(engine) as s:
-        repo.upsert_announcement(s, Announcement(**{**ann.__dict__, "release_at": moved, "release_date_text": "(moved)"}))
+        repo.upsert_announcement(s, normalise_announcement(Announcement(**{**ann.__dict__, "release_at": moved, "release_date_text": "(moved)"})))
     assert "'created': 1, 'deleted': 1" in _python(code, env)
     assert scheduled() == [("SCHEDULED", moved + timedelta(minutes=5))]
 
     with transaction(engine) as s:
-        repo.upsert_announcement(s, Announcement(**{**ann.__dict__, "release_at": moved, "release_date_text": "(moved)",
-                                                    "state": "cancelled"}))
+        repo.upsert_announcement(s, normalise_announcement(Announcement(**{**ann.__dict__, "release_at": moved, "release_date_text": "(moved)",
+                                                    "state": "cancelled"})))
     assert "'created': 0, 'deleted': 1" in _python(code, env)
     assert scheduled() == []
 

@@ -25,10 +25,10 @@ from conftest import drop_pg_database, new_pg_database
 from feeds.build import build_site
 from feeds.publish import write_site
 from feeds.weeks import format_week
-from flows import ingest_core
-from flows.settings import Settings
-from flows.site_data import load_site_data
-from flows.weekly import run_briefing
+from pipeline import ingest
+from pipeline.settings import Settings
+from pipeline.site import load_site_data
+from pipeline.briefing import run_briefing
 from mirror_fixture import start_mirror
 from reliability import SOURCES, settings_for
 from store import models as m
@@ -96,21 +96,21 @@ def test_no_credential_appears_in_any_output(secret_db, tmp_path, caplog):
         # a forced source failure, then the full cycle
         mirror.set_fault("/atleu/cases-news?format=json", "500")
         for name in SOURCES:
-            report = ingest_core.store(engine, None, ingest_core.fetch(settings, engine, name))
+            report = ingest.store(engine, None, ingest.fetch(settings, engine, name))
             printed.append(str(report))
         mirror.clear_faults()
-        ingest_core.store(engine, None, ingest_core.fetch(settings, engine, "atleu"))
+        ingest.store(engine, None, ingest.fetch(settings, engine, "atleu"))
         write_site(settings.public_dir, build_site(load_site_data(engine), site_url=settings.site_url, max_entries=50))
 
         # the database going away mid-store (a forced failure of the database)
         with TcpProxy(("127.0.0.1", 5432)) as proxy:
             cut_url = db_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
             cut_engine = make_engine(cut_url)
-            fetched = ingest_core.fetch(settings_for(mirror, cut_url, out), cut_engine, "iasc")
+            fetched = ingest.fetch(settings_for(mirror, cut_url, out), cut_engine, "iasc")
             proxy.refuse = True
             proxy.cut()
             with pytest.raises(OperationalError) as failure:
-                ingest_core.store(cut_engine, None, fetched)
+                ingest.store(cut_engine, None, fetched)
             errors += [str(failure.value), repr(failure.value), str(failure.value.orig), repr(cut_engine),
                        str(cut_engine.url)]
             cut_engine.dispose()

@@ -13,6 +13,7 @@ from scrapers.normalise import normalise_title
 from source_runs import client, run, served, validators_from
 from store import repo
 from store.db import transaction
+from scrapers.normalise import normalise_publication
 
 UTC = timezone.utc
 SITE = "https://www.sentencingcouncil.org.uk"
@@ -159,7 +160,7 @@ def test_duplicate_slugs_across_runs_merge_in_the_store(fixtures_mirror, sqlite_
     new = type(new)(**{**new.__dict__, "alternate_urls": ()})  # only the title + date can join them
     assert normalise_title(old.title) == normalise_title(new.title) and old.published.date() == new.published.date()
     with transaction(sqlite_engine) as s:
-        first = repo.upsert_publication(s, old)
+        first = repo.upsert_publication(s, normalise_publication(old))
     with transaction(sqlite_engine) as s:
-        second = repo.upsert_publication(s, new)
+        second = repo.upsert_publication(s, normalise_publication(new))
     assert first.outcome == "new" and second.id == first.id and second.outcome != "new"

@@ -13,6 +13,7 @@ from scrapers import records
 from store import models as m
 from store import repo
 from store.db import current_revision, transaction
+from scrapers.normalise import canonical_url, normalise_announcement, normalise_publication
 
 T0 = datetime(2023, 8, 10, 8, 30, tzinfo=timezone.utc)
 
@@ -41,9 +42,9 @@ def test_migrations_build_the_schema_the_models_describe(engine):
 
 def test_the_same_publication_twice_is_one_row(engine):
     with transaction(engine) as s:
-        first = repo.upsert_publication(s, PUB, seen_at=T0)
+        first = repo.upsert_publication(s, normalise_publication(PUB), seen_at=T0)
     with transaction(engine) as s:
-        second = repo.upsert_publication(s, PUB, seen_at=T0)
+        second = repo.upsert_publication(s, normalise_publication(PUB), seen_at=T0)
     assert first.outcome == "new" and second.outcome == "unchanged" and first.id == second.id
     with transaction(engine) as s:
         assert count(s, m.Publication) == 1
@@ -56,24 +57,24 @@ def test_the_same_publication_twice_is_one_row(engine):
 
 def test_url_variants_and_slug_changes_point_at_one_item(engine):
     with transaction(engine) as s:
-        a = repo.upsert_publication(s, PUB)
+        a = repo.upsert_publication(s, normalise_publication(PUB))
         # www / http / no trailing slash / tracking query: the same page
-        b = repo.upsert_publication(s, replace(PUB, url="http://sentencingcouncil.org.uk/news/item/motoring-offences-sentencing-guidelines-published?utm_source=x"))
+        b = repo.upsert_publication(s, normalise_publication(replace(PUB, url="http://sentencingcouncil.org.uk/news/item/motoring-offences-sentencing-guidelines-published?utm_source=x")))
         # a new slug for the same story on the same day: the same item (title + date)
-        c = repo.upsert_publication(s, replace(PUB, url="https://www.sentencingcouncil.org.uk/news/item/sentencing-guidelines-for-motoring-offences-published/", title="Motoring offences sentencing guidelines published!"))
+        c = repo.upsert_publication(s, normalise_publication(replace(PUB, url="https://www.sentencingcouncil.org.uk/news/item/sentencing-guidelines-for-motoring-offences-published/", title="Motoring offences sentencing guidelines published!")))
         assert a.id == b.id == c.id
         assert count(s, m.Publication) == 1
-        assert repo.is_known_url(s, "https://www.sentencingcouncil.org.uk/news/item/sentencing-guidelines-for-motoring-offences-published")
+        assert repo.is_known_url(s, canonical_url("https://www.sentencingcouncil.org.uk/news/item/sentencing-guidelines-for-motoring-offences-published"))
 
 
 def test_a_changed_title_or_update_date_is_an_amendment(engine):
     with transaction(engine) as s:
-        first = repo.upsert_publication(s, PUB)
+        first = repo.upsert_publication(s, normalise_publication(PUB))
     changed = replace(PUB, title="Motoring offences guidelines published (corrected)", updated=T0, change_note="Title corrected")
     with transaction(engine) as s:
-        saved = repo.upsert_publication(s, changed)
+        saved = repo.upsert_publication(s, normalise_publication(changed))
     with transaction(engine) as s:
-        again = repo.upsert_publication(s, changed)
+        again = repo.upsert_publication(s, normalise_publication(changed))
     assert saved.outcome == "amended" and saved.id == first.id and again.outcome == "unchanged"
     with transaction(engine) as s:
         row = s.get(m.Publication, first.id)
@@ -87,7 +88,7 @@ def test_a_changed_title_or_update_date_is_an_amendment(engine):
 def test_an_undated_item_keeps_its_first_seen_date_flagged(engine):
     undated = replace(PUB, published=None, url="https://iasc.example/news-insights/x", title="IASC Bulletin (May 2024)")
     with transaction(engine) as s:
-        saved = repo.upsert_publication(s, undated, seen_at=T0)
+        saved = repo.upsert_publication(s, normalise_publication(undated), seen_at=T0)
         row = s.get(m.Publication, saved.id)
         assert row.published == T0 and row.date_estimated
 
@@ -127,12 +128,12 @@ def test_announcement_date_changes_are_kept(engine):
     ann = records.Announcement(url="https://www.gov.uk/government/statistics/announcements/x", title="NRM Q1 2025",
                                state="provisional", release_at=None, release_date_text="May 2025 (provisional)")
     with transaction(engine) as s:
-        assert repo.upsert_announcement(s, ann).outcome == "new"
-        assert repo.upsert_announcement(s, ann).outcome == "unchanged"
+        assert repo.upsert_announcement(s, normalise_announcement(ann)).outcome == "new"
+        assert repo.upsert_announcement(s, normalise_announcement(ann)).outcome == "unchanged"
     confirmed = replace(ann, state="confirmed", release_at=datetime(2025, 5, 8, 8, 30, tzinfo=timezone.utc),
                         release_date_text="8 May 2025 9:30am")
     with transaction(engine) as s:
-        assert repo.upsert_announcement(s, confirmed).outcome == "amended"
+        assert repo.upsert_announcement(s, normalise_announcement(confirmed)).outcome == "amended"
         row = s.execute(select(m.StatisticsAnnouncement)).scalar_one()
         assert row.state == "confirmed" and row.previous_dates == ["May 2025 (provisional)"]
         assert row.release_at == datetime(2025, 5, 8, 8, 30, tzinfo=timezone.utc)
@@ -154,7 +155,7 @@ def test_fetch_state_keeps_validators_and_counts_failures(engine):
 def test_a_failed_transaction_leaves_nothing(engine):
     try:
         with transaction(engine) as s:
-            repo.upsert_publication(s, PUB)
+            repo.upsert_publication(s, normalise_publication(PUB))
             raise RuntimeError("crash mid-ingest")
     except RuntimeError:
         pass
@@ -177,9 +178,9 @@ def test_feed_queries_return_read_models_with_amendment_notes(engine):
     later = datetime(2023, 9, 1, tzinfo=timezone.utc)
     with transaction(engine) as s:
         repo.ensure_source(s, "sentencing_council", title="Sentencing Council", home_url="https://www.sentencingcouncil.org.uk")
-        repo.upsert_publication(s, PUB, seen_at=T0)
-        repo.upsert_publication(s, replace(PUB, url="https://x.example/b", title="Modern slavery offences guideline", topics=("modern slavery",), published=later), seen_at=later)
-        repo.upsert_publication(s, replace(PUB, title="Motoring guidelines (corrected)"), seen_at=later)
+        repo.upsert_publication(s, normalise_publication(PUB), seen_at=T0)
+        repo.upsert_publication(s, normalise_publication(replace(PUB, url="https://x.example/b", title="Modern slavery offences guideline", topics=("modern slavery",), published=later)), seen_at=later)
+        repo.upsert_publication(s, normalise_publication(replace(PUB, title="Motoring guidelines (corrected)")), seen_at=later)
     with transaction(engine) as s:
         items = queries.feed_items(s)
         assert [i.title for i in items] == ["Modern slavery offences guideline", "Motoring guidelines (corrected)"]

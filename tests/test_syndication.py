@@ -17,6 +17,7 @@ from feeds.syndication import FeedSpec, entry_id, render_feed
 from scrapers import records
 from store import queries, repo
 from store.db import transaction
+from scrapers.normalise import normalise_publication
 
 SPEC = FeedSpec("all", "msbrief: all", "Everything msbrief collects.", f"{SITE}feeds/all.rss.xml", SITE)
 FILES = build_site(site_data(), site_url=SITE, max_entries=50)
@@ -140,12 +141,12 @@ def test_an_amended_item_keeps_its_entry_with_a_new_date_and_a_note(sqlite_engin
     pub = records.Publication(source="iasc", url="https://www.antislaverycommissioner.co.uk/news-insights/letter-on-nrm/",
                               title="Letter on the NRM", kind="letter", published=T0, summary="A letter.")
     with transaction(sqlite_engine) as s:
-        repo.upsert_publication(s, pub, seen_at=T0)
+        repo.upsert_publication(s, normalise_publication(pub), seen_at=T0)
     with transaction(sqlite_engine) as s:
         before = queries.feed_items(s)
     amended_at = T0 + timedelta(days=3)
     with transaction(sqlite_engine) as s:
-        saved = repo.upsert_publication(s, replace(pub, title="Letter on the NRM (corrected)"), seen_at=amended_at)
+        saved = repo.upsert_publication(s, normalise_publication(replace(pub, title="Letter on the NRM (corrected)")), seen_at=amended_at)
         assert saved.outcome == "amended"
     with transaction(sqlite_engine) as s:
         after = queries.feed_items(s)

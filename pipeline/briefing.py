@@ -1,17 +1,12 @@
-"""The weekly briefing, store side: read the week, claim it, send it once, record every delivery.
+"""The weekly briefing: read the week, compose it, and send it once (or write it to the outbox).
 
-No Prefect here (flows/briefing.py wraps `run_briefing` in a flow). The `briefings` row of a week
-is claimed with INSERT ... ON CONFLICT DO NOTHING, so two runs of the same week compose one
-briefing; each delivery is claimed with a conditional UPDATE before its SMTP transaction and
-marked accepted / refused / failed in its own transaction right after the server's reply, so a
-crash or an SMTP failure halfway leaves an exact record and a rerun sends only to those not yet
-accepted. Refused recipients (5xx) are not retried unless forced; 4xx refusals and failures are.
-
-A delivery being sent names its owner (`sending: pid N on HOST`). A rerun takes over a "sending"
-delivery at once when that process is gone (killed before the message was complete: nothing was
-delivered), or after STALE_SENDING otherwise. Just before the final "." of DATA the delivery
-becomes "unconfirmed": killed between that point and recording the server's reply, the message
-was probably delivered, so it is not sent again unless forced (`--force`); it is reported.
+No Prefect here (flows/briefing.py wraps `run_briefing` in a flow). The exactly-once protocol is
+the store's (store/deliveries.py); this module drives it. A delivery being sent names its owner
+(`sending: pid N on HOST`). A rerun takes over a "sending" delivery at once when that process is
+gone (killed before the message was complete: nothing was delivered), or after STALE_SENDING
+otherwise. Just before the final "." of DATA the delivery becomes "unconfirmed": killed between
+that point and recording the server's reply, the message was probably delivered, so it is not
+sent again unless forced (`--force`); it is reported.
 """
 
 from __future__ import annotations
@@ -31,7 +26,6 @@ from pathlib import Path
 from typing import Sequence
 
 from dateutil import parser as date_parser
-from sqlalchemy import Engine, and_, or_, select, update
 
 from feeds.briefing import (
     BriefingData,
@@ -45,29 +39,27 @@ from feeds.briefing import (
 from feeds.mailer import Mailer, SendResult, SmtpConfig
 from feeds.publish import atomic_write
 from feeds.weeks import parse_week, previous_week, week_bounds
-from flows.settings import Settings
-from store import models as m
+from pipeline.settings import Settings
+from store import deliveries as protocol
 from store import queries
-from store.db import session_factory, transaction
+from store.db import Engine, read_session
 from store.read import FeedItem
 from store.series import series
-from store.upsert import insert_ignore
 from vocabulary.calendar import LONDON_TZ_NAME
 
 log = logging.getLogger(__name__)
 
-# A delivery left "sending" this long (a run killed mid-send) may be tried again.
-STALE_SENDING = timedelta(minutes=30)
-
 
 @dataclass(frozen=True)
 class DeliveryReport:
-    """One recipient's delivery after this run; `attempted` is True when this run tried it."""
+    """One recipient's delivery after this run; `attempted` is True when this run tried it,
+    `another_run` when a live concurrent run is sending it right now."""
 
     recipient: str
     status: str
     response: str | None
     attempted: bool
+    another_run: bool = False
 
 
 @dataclass
@@ -87,8 +79,9 @@ class BriefingOutcome:
 
     @property
     def problems(self) -> list[DeliveryReport]:
-        """Deliveries not accepted (refused, failed, or still pending)."""
-        return [d for d in self.deliveries if d.status != "accepted"]
+        """Deliveries not accepted (refused, failed, or still pending), other than those a live
+        concurrent run is sending: that run reports them."""
+        return [d for d in self.deliveries if d.status != "accepted" and not d.another_run]
 
     @property
     def ok(self) -> bool:
@@ -111,6 +104,10 @@ class BriefingOutcome:
             counts[d.status] = counts.get(d.status, 0) + 1
         sent_now = sum(1 for d in self.deliveries if d.attempted and d.status == "accepted")
         tally = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        elsewhere = sum(1 for d in self.deliveries if d.another_run)
+        if self.action == "already-sent" and elsewhere:
+            return (f"briefing {self.week}: another run is sending this week's briefing ({elsewhere} recipient(s) "
+                    f"in progress); deliveries: {tally}")
         if self.action == "already-sent":
             return f"briefing {self.week}: nothing to send (already sent); deliveries: {tally}; status {self.status}"
         return f"briefing {self.week}: accepted for {sent_now} recipient(s) in this run; deliveries: {tally}; status {self.status}"
@@ -159,7 +156,7 @@ def in_force_dates(items: Sequence[FeedItem], *, after: datetime) -> tuple[InFor
 def read_week(engine: Engine, week: str, *, tz: str = LONDON_TZ_NAME) -> BriefingData:
     """Everything the briefing of `week` shows, as the store has it now."""
     start, end = week_bounds(week, tz)
-    with session_factory(engine)() as s:
+    with read_session(engine) as s:
         publications = queries.changed_between(s, start, end)
         release = queries.latest_release(s, before=end, with_figures=True)  # headline numbers
         referrals = series(s, "total_referrals", before=end)
@@ -264,7 +261,7 @@ def run_briefing(
     if data.is_empty and not settings.send_empty_briefing:
         outcome.action = "nothing-new"
         if send:
-            _claim_empty(engine, week, subject)
+            protocol.claim_empty(engine, week, subject)
             outcome.status = "empty"
         return outcome
     if not send:
@@ -309,57 +306,6 @@ def _dry_run(data: BriefingData, settings: Settings, outcome: BriefingOutcome, n
     return outcome
 
 
-def _claim_empty(engine: Engine, week: str, subject: str) -> None:
-    """Record the week as "nothing new, nothing sent" (unless it already has a briefing)."""
-    with transaction(engine) as s:
-        insert_ignore(
-            s, m.Briefing.__table__,
-            {"week": week, "message_id": "", "subject": subject, "status": "empty",
-             "created_at": m.now(), "completed_at": m.now()},
-            ["week"],
-        )
-
-
-def _claim(engine: Engine, week: str, subject: str, message_id: str, recipients: Sequence[str],
-           *, force: bool) -> tuple[int, str, bool]:
-    """Claim the week's briefing row and its deliveries: (briefing id, Message-ID, claimed now)."""
-    with transaction(engine) as s:
-        new_id = insert_ignore(
-            s, m.Briefing.__table__,
-            {"week": week, "message_id": message_id, "subject": subject, "status": "sending", "created_at": m.now()},
-            ["week"],
-        )
-        briefing = s.execute(select(m.Briefing).where(m.Briefing.week == week)).scalar_one()
-        if new_id is None and force:
-            briefing.message_id = message_id
-            briefing.status = "sending"
-            briefing.completed_at = None
-            s.execute(
-                update(m.Delivery)
-                .where(m.Delivery.briefing_id == briefing.id, m.Delivery.status != "sending")
-                .values(status="pending", smtp_response=None)
-            )
-        elif new_id is None and briefing.status == "empty":
-            # The week was recorded as "nothing new, nothing sent"; sending it now is a fresh claim.
-            briefing.message_id = message_id
-            briefing.status = "sending"
-        for recipient in recipients:
-            insert_ignore(
-                s, m.Delivery.__table__,
-                {"briefing_id": briefing.id, "recipient": recipient, "status": "pending", "attempts": 0},
-                ["briefing_id", "recipient"],
-            )
-        return briefing.id, briefing.message_id, new_id is not None or force
-
-
-def _retryable(stale_before: datetime):  # type: ignore[no-untyped-def]
-    return or_(
-        m.Delivery.status.in_(("pending", "failed")),
-        and_(m.Delivery.status == "refused", m.Delivery.smtp_response.like("4%")),
-        and_(m.Delivery.status == "sending", m.Delivery.attempted_at < stale_before),
-    )
-
-
 _OWNER = re.compile(r"sending: pid (\d+) on (.+)")
 UNCONFIRMED = ("unconfirmed: the message was sent but the run ended before the server's reply was recorded; "
                "it was probably delivered, so it is not sent again (use --force to resend)")
@@ -397,69 +343,22 @@ def _owner_of(response: str | None) -> str | None:
     return found[1] if found else None
 
 
-def _claim_delivery(engine: Engine, delivery_id: int, *, dead_owner: str | None = None) -> bool:
-    """Mark one delivery as being sent by this run; False when another run has it or it is done.
-
-    `dead_owner`: the delivery was left "sending" by that (gone) process; take it over.
-    """
-    at = m.now()
-    claimable = _retryable(at - STALE_SENDING)
-    if dead_owner is not None:
-        claimable = or_(claimable, and_(m.Delivery.status == "sending", m.Delivery.smtp_response == dead_owner))
-    with transaction(engine) as s:
-        result = s.execute(
-            update(m.Delivery)
-            .where(m.Delivery.id == delivery_id, claimable)
-            .values(status="sending", attempts=m.Delivery.attempts + 1, attempted_at=at, smtp_response=_owner())
-            .execution_options(synchronize_session=False)
-        )
-        return result.rowcount == 1
-
-
-def _mark_unconfirmed(engine: Engine, delivery_id: int) -> None:
-    """The whole message is with the server, the final "." goes next: from here a crash leaves it in doubt."""
-    with transaction(engine) as s:
-        s.execute(
-            update(m.Delivery).where(m.Delivery.id == delivery_id, m.Delivery.status == "sending")
-            .values(status="unconfirmed", smtp_response=f"{UNCONFIRMED} [{_owner()}]")
-            .execution_options(synchronize_session=False)
-        )
-
-
-def _record(engine: Engine, delivery_id: int, result: SendResult) -> None:
-    with transaction(engine) as s:
-        delivery = s.get(m.Delivery, delivery_id)
-        assert delivery is not None, f"delivery {delivery_id!r} vanished"
-        delivery.status = result.status
-        delivery.smtp_response = result.response
-        if result.status == "accepted":
-            delivery.accepted_at = m.now()
-
-
 def _send(engine: Engine, data: BriefingData, settings: Settings, config: SmtpConfig, outcome: BriefingOutcome,
           recipients: Sequence[str], *, force: bool, now: datetime) -> BriefingOutcome:
     week = outcome.week
-    briefing_id, message_id, fresh = _claim(
-        engine, week, outcome.subject, _message_id(settings, week), recipients, force=force
+    briefing_id, message_id, fresh = protocol.claim_week(
+        engine, week, subject=outcome.subject, message_id=_message_id(settings, week), recipients=recipients,
+        force=force,
     )
     outcome.message_id = message_id
-    stale_before = m.now() - STALE_SENDING
-    with session_factory(engine)() as s:
-        rows = s.execute(
-            select(m.Delivery.id, m.Delivery.recipient, m.Delivery.status, m.Delivery.smtp_response)
-            .where(m.Delivery.briefing_id == briefing_id,
-                   or_(_retryable(stale_before), m.Delivery.status == "sending"))
-            .order_by(m.Delivery.id)
-        ).all()
     todo = []
-    for delivery_id, recipient, status, response in rows:
-        if status != "sending":
-            todo.append((delivery_id, recipient, None))
-        elif _owner_gone(response):
-            log.warning("briefing %s: the run sending to %s is gone (%s); sending again", week, recipient, response)
-            todo.append((delivery_id, recipient, response))
+    for row in protocol.open_deliveries(engine, briefing_id):
+        if row.status == "sending" and _owner_gone(row.response):
+            log.warning("briefing %s: the run sending to %s is gone (%s); sending again", week, row.recipient,
+                        row.response)
+            todo.append((row, row.response))
         else:
-            todo.append((delivery_id, recipient, None))  # claimed below only when stale
+            todo.append((row, None))  # one another run is sending is claimed below only when stale
     attempted: set[str] = set()
     if todo:
         sent_copy = settings.outbox_dir / "sent" / f"{week}.eml"
@@ -467,37 +366,31 @@ def _send(engine: Engine, data: BriefingData, settings: Settings, config: SmtpCo
         if msg is None:
             msg, _, outcome.preview_text = _compose(data, settings, week, recipients, message_id, now)
             _write(sent_copy, msg.as_bytes(policy=policy.SMTP))
+        owner = _owner()
         with Mailer(config) as mailer:
-            for delivery_id, recipient, dead_owner in todo:
-                if not _claim_delivery(engine, delivery_id, dead_owner=dead_owner):
+            for row, dead_owner in todo:
+                if not protocol.claim_delivery(engine, row.id, owner=owner, dead_owner=dead_owner):
                     continue  # a concurrent run has it, or it was done meanwhile
-                attempted.add(recipient)
-                result = mailer.send(msg, recipient, before_commit=lambda: _mark_unconfirmed(engine, delivery_id))
-                _record(engine, delivery_id, result)
-    outcome.status = _finish(engine, briefing_id)
-    outcome.deliveries = _deliveries(engine, briefing_id, attempted)
+                attempted.add(row.recipient)
+                result = mailer.send(msg, row.recipient, before_commit=lambda: protocol.mark_unconfirmed(
+                    engine, row.id, response=f"{UNCONFIRMED} [{owner}]"))
+                protocol.record_delivery(engine, row.id, status=result.status, response=result.response)
+    outcome.status = protocol.finish_week(engine, briefing_id, still_sending=_in_flight)
+    outcome.deliveries = [
+        DeliveryReport(d.recipient, d.status, d.response, d.recipient in attempted,
+                       another_run=d.recipient not in attempted and _in_flight(d))
+        for d in protocol.deliveries(engine, briefing_id)
+    ]
     outcome.action = "sent" if attempted else "already-sent"
     return outcome
 
 
-def _finish(engine: Engine, briefing_id: int) -> str:
-    """Set the briefing's status from its deliveries: sent, partial, or still sending."""
-    with transaction(engine) as s:
-        briefing = s.get(m.Briefing, briefing_id)
-        assert briefing is not None
-        statuses = [d.status for d in briefing.deliveries]
-        waiting = [d for d in briefing.deliveries if d.status == "unconfirmed"
-                   and not _owner_gone(_owner_of(d.smtp_response))]  # its run is reading the reply
-        if "sending" in statuses or "pending" in statuses or waiting:
-            return briefing.status  # another run is still at it
-        briefing.status = "sent" if all(st == "accepted" for st in statuses) else "partial"
-        briefing.completed_at = m.now()
-        return briefing.status
-
-
-def _deliveries(engine: Engine, briefing_id: int, attempted: set[str]) -> list[DeliveryReport]:
-    with session_factory(engine)() as s:
-        rows = s.execute(
-            select(m.Delivery).where(m.Delivery.briefing_id == briefing_id).order_by(m.Delivery.id)
-        ).scalars().all()
-        return [DeliveryReport(d.recipient, d.status, d.smtp_response, d.recipient in attempted) for d in rows]
+def _in_flight(row: protocol.DeliveryRow) -> bool:
+    """True when a live run is sending this delivery or reading the server's reply."""
+    if row.status == "sending":
+        owner = row.response
+    elif row.status == "unconfirmed":
+        owner = _owner_of(row.response)
+    else:
+        return False
+    return owner is not None and not _owner_gone(owner)

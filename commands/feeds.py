@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from commands.errors import database, load_settings
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     feeds = sub.add_parser("feeds", help="RSS/Atom feeds and the index page")
@@ -17,9 +19,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from flows.site_build import build_and_write  # the publish flow's own step, without Prefect
+    from pipeline.site import publish_site  # the publish flow's own step, without Prefect
 
-    paths = build_and_write(force=True)
+    settings = load_settings()
+    with database(settings) as engine:
+        paths = publish_site(settings, engine, force=True).paths
     print(f"{len(paths)} files:")
     for path in paths:
         print(f"  {path}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import datetime, timezone
 
-from flows.settings import get_settings
+from commands.errors import CommandError, database, load_settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,20 +32,22 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from feeds.mailer import MailerError
-    from flows.engine import get_engine
-    from flows.weekly import run_briefing
+    from pipeline.briefing import run_briefing
 
-    settings = get_settings()
-    try:
-        outcome = run_briefing(
-            get_engine(), settings, week=args.week, send=args.send, force=args.force, now=datetime.now(timezone.utc)
-        )
-    except (ValueError, RuntimeError, MailerError) as exc:
-        print(f"msbrief briefing: {exc}")
-        return 2
+    settings = load_settings()
+    with database(settings) as engine:
+        try:
+            outcome = run_briefing(
+                engine, settings, week=args.week, send=args.send, force=args.force, now=datetime.now(timezone.utc)
+            )
+        except (ValueError, RuntimeError, MailerError) as exc:
+            raise CommandError(str(exc)) from None
     print(outcome.subject)
     print(outcome.summary)
     for d in outcome.deliveries:
+        if d.another_run:
+            print(f"  {d.recipient}: being sent by another run ({d.status})")
+            continue
         marker = "" if d.attempted else " (earlier run)"
         print(f"  {d.recipient}: {d.status}{marker}" + (f" - {d.response}" if d.response else ""))
     return 1 if outcome.failed else 0

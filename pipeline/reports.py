@@ -34,13 +34,30 @@ class SourceReport:
 
 @dataclass
 class CycleReport:
+    """The outcome of a cycle: each source's report, the feed files written, warnings."""
+
     sources: list[SourceReport] = field(default_factory=list)
     feeds: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    publish_failed: bool = False
 
     @property
     def failed(self) -> list[SourceReport]:
         return [s for s in self.sources if s.status != "ok"]
+
+    @property
+    def ok(self) -> bool:
+        """True when every source succeeded and the feeds were published."""
+        return not self.failed and not self.publish_failed
+
+    def failure_line(self) -> str:
+        """'1 of 4 sources failed — atleu: HTTP 503 at https://…' (each reason ends the line or a
+        ' — ' gap, so a URL at its end stays a clean link in the Prefect UI)."""
+        reasons = " — ".join(f"{s.name}: {s.error or 'failed'}" for s in self.failed)
+        line = f"{len(self.failed)} of {len(self.sources)} sources failed — {reasons}" if self.failed else ""
+        if self.publish_failed:
+            line = " — ".join(filter(None, [line, "publishing the feeds failed"]))
+        return line
 
     def to_json(self) -> str:
         return json.dumps(

@@ -8,9 +8,7 @@ import sys
 import threading
 from pathlib import Path
 
-from flows.mirror import MirrorError, MirrorServer
-
-DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+from commands.run import DEMO_CORPUS as DEFAULT_ROOT
 DEFAULT_PORT = 8765
 
 
@@ -39,6 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def serve_command(args: argparse.Namespace) -> int:
     """Run the mirror in the foreground; exit 0 on Ctrl-C or SIGTERM, 2 if it cannot start."""
+    from mirror import MirrorError, MirrorServer
+
     try:
         server = MirrorServer(args.root, port=args.port, log_file=args.log).start()
     except (MirrorError, OSError) as exc:

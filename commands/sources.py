@@ -12,14 +12,16 @@ import re
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from flows.settings import Settings, get_settings
-from flows.source_registry import ADAPTERS, adapter
-from scrapers.errors import ScraperError
-from scrapers.http import HttpClient
-from scrapers.normalise import load_topics
-from scrapers.records import Page, SourceResult
+from commands.errors import load_settings
+from pipeline.sources import SOURCES, source
+
+if TYPE_CHECKING:
+    from pipeline.settings import Settings
+    from scrapers.http import HttpClient
+    from scrapers.records import Page, SourceResult
 
 SAMPLE_ITEMS = 20
 EXTENSIONS = {"json": ".json", "xml": ".xml", "rss": ".xml", "atom": ".xml", "html": ".html", "plain": ".txt"}
@@ -30,43 +32,32 @@ def register(sub: argparse._SubParsersAction) -> None:
     actions = sources.add_subparsers(dest="sources_command", metavar="ACTION", required=True)
 
     check = actions.add_parser("check", help="run each adapter against its configured base URL and report")
-    check.add_argument("name", nargs="?", choices=sorted(ADAPTERS), metavar="NAME",
-                       help=f"only this source (one of {', '.join(ADAPTERS)})")
+    check.add_argument("name", nargs="?", choices=sorted(SOURCES), metavar="NAME",
+                       help=f"only this source (one of {', '.join(SOURCES)})")
     check.set_defaults(handler=run_check)
 
     record = actions.add_parser("record", help="save the responses one adapter run fetched as a mirror fixture folder")
-    record.add_argument("name", choices=sorted(ADAPTERS), metavar="NAME", help=f"one of {', '.join(ADAPTERS)}")
+    record.add_argument("name", choices=sorted(SOURCES), metavar="NAME", help=f"one of {', '.join(SOURCES)}")
     record.add_argument("dir", type=Path, metavar="DIR", help="the fixture folder to write (mirror.json, bodies, PROVENANCE.md)")
     record.set_defaults(handler=run_record)
 
 
-class RecordingClient(HttpClient):
-    """An HttpClient that keeps every page it received, for `sources record`."""
+def recording_client(settings: Settings, name: str) -> HttpClient:
+    """The source's client as the ingest builds it, keeping every page it receives in `.pages`."""
+    from pipeline.ingest import make_client
+    from scrapers.http import HttpClient
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.pages: list[Page] = []
+    class RecordingClient(HttpClient):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            self.pages: list[Page] = []
 
-    def get(self, url: str, **kwargs: object) -> Page:  # type: ignore[override]
-        page = super().get(url, **kwargs)  # type: ignore[arg-type]
-        self.pages.append(page)
-        return page
+        def get(self, url: str, **kwargs: object) -> Page:  # type: ignore[override]
+            page = super().get(url, **kwargs)  # type: ignore[arg-type]
+            self.pages.append(page)
+            return page
 
-
-def make_client(settings: Settings, name: str, *, cls: type[HttpClient] = HttpClient) -> HttpClient:
-    """A client with the settings' User-Agent, timeouts, size cap, pacing, retries and robots rule."""
-    rate = settings.rate_limit_per_host
-    return cls(
-        settings.http_user_agent,
-        source=name,
-        connect_timeout=settings.connect_timeout,
-        read_timeout=settings.read_timeout,
-        max_bytes=settings.max_response_bytes,
-        min_interval=1.0 / rate if rate > 0 else 0.0,
-        max_concurrency=settings.concurrency_per_host,
-        max_retries=settings.max_retries,
-        obey_robots=settings.obey_robots,
-    )
+    return make_client(settings, source(name), cls=RecordingClient)
 
 
 def sample_is_known(limit: int = SAMPLE_ITEMS):  # type: ignore[no-untyped-def]
@@ -86,9 +77,11 @@ def sample_is_known(limit: int = SAMPLE_ITEMS):  # type: ignore[no-untyped-def]
 
 def collect(settings: Settings, name: str, client: HttpClient) -> SourceResult:
     """One sampled run of adapter `name` against its configured base URL."""
-    topics = load_topics(settings.topics_file) if settings.topics_file else load_topics()
-    return adapter(name).collect(client, base_url=settings.base_url(name), is_known=sample_is_known(),
-                                 topics=topics, backfill=False)
+    from scrapers.normalise import load_topics
+
+    spec = source(name)
+    return spec.adapter().collect(client, base_url=spec.base_url(settings), is_known=sample_is_known(),
+                                  topics=load_topics(settings.topics_file), backfill=False)
 
 
 def describe(result: SourceResult, client: HttpClient) -> str:
@@ -103,39 +96,44 @@ def describe(result: SourceResult, client: HttpClient) -> str:
 
 def run_check(args: argparse.Namespace) -> int:
     """Print, per source, the strategy that worked, items found, newest date, or the problem."""
-    settings = get_settings()
-    names = [args.name] if args.name else list(ADAPTERS)
+    from pipeline.ingest import make_client
+    from scrapers.errors import ScraperError
+
+    settings = load_settings()
+    names = [args.name] if args.name else list(SOURCES)
     failed = 0
     for name in names:
-        client = make_client(settings, name)
+        client = make_client(settings, source(name))
         try:
             result = collect(settings, name, client)
         except (ScraperError, ImportError) as exc:
             failed += 1
             print(f"{name}: FAILED {exc.__class__.__name__}: {exc}")
             continue
-        print(f"{name}: ok, {describe(result, client)} ({settings.base_url(name)})")
-        for warning in result.warnings:
+        print(f"{name}: ok, {describe(result, client)} ({source(name).base_url(settings)})")
+        warnings = [*result.warnings, *(f"{r.period}: {w}" for r in result.releases for w in r.warnings)]
+        for warning in warnings:
             print(f"  warning: {warning}")
     return 1 if failed else 0
 
 
 def run_record(args: argparse.Namespace) -> int:
     """Run adapter NAME once and save every response it received as a mirror fixture folder."""
-    settings = get_settings()
-    client = make_client(settings, args.name, cls=RecordingClient)
-    assert isinstance(client, RecordingClient)
+    from scrapers.errors import ScraperError
+
+    settings = load_settings()
+    client = recording_client(settings, args.name)
     try:
         result = collect(settings, args.name, client)
         problem = ""
     except ScraperError as exc:  # record what was fetched anyway: that is what a fixture for the bug needs
         result, problem = None, f"{exc.__class__.__name__}: {exc}"
-    if not client.pages:
+    if not client.pages:  # type: ignore[attr-defined]
         print(f"{args.name}: nothing was fetched ({problem or 'no responses'})", file=sys.stderr)
         return 1
-    write_fixture(args.dir, client.pages, base_url=settings.base_url(args.name), name=args.name,
+    write_fixture(args.dir, client.pages, base_url=source(args.name).base_url(settings), name=args.name,  # type: ignore[attr-defined]
                   summary=describe(result, client) if result else f"the run failed: {problem}")
-    print(f"{args.name}: recorded {len(client.pages)} responses in {args.dir}"
+    print(f"{args.name}: recorded {len(client.pages)} responses in {args.dir}"  # type: ignore[attr-defined]
           + (f" (the run failed: {problem})" if problem else ""))
     return 1 if problem else 0
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from flows.settings import get_settings
-from store.db import current_revision, make_engine, upgrade
+from commands.errors import database, load_settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,7 +16,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_upgrade(args: argparse.Namespace) -> int:
-    engine = make_engine(get_settings().database_url)
-    upgrade(engine, args.revision)
-    print(f"database {engine.url.render_as_string(hide_password=True)} at revision {current_revision(engine)}")
+    from store.db import current_revision, shown_url
+
+    settings = load_settings()
+    with database(settings, create=True, revision=args.revision) as engine:
+        print(f"database {shown_url(settings.database_url)} at revision {current_revision(engine)}")
     return 0

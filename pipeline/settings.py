@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from typing_extensions import Annotated
 
 from vocabulary.calendar import LONDON_TZ_NAME
+
+
+PREFIX = "MSBRIEF_"
+DATABASE_SCHEMES = ("sqlite", "postgresql", "postgres", "postgresql+psycopg")
+SECRET = re.compile(r"(password|secret)", re.I)
+
+
+class SettingsError(ValueError):
+    """A setting with a value msbrief cannot use: one line naming the setting and the value."""
 
 
 class Settings(BaseSettings):
@@ -33,6 +45,7 @@ class Settings(BaseSettings):
     max_response_bytes: int = 20_000_000
     max_retries: int = 3
     obey_robots: bool = True
+    concurrent_sources: int = 4  # sources ingested at once (each host keeps its own limits)
 
     # source base URLs (point them at the mirror for demos and tests)
     govuk_base_url: str = "https://www.gov.uk"
@@ -58,6 +71,27 @@ class Settings(BaseSettings):
     notify_block: str = ""  # name of a Prefect notification block to alert on failed runs
     timezone: str = LONDON_TZ_NAME
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not a time zone name: expected one like Europe/London") from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in DATABASE_SCHEMES or not value.startswith(f"{parts.scheme}://"):
+            raise ValueError("expected sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/NAME")
+        try:
+            parts.port
+        except ValueError:
+            raise ValueError("its port is not a number") from None
+        return value
+
     @field_validator("recipients", mode="before")
     @classmethod
     def _split_recipients(cls, value: object) -> object:
@@ -77,12 +111,30 @@ class Settings(BaseSettings):
     def outbox_dir(self) -> Path:
         return self.output_dir / "outbox"
 
-    def base_url(self, source: str) -> str:
-        """The configured base URL of source `source`."""
-        field = {"govuk_nrm": "govuk_base_url"}.get(source, f"{source}_base_url")
-        return str(getattr(self, field)).rstrip("/")
+
+def _shown(field: str, value: object) -> str:
+    """A bad value as an operator may see it: secrets hidden, a URL's password hidden."""
+    if SECRET.search(field):
+        return "'***'"
+    text = str(value)
+    parts = urlsplit(text) if "://" in text else None
+    if parts and parts.password:
+        text = text.replace(f":{parts.password}@", ":***@")
+    return repr(text)
+
+
+def settings_error(exc: ValidationError) -> SettingsError:
+    """The first problem of a ValidationError as one line: 'MSBRIEF_MAX_RETRIES='three': ...'."""
+    first = exc.errors()[0]
+    field = str(first["loc"][0]) if first.get("loc") else "?"
+    reason = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+    return SettingsError(f"setting {PREFIX}{field.upper()}={_shown(field, first.get('input'))}: {reason}")
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    """The settings from the environment (and .env); SettingsError names the first bad one."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise settings_error(exc) from None

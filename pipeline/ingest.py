@@ -1,32 +1,35 @@
-"""One source's ingest without Prefect: fetch + parse (network), then store (one transaction).
+"""Ingest one source without Prefect: fetch and parse (network), normalise, then store (one transaction).
 
 The split keeps the database out of the network phase and makes the store phase atomic: the
 items, the new validators (ETag/Last-Modified) and the source's outcome are committed together,
-so a crash can never leave validators that would hide items we did not store.
+so a crash can never leave validators that would hide items we did not store. The Prefect flows
+(flows/ingest.py) and the in-process cycle (pipeline/cycle.py) both call `ingest_source`.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import Engine, select
-
-from flows.reports import SourceReport
-from flows.settings import Settings
-from flows.source_registry import adapter
+from pipeline.reports import SourceReport
+from pipeline.settings import Settings
+from pipeline.sources import SourceSpec, source
 from scrapers.errors import ScraperError
 from scrapers.http import HttpClient
-from scrapers.normalise import canonical_url, load_topics, unbase
+from scrapers.normalise import canonical_url, load_topics, normalise_result, unbase
 from scrapers.nrm_figures import check_against_previous
 from scrapers.records import FetchRecord, Release, SourceResult
-from store import models as m
 from store import queries, repo
-from store.db import session_factory, transaction
+from store.db import DatabaseUnavailable, Engine, driver_reason, read_session, transaction
 
-log = logging.getLogger("flows.ingest")
+log = logging.getLogger("pipeline.ingest")
+
+ROBOTS_MAX_AGE = timedelta(hours=24)  # RFC 9309 §2.4: a cached robots.txt may be used for a day
+STORE_ATTEMPTS = 3  # a locked or dropped database gets two more tries
+STORE_RETRY_DELAY = 2.0  # seconds, times the attempt number
 
 
 @dataclass
@@ -43,12 +46,9 @@ class Fetched:
     warnings: list[str] = field(default_factory=list)
 
 
-ROBOTS_MAX_AGE = timedelta(hours=24)  # RFC 9309 §2.4: a cached robots.txt may be used for a day
-
-
-def state_url(settings: Settings, source: str, url: str) -> str:
+def state_url(settings: Settings, spec: SourceSpec, url: str) -> str:
     """The real-site URL fetch state is kept under, wherever the source is fetched from (the mirror)."""
-    canonical, base = adapter(source).SOURCE.canonical_base, settings.base_url(source)
+    canonical, base = spec.adapter().SOURCE.canonical_base, spec.base_url(settings)
     parts, base_parts = urlsplit(url), urlsplit(base)
     if parts.path == "/robots.txt" and parts.netloc == base_parts.netloc:
         # robots.txt lives at the host root, outside a base URL with a path (the mirror's folders)
@@ -57,23 +57,24 @@ def state_url(settings: Settings, source: str, url: str) -> str:
     return unbase(url, canonical, base)
 
 
-def make_client(settings: Settings, source: str, engine: Engine) -> HttpClient:
-    """An HttpClient for `source` that sends back the validators stored for each URL."""
-    Session = session_factory(engine)
+def make_client(settings: Settings, spec: SourceSpec, *, engine: Engine | None = None,
+                cls: type[HttpClient] = HttpClient) -> HttpClient:
+    """The HTTP client of one source run, as the settings say; with `engine`, conditional GETs
+    send back the validators stored for each URL and robots.txt comes from the store's cache."""
+    options: dict[str, object] = {}
+    if engine is not None:
+        def validators(url: str) -> tuple[str | None, str | None]:
+            with read_session(engine) as s:
+                return repo.get_validators(s, state_url(settings, spec, url))
 
-    def validators(url: str) -> tuple[str | None, str | None]:
-        with Session() as s:
-            return repo.get_validators(s, state_url(settings, source, url))
+        def robots_cache(url: str) -> str | None:
+            with read_session(engine) as s:
+                return repo.cached_body(s, state_url(settings, spec, url), max_age=ROBOTS_MAX_AGE)
 
-    def robots_cache(url: str) -> str | None:
-        with Session() as s:
-            return repo.cached_body(s, state_url(settings, source, url), max_age=ROBOTS_MAX_AGE)
-
-    return HttpClient(
-        user_agent=settings.http_user_agent,
-        robots_cache=robots_cache,
-        source=source,
-        validators=validators,
+        options = {"validators": validators, "robots_cache": robots_cache}
+    return cls(
+        settings.http_user_agent,
+        source=spec.name,
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.read_timeout,
         max_bytes=settings.max_response_bytes,
@@ -81,33 +82,28 @@ def make_client(settings: Settings, source: str, engine: Engine) -> HttpClient:
         concurrency_per_host=settings.concurrency_per_host,
         max_retries=settings.max_retries,
         obey_robots=settings.obey_robots,
+        **options,  # type: ignore[arg-type]
     )
 
 
-def last_success(engine: Engine, source: str) -> tuple[datetime | None, str | None]:
-    """When the source last succeeded and the strategy it was read with (None, None before any)."""
-    with session_factory(engine)() as s:
-        row = s.execute(select(m.Source.last_success_at, m.Source.last_strategy).where(m.Source.name == source)).first()
-    return (row[0], row[1]) if row else (None, None)
-
-
-def fetch(settings: Settings, engine: Engine, source: str, *, backfill: bool | None = None) -> Fetched:
+def fetch(settings: Settings, engine: Engine, name: str, *, backfill: bool | None = None) -> Fetched:
     """Run one adapter against its configured base URL. Never raises for source trouble."""
-    module = adapter(source)
-    client = make_client(settings, source, engine)
-    Session = session_factory(engine)
+    spec = source(name)
+    module = spec.adapter()
+    client = make_client(settings, spec, engine=engine)
 
     def is_known(url: str) -> bool:
-        with Session() as s:
-            return repo.is_known_url(s, url)
+        with read_session(engine) as s:
+            return repo.is_known_url(s, canonical_url(url))
 
-    succeeded_at, previous_strategy = last_success(engine, source)
+    with read_session(engine) as s:
+        succeeded_at, previous_strategy = repo.last_success(s, name)
     if backfill is None:
         backfill = succeeded_at is None  # a source that never succeeded gets its whole archive walked
     topics = load_topics(settings.topics_file)
 
     def collect(backfill: bool) -> SourceResult:
-        return module.collect(client, base_url=settings.base_url(source), is_known=is_known, topics=topics,
+        return module.collect(client, base_url=spec.base_url(settings), is_known=is_known, topics=topics,
                               backfill=backfill)
 
     result: SourceResult | None = None
@@ -117,21 +113,22 @@ def fetch(settings: Settings, engine: Engine, source: str, *, backfill: bool | N
         if not backfill and previous_strategy and result.strategy != previous_strategy:
             # The last run read the source another way (a fallback feed may carry only the newest
             # items): what is stored is not a complete archive for this strategy, so walk all of it.
-            log.info("source %s: strategy changed from %r to %r; walking the whole archive", source,
+            log.info("source %s: strategy changed from %r to %r; walking the whole archive", name,
                      previous_strategy, result.strategy)
             result = collect(True)
     except ScraperError as exc:
         error = str(exc)
-        log.error("source %s failed: %s", source, error)
+        log.error("source %s failed: %s", name, error)
     except Exception as exc:  # noqa: BLE001 - an adapter bug must fail its source, never the others
-        error = f"[{source}] unexpected {exc.__class__.__name__} in the adapter: {exc}"[:2000]
-        log.exception("source %s failed", source)
+        error = f"[{name}] unexpected {exc.__class__.__name__} in the adapter: {exc}"[:2000]
+        log.exception("source %s failed", name)
     if result is not None:
-        log.info("source %s read with strategy %r", source, result.strategy)
+        log.info("source %s read with strategy %r", name, result.strategy)
+        result = normalise_result(result)
     return Fetched(
-        source=source,
+        source=name,
         result=result,
-        log=[replace(rec, url=state_url(settings, source, rec.url)) for rec in client.log],
+        log=[replace(rec, url=state_url(settings, spec, rec.url)) for rec in client.log],
         requests=client.stats.requests,
         not_modified=client.stats.not_modified,
         bytes=client.stats.bytes,
@@ -140,9 +137,25 @@ def fetch(settings: Settings, engine: Engine, source: str, *, backfill: bool | N
     )
 
 
-def store(engine: Engine, run_id: int | None, fetched: Fetched, *, source_title: str = "",
-          home_url: str = "", seen_at: datetime | None = None) -> SourceReport:
-    """Write one source's results, fetch state and outcome in a single transaction."""
+def store(engine: Engine, run_id: int | None, fetched: Fetched, *, seen_at: datetime | None = None) -> SourceReport:
+    """Write one source's results, fetch state and outcome in a single transaction.
+
+    When the data cannot be stored (the database refuses it), the source is recorded as failed in
+    a transaction of its own, so source health sees it; the reason is one line, never the SQL. A
+    lost or locked database (DatabaseUnavailable) is raised: nothing was stored.
+    """
+    try:
+        return _store(engine, run_id, fetched, seen_at=seen_at)
+    except DatabaseUnavailable:
+        raise
+    except Exception as exc:  # noqa: BLE001 - bad data fails this source alone, with its reason
+        reason = f"[{fetched.source}] could not store what was fetched: {driver_reason(exc)}"
+        log.error("%s", reason)
+        return _store(engine, run_id, replace(fetched, result=None, error=reason), seen_at=seen_at)
+
+
+def _store(engine: Engine, run_id: int | None, fetched: Fetched, *, seen_at: datetime | None) -> SourceReport:
+    info = source(fetched.source).adapter().SOURCE
     report = SourceReport(
         name=fetched.source,
         status="failed" if fetched.error else "ok",
@@ -154,7 +167,7 @@ def store(engine: Engine, run_id: int | None, fetched: Fetched, *, source_title:
         warnings=list(fetched.warnings),
     )
     with transaction(engine) as s:
-        repo.ensure_source(s, fetched.source, title=source_title, home_url=home_url)
+        repo.ensure_source(s, fetched.source, title=info.title, home_url=info.home_url)
         if fetched.result is not None and not fetched.error:
             _store_result(s, fetched.result, report, seen_at=seen_at)
         for rec in fetched.log:
@@ -173,6 +186,24 @@ def store(engine: Engine, run_id: int | None, fetched: Fetched, *, source_title:
                 warnings=report.warnings,
             )
     return report
+
+
+def ingest_source(settings: Settings, engine: Engine, name: str, *, run_id: int | None = None,
+                  backfill: bool | None = None) -> SourceReport:
+    """Fetch, normalise and store one source; its report (status "failed" with the reason if it failed).
+
+    A lost or locked database while storing is tried again (STORE_ATTEMPTS in all) with what was fetched.
+    """
+    fetched = fetch(settings, engine, name, backfill=backfill)
+    for attempt in range(1, STORE_ATTEMPTS + 1):
+        try:
+            return store(engine, run_id, fetched)
+        except DatabaseUnavailable as exc:
+            if attempt == STORE_ATTEMPTS:
+                raise
+            log.warning("source %s: database trouble while storing (%s); trying again", name, driver_reason(exc))
+            time.sleep(STORE_RETRY_DELAY * attempt)
+    raise AssertionError("unreachable")
 
 
 def _store_result(s, result: SourceResult, report: SourceReport, *, seen_at: datetime | None) -> None:  # type: ignore[no-untyped-def]

@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from scrapers.errors import ParseError
-from scrapers.nrm_figures import Extraction, extract
-from store.series import PERIOD_KINDS, SeriesPoint, series
+from commands.errors import database, load_settings
+
+if TYPE_CHECKING:
+    from scrapers.nrm_figures import Extraction
+    from store.read import SeriesPoint
+
+PERIOD_KINDS = ("quarter", "year", "all")  # store.series.series(periods=...)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,7 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     ser = figsub.add_parser(
         "series",
         help="a metric by period from the database: the latest statement of each period, revisions noted",
-        description="Reads MSBRIEF_DATABASE_URL (upgrading the schema first). Each period shows the latest "
+        description="Reads MSBRIEF_DATABASE_URL (upgrading the schema first; a database that does not exist "
+        "is refused). Each period shows the latest "
         "release's statement; earlier, different statements are noted as revisions.",
     )
     ser.add_argument("metric", metavar="METRIC", help="a metric of docs/FIGURES.md, e.g. total_referrals")
@@ -91,6 +96,9 @@ def extraction_table(ex: Extraction) -> str:
 
 def cmd_extract(args: argparse.Namespace) -> int:
     """Print the key figures of one bulletin; exit 2 with a one-line error when it cannot be read."""
+    from scrapers.errors import ParseError
+    from scrapers.nrm_figures import extract
+
     try:
         ex = extract(_read_input(args.path), source_url=args.path)
     except OSError as exc:
@@ -120,16 +128,11 @@ def revision_note(point: SeriesPoint) -> str:
 
 def cmd_series(args: argparse.Namespace) -> int:
     """Print `metric` by period from the database."""
-    from flows.settings import get_settings
-    from store.db import make_engine, session_factory, upgrade
+    from store.db import read_session
+    from store.series import series
 
-    engine = make_engine(get_settings().database_url)
-    try:
-        upgrade(engine)
-        with session_factory(engine)() as session:
-            points = series(session, args.metric, periods=args.periods)
-    finally:
-        engine.dispose()
+    with database(load_settings()) as engine, read_session(engine) as session:
+        points = series(session, args.metric, periods=args.periods)
     if args.json:
         print(json.dumps([{"period": p.period, "value": p.value, "release": p.release_period,
                            "revisions": [{"release": rp, "value": v} for rp, v in p.revisions]} for p in points],

@@ -1,0 +1,46 @@
+"""One-line errors for the command line: bad settings, an unusable database."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Iterator
+
+if TYPE_CHECKING:
+    from pipeline.settings import Settings
+    from store.db import Engine
+
+
+class CommandError(Exception):
+    """What went wrong, in one line that names the setting, file or URL; the command exits 2."""
+
+
+def load_settings() -> Settings:
+    """The settings, or a CommandError naming the bad setting and its value."""
+    from pipeline.settings import SettingsError, get_settings
+
+    try:
+        return get_settings()
+    except SettingsError as exc:
+        raise CommandError(str(exc)) from None
+
+
+@contextmanager
+def database(settings: Settings, *, create: bool = False, revision: str = "head") -> Iterator[Engine]:
+    """The configured database, migrated to `revision`; with create=False one that does not exist yet
+    (or has no schema) is refused. Connection trouble, before or during the command, is one CommandError line."""
+    from pipeline.engine import get_engine
+    from store.db import DatabaseSetupError, DatabaseUnavailable, database_error, open_database
+
+    url = settings.database_url
+    try:
+        engine = get_engine(create=create) if revision == "head" else open_database(url, create=create,
+                                                                                    revision=revision)
+    except DatabaseSetupError as exc:
+        raise CommandError(str(exc)) from None
+    except DatabaseUnavailable as exc:
+        raise CommandError(database_error(url, exc, what="could not connect")) from None
+    try:
+        yield engine
+    except DatabaseUnavailable as exc:
+        what = "connection lost during the command (its open transaction was rolled back)"
+        raise CommandError(database_error(url, exc, what=what)) from None

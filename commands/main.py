@@ -1,0 +1,51 @@
+"""The `msbrief` command: the parser, and one-line errors for what an operator can get wrong.
+
+Each group of subcommands lives in a module of its own (commands/<group>.py) that registers its
+parser; heavy modules (Prefect, SQLAlchemy, matplotlib) are imported by the handlers only, so
+`msbrief --help` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from commands import briefing, db, feeds, figures, mirror, run, sources
+from commands.errors import CommandError
+
+COMMAND_MODULES = (run, db, figures, sources, feeds, briefing, mirror)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="msbrief",
+        description=(
+            "msbrief: UK modern slavery and human trafficking news and statistics. Reads GOV.UK's NRM "
+            "statistics, the Sentencing Council, the Independent Anti-Slavery Commissioner and ATLEU; "
+            "stores the figures; publishes RSS/Atom feeds and a weekly email briefing. "
+            "Settings come from MSBRIEF_* environment variables (see .env.example)."
+        ),
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in COMMAND_MODULES:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code = args.handler(args)
+    except CommandError as exc:
+        print(f"msbrief {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"msbrief {args.command}: interrupted", file=sys.stderr)
+        return 130
+    return int(code or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,176 @@
+"""`msbrief run`, `msbrief demo` and `msbrief serve`: the pipeline once, offline, or on schedule.
+
+Without a Prefect API (PREFECT_API_URL unset) `run` and `demo` run the pipeline directly in this
+process; with one they run it as the `cycle` flow, visible in the Prefect UI. Same steps either way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from commands.errors import CommandError, database, load_settings
+from pipeline.sources import SOURCES
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEMO_CORPUS = REPO_ROOT / "tests" / "fixtures"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    run = sub.add_parser(
+        "run", help="one full cycle: ingest the sources, publish the feeds",
+        description="Ingest every source (side by side; one failing never stops the others), then rebuild the "
+        "feeds and the index page. Runs in this process; with PREFECT_API_URL set it runs as the `cycle` flow "
+        "on that Prefect API (visible in its UI). Exit status 0 when every source succeeded, 1 when any failed, "
+        "2 for a setting, database or Prefect API that cannot be used.",
+    )
+    run.add_argument("--source", action="append", choices=sorted(SOURCES), metavar="NAME",
+                     help=f"only this source (repeatable; one of {', '.join(SOURCES)})")
+    run.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    run.set_defaults(handler=cmd_run)
+
+    demo = sub.add_parser(
+        "demo",
+        help="the same cycle offline: recorded sources served on loopback, SQLite, output under ./var/",
+        description="Start the mirror of recorded sources on a free loopback port, point every source at it, "
+        "ingest, publish feeds to var/public/ and write this week's briefing to var/outbox/. A second demo "
+        "in the same directory is a second cycle: nothing new, every request answered 304. The recorded "
+        "sources are the repository's tests/fixtures (they are not shipped in the package: some of their "
+        "text may be quoted for testing only); --corpus names another copy.",
+    )
+    demo.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    demo.add_argument("--corpus", type=Path, default=None, metavar="DIR",
+                      help="folder of recorded sources (default: tests/fixtures of this checkout)")
+    demo.set_defaults(handler=cmd_demo)
+
+    serve = sub.add_parser(
+        "serve",
+        help="serve every deployment with its schedule in one process (the single-machine default)",
+        description="Registers the deployments of flows/deployments.py (the same as prefect.yaml) with their "
+        "cron schedules in Europe/London on the Prefect API in PREFECT_API_URL (start one with "
+        "`prefect server start`: it is also the UI), and runs their runs as they come due.",
+    )
+    serve.set_defaults(handler=cmd_serve)
+
+
+def _print_report(report, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    print(report.to_json() if as_json else report.to_text())
+
+
+def prefect_api_url() -> str:
+    """The Prefect API to run flows on ('' when msbrief runs the pipeline in-process)."""
+    return os.environ.get("PREFECT_API_URL", "").strip()
+
+
+def check_prefect_api(url: str) -> None:
+    """A CommandError (one line) unless the Prefect API at `url` answers its health check."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url.rstrip("/") + "/health", timeout=15) as resp:
+            if resp.status == 200:
+                return
+            reason = f"HTTP {resp.status}"
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = str(getattr(exc, "reason", exc))
+    raise CommandError(f"the Prefect API at PREFECT_API_URL={url!r} does not answer ({reason}); start it with "
+                       "`prefect server start`, or unset PREFECT_API_URL to run without Prefect")
+
+
+def _quiet_logging() -> None:
+    """In-process runs print warnings and errors of our own packages, one line each."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    for name in ("scrapers", "store", "feeds", "pipeline"):
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        logger.setLevel(logging.WARNING)
+
+
+def run_pipeline(sources: list[str] | None):  # type: ignore[no-untyped-def]
+    """One cycle, in-process or as a flow on the configured Prefect API; its CycleReport."""
+    settings = load_settings()
+    url = prefect_api_url()
+    with database(settings, create=True) as engine:
+        if not url:
+            from pipeline.cycle import run_cycle
+
+            _quiet_logging()
+            return run_cycle(settings, engine, sources)
+        check_prefect_api(url)
+        from flows import prefect_env
+
+        prefect_env.configure()
+        from flows.cycle import cycle, cycle_report
+
+        return cycle_report(cycle(sources, return_state=True))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    report = run_pipeline(args.source)
+    _print_report(report, args.json)
+    return 0 if report.ok else 1
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from mirror import MirrorError, running_mirror
+    from pipeline.settings import get_settings
+
+    corpus = args.corpus or DEMO_CORPUS
+    if not corpus.is_dir():
+        raise CommandError(f"no recorded sources at {str(corpus)!r}: run the demo from a checkout of the "
+                           "repository, or name a copy of its tests/fixtures with --corpus DIR")
+    try:
+        with running_mirror(corpus, port=0) as mirror:
+            for spec in SOURCES.values():
+                os.environ[spec.env_var] = mirror.url_for(spec.name)
+            os.environ.setdefault("MSBRIEF_RATE_LIMIT_PER_HOST", "200")  # it's our own loopback server
+            get_settings.cache_clear()
+            report = run_pipeline(None)
+            week = _demo_briefing(report)
+    except MirrorError as exc:
+        raise CommandError(f"cannot serve the recorded sources in {str(corpus)!r}: {exc}") from None
+    _print_report(report, args.json)
+    if week and not args.json:
+        print(f"briefing: {load_settings().outbox_dir / (week + '.eml')} and .html")
+    return 0 if report.ok and week else 1
+
+
+def _demo_briefing(report) -> str | None:  # type: ignore[no-untyped-def]
+    """Write this week's briefing to var/outbox (never sent) so the demo shows the email too."""
+    from feeds.weeks import format_week
+    from pipeline.briefing import run_briefing
+    from pipeline.engine import get_engine
+
+    # The demo's items were first seen today, so the current week is the one with news in it.
+    week = format_week(datetime.now(timezone.utc).date())
+    try:
+        run_briefing(get_engine(), load_settings(), week=week, send=False, force=True, now=datetime.now(timezone.utc))
+    except Exception as exc:  # noqa: BLE001 - the demo reports it, like any other failure
+        report.warnings.append(f"writing the demo briefing failed: {exc}")
+        return None
+    return week
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    url = prefect_api_url()
+    if not url:
+        raise CommandError("serve needs a Prefect API to schedule on: start one with `prefect server start` "
+                           "(it is also the UI) and set PREFECT_API_URL=http://127.0.0.1:4200/api")
+    check_prefect_api(url)
+    with database(settings, create=True):
+        pass  # the deployments' runs open it themselves; a bad database is reported now, not at 4 am
+    from flows import prefect_env
+
+    prefect_env.configure()
+    from flows.deployments import DEPLOYMENTS, serve_all
+
+    print(f"serving {len(DEPLOYMENTS)} deployments on {url}; Ctrl-C to stop", file=sys.stderr)
+    serve_all()
+    return 0

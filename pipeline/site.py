@@ -1,0 +1,83 @@
+"""Publish: read one snapshot of the store and write the feeds and the index page (no Prefect)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from feeds.build import TOPIC, SiteData, build_site
+from feeds.publish import atomic_write, write_site
+from pipeline.settings import Settings
+from store import queries
+from store.db import Engine, read_session
+from store.series import series
+
+log = logging.getLogger("pipeline.site")
+MARKER = ".published"  # in the output dir (not public/): the store fingerprint of the last build
+
+
+def load_site_data(engine: Engine) -> SiteData:
+    """Every item (partitioned per source, statistics, topic), the latest release and the referrals series."""
+    with read_session(engine) as session:
+        items = queries.feed_items(session)  # one query: the feeds are slices of it
+        by_source: dict[str, list] = {}
+        for item in items:
+            by_source.setdefault(item.source, []).append(item)
+        return SiteData(
+            items=items,
+            by_source=by_source,
+            statistics=[i for i in items if i.kind == "statistics"],
+            topic=[i for i in items if TOPIC in i.topics],
+            latest_release=queries.latest_release(session, with_figures=True),  # headline numbers
+            referrals=series(session, "total_referrals"),
+            source_titles={s.name: s.title for s in queries.source_health(session)},
+        )
+
+
+@dataclass
+class PublishResult:
+    """What one publish did: every public file, the ones rewritten, or why nothing was rendered."""
+
+    public_dir: str
+    paths: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)  # relative paths whose bytes changed
+    skipped: str = ""
+
+    @property
+    def summary(self) -> str:
+        if self.skipped:
+            return f"published nothing new to {self.public_dir}: {self.skipped}"
+        return (f"published {len(self.paths)} files to {self.public_dir}: {len(self.written)} rewritten, "
+                f"{len(self.paths) - len(self.written)} unchanged")
+
+    def markdown(self) -> str:
+        """The publish artifact operators read in the Prefect UI."""
+        out = [f"# msbrief publish", "", self.summary, ""]
+        if self.written:
+            out += ["## Rewritten", ""] + [f"- `{p}`" for p in self.written]
+        return "\n".join(out) + "\n"
+
+
+def publish_site(settings: Settings, engine: Engine, *, force: bool = False) -> PublishResult:
+    """Render every feed and the index page and write the changed files atomically.
+
+    Without `force`, a store whose fingerprint has not moved since the last complete build is not
+    read or rendered again (the steady-state cycle's cost would otherwise grow with the archive).
+    """
+    public = Path(settings.public_dir)
+    result = PublishResult(public_dir=str(public))
+    with read_session(engine) as s:
+        fingerprint = queries.change_fingerprint(s)
+    marker = Path(settings.output_dir) / MARKER
+    if not force and (public / "index.html").is_file() and marker.is_file() \
+            and marker.read_text(encoding="utf-8") == fingerprint:
+        log.info("nothing changed in the store since the last build: feeds left as they are")
+        result.paths = sorted(str(p) for p in [*(public / "feeds").glob("*.xml"), public / "index.html"])
+        result.skipped = "nothing changed in the store since the last build"
+        return result
+    files = build_site(load_site_data(engine), site_url=settings.site_url, max_entries=settings.feed_max_entries)
+    result.written = write_site(public, files)
+    atomic_write(marker, fingerprint.encode("utf-8"))  # only after every file is in place
+    result.paths = sorted(str(public / name) for name in files)
+    return result
