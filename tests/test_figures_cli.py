@@ -10,7 +10,7 @@ import pytest
 
 from flows.cli import main
 from flows.settings import get_settings
-from scrapers.nrm_figures import extract
+from scrapers.nrm import extract
 from scrapers.records import Release
 from store import repo
 from store.db import make_engine, transaction, upgrade

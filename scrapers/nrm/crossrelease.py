@@ -71,7 +71,7 @@ def check_against_previous(release: Any, earlier: Mapping[str, Any] | Iterable[A
     said: dict[tuple[str, str], set[Any]] = {}  # (metric, period) -> values its own release stated
     restated: dict[tuple[str, str], set[tuple[Any, str]]] = {}  # (original metric, period) -> (value, by release)
     for f, by in _statements(earlier):
-        if by == release.period:
+        if by == release.period or not _number(f.value):
             continue
         if by is None or f.period == by:
             said.setdefault((f.metric, f.period), set()).add(f.value)

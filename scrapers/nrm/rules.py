@@ -20,7 +20,9 @@ from scrapers.nrm.clauses import Clause, Sentence, clauses_of
 from scrapers.records import Figure, Notice
 from vocabulary.calendar import MONTH_PATTERN
 from vocabulary.metrics import EXPLOITATION_TYPES, NATIONALITY_NAMES
-from vocabulary.periods import is_quarter, parse_period, period_from_phrase, previous_period, year_ago
+from vocabulary.periods import (
+    is_quarter, parse_period, period_from_phrase, period_label, period_order, previous_period, year_ago,
+)
 
 _TOKENS = {
     "share": r"(?P<v><(?:PN|P|N)\d+>)",
@@ -37,8 +39,9 @@ class Rule:
     phrasing: str  # regex over the masked clause; {count} / {pct} / {share} / {pair} mark the value read
     metric: str  # a metric name, or a base for shares ("male" gives male_count and male_pct)
     unit: str  # "count" (a count or approximate count), "pct", or "share" (pct and/or count)
-    scope: str = "current"  # "current", or "record_year" (a record of a named year)
+    scope: str = "current"  # "current", "record_year" or "record_quarter" (a record of a named year or quarter)
     context: str = ""  # a regex the whole sentence must match (and "!regex": must not match)
+    unless: str = ""  # a regex the whole sentence must not match
     example: str = ""  # a clause the rule reads (tests read every example)
 
     @property
@@ -59,6 +62,9 @@ def _compiled(phrasing: str) -> re.Pattern[str]:
 
 
 _VICTIMS = r"(?:potential victims|people|individuals|persons)(?: of (?:modern slavery|human trafficking|trafficking)(?: (?:and|or) (?:modern slavery|exploitation))?)?"
+# a share of decisions is the positive share when the sentence says so, or when it follows the
+# decisions counted ("... decisions were issued; of these, 88% of reasonable grounds ...")
+_POSITIVE = r"\bpositive\b|decisions (?:were|was) (?:made|issued)[^.]*?\bof (?:these|which|those)\b"
 _REFERRED = r"(?:were |was |had been |have been )?(?:referred|submitted)"
 
 # Values written next to these words: rules read the value their {count}/{pct}/{share} marks.
@@ -81,13 +87,13 @@ VALUE_RULES: tuple[Rule, ...] = (
     Rule(r"{count} (?:conclusive grounds|CG)(?: \(CG\))?(?: decisions?)?", "conclusive_grounds_decisions", "count",
          example="2,866 conclusive grounds decisions were made this year"),
     Rule(r"{pair} of (?:the |these |all )?(?:reasonable grounds|RG)", "positive_rg", "share",
-         context=r"\bpositive\b", example="58% (2,046) of reasonable grounds decisions were positive"),
+         context=_POSITIVE, unless=r"\bnegative\b", example="58% (2,046) of reasonable grounds decisions were positive"),
     Rule(r"{pct} of (?:the |these |all )?(?:reasonable grounds|RG)", "positive_rg_pct", "pct",
-         context=r"\bpositive\b", example="90% of reasonable grounds and 91% of conclusive grounds decisions were positive"),
+         context=_POSITIVE, unless=r"\bnegative\b", example="90% of reasonable grounds and 91% of conclusive grounds decisions were positive"),
     Rule(r"{pair} of (?:the |these |all )?(?:conclusive grounds|CG)", "positive_cg", "share",
-         context=r"\bpositive\b", example="75% (1,706) of conclusive grounds decisions were positive"),
+         context=_POSITIVE, unless=r"\bnegative\b", example="75% (1,706) of conclusive grounds decisions were positive"),
     Rule(r"{pct} of (?:the |these |all )?(?:conclusive grounds|CG)", "positive_cg_pct", "pct",
-         context=r"\bpositive\b", example="91% of conclusive grounds decisions were positive"),
+         context=_POSITIVE, unless=r"\bnegative\b", example="91% of conclusive grounds decisions were positive"),
     # Duty to Notify
     Rule(r"{count} (?:DtN |Duty to Notify )?reports of (?:adult )?potential victims", "dtn_count", "count",
          example="the Home Office received 1,307 reports of adult potential victims via the DtN process"),
@@ -112,6 +118,10 @@ VALUE_RULES: tuple[Rule, ...] = (
     Rule(r"previous record (?:of |was |stood at )?{count} (?:referrals )?in (?P<year>(?:19|20)\d\d)\b",
          "previous_record_referrals_{year}", "count", scope="record_year", context=r"!\b(?:DtN|Duty to Notify)\b",
          example="the previous record was 10,611 in 2019"),
+    Rule(r"previous (?:record|highest)(?: quarter(?:ly (?:number|total))?)? (?:of |was |stood at )?{count} (?:referrals )?in "
+         r"(?P<quarter>quarter [1-4],? (?:19|20)\d\d|[A-Z][a-z]+ to [A-Z][a-z]+,? (?:19|20)\d\d)",
+         "previous_record_quarter_referrals", "count", scope="record_quarter", context=r"!\b(?:DtN|Duty to Notify)\b",
+         example="the highest quarterly number since the NRM began (the previous record was 4,586 in quarter 3 2022)"),
     Rule(r"previous (?:record|highest) quarter(?:ly (?:number|total))? (?:of |was |\()?{count}",
          "previous_record_quarter_referrals", "count", context=r"!\b(?:DtN|Duty to Notify)\b",
          example="above the previous record quarter (4,586)"),
@@ -180,6 +190,7 @@ _FOOTNOTE = re.compile(r"^\s*(?:\d{1,2}\s*)?(?:footnotes?|notes?)\b\s*[:.\d]|^\s
 _COMPARATIVE = re.compile(r"\b(?:higher|lower|greater|smaller|larger) (?:proportion|share|percentage|number)\b[^.]*\bthan\b", re.I)
 _OTHER_SPAN = re.compile(r"\byear to\b|\byear ending\b|\b12 months\b|\bso far this year\b|\bfinancial year\b|"
                          r"\byear to date\b|\bsince (?:records began|January|April)\b|\bbetween (?:19|20)\d\d and\b", re.I)
+_DOUBLED = re.compile(r"\b(?:in|from|to|of|on|for|at|by) (?:in|from|to|of|on|for|at|by)\b(?! (?:the )?(?:which|whom))", re.I)
 _NEGATION = re.compile(r"\bnot\b|n't\b|\bnever\b|\bneither\b|\bnor\b|\bno longer\b", re.I)
 _SINCE_YEAR = re.compile(r"\b(?:since|began in|begun in|started in|introduced in)\b[^,;()]*?\b(?:19|20)\d\d\b", re.I)
 
@@ -204,6 +215,9 @@ def read_sentence(text: str, *, period: str) -> Reading:
     if _NATION_ONLY.search(text) or _FOOTNOTE.search(text) or _COMPARATIVE.search(text) or _OTHER_SPAN.search(text):
         return reading  # about one nation, a footnote, a comparison of shares, or another span of time
     sentence = clauses_of(text, keep_apart=_names_a_subject)
+    for typo in _DOUBLED.finditer(text):
+        reading.notices.append(Notice(f"the key results say {typo.group(0)!r}, a typo in the official text; "
+                                      f"the figures around it were read all the same", kind="reading"))
     in_list = LIST_CUE.search(text) is not None
     if in_list:
         _read_list(sentence, period, reading)
@@ -236,7 +250,10 @@ def _figure(metric: str, value: object, unit: str, clause: Clause, period: str) 
                   quote=clause.text)
 
 
-def _context_ok(rule_context: str, sentence: str) -> bool:
+def _context_ok(rule: Rule, sentence: str) -> bool:
+    if rule.unless and re.search(rule.unless, sentence, re.I):
+        return False
+    rule_context = rule.context
     if not rule_context:
         return True
     if rule_context.startswith("!"):
@@ -257,7 +274,7 @@ def _read_ignored(clause: Clause, claimed: set[int]) -> None:
 def _read_values(clause: Clause, period: str, claimed: set[int], reading: Reading) -> None:
     """The value rules: each reads the value written where its phrasing says."""
     for rule in VALUE_RULES:
-        if not _context_ok(rule.context, clause.sentence.text):
+        if not _context_ok(rule, clause.sentence.text):
             continue
         for m in rule.pattern.finditer(clause.masked):
             index = _token_index(m.group("v"))
@@ -267,6 +284,11 @@ def _read_values(clause: Clause, period: str, claimed: set[int], reading: Readin
             if rule.scope == "record_year":
                 year = m.group("year")
                 figure_period, metric = f"{year}-year", rule.metric.format(year=year)
+            elif rule.scope == "record_quarter":
+                named = period_from_phrase(m.group("quarter"))
+                if named is None or period_order(named) >= period_order(period):
+                    continue
+                figure_period, metric = named, rule.metric
             else:
                 if metric_is_total(rule.metric) and _share_subjects(clause, False):
                     continue  # "9,790 potential victims referred were male": a share, not the total
@@ -336,13 +358,14 @@ def _role(clause: Clause, period: str) -> tuple[str | None, str]:
         named_year, named_quarter = parse_period(named)
     except ValueError:
         return None, ""
-    if quarterly and named_quarter is not None and named_year != year:
-        # a typo in the year of a named quarter: the quarter says which comparison it is
+    if quarterly and named_quarter is not None:
+        # a typo in the year of a named quarter: the quarter says which comparison it can only be
         role = "last_year" if named_quarter == quarter else (
             "previous" if named_quarter == parse_period(previous_period(period))[1] else None)
         if role:
             meant = previous_period(period) if role == "previous" else year_ago(period)
-            return role, f"the comparison names {named}, which cannot be right in the {period} release: read as {meant}"
+            return role, (f"a comparison names {named}, but the comparison can only be with {meant} "
+                          f"(read as {period_label(meant)})")
     return None, ""
 
 
