@@ -20,7 +20,7 @@ from vocabulary.calendar import MONTH_PATTERN
 APPROX_WORDS = (r"almost|nearly|around|about|approximately|over|more than|fewer than|less than|"
                 r"just under|just over|roughly")
 _NUM = r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?![\d,]*\d)(?!\.\d)"
-_PCT = r"(?<![\d.,])\d{1,3}(?:\.\d+)?\s?%"
+_PCT = r"(?<![\d.,])\d{1,3}(?:\.\d+)?(?:\s?%|\s+per\s?cent\b)"
 # A year is a number 1990-2039 without a comma, unless a counted noun follows it ("2019 referrals").
 _YEAR = r"(?<![\d,.])(?:199\d|20[0-3]\d)(?!\d|,\d|\s?%)"
 _COUNTED = r"\s*(?:potential victims|referrals|reports|cases|people|individuals|adults|children|males|females|" \
@@ -91,11 +91,8 @@ class Sentence:
 
 
 def prepare(text: str) -> str:
-    """Undo what gets in the way of reading: footnote markers, numbers glued to words, "per cent"."""
+    """The text without footnote markers ("[footnote 1]"), which would read as numbers."""
     text = re.sub(r"\[\s*(?:footnote|note)\s*\d+\s*\]", " ", text, flags=re.I)
-    text = re.sub(r"(\d)\s*per\s*cent\b", r"\1%", text, flags=re.I)
-    # "1,234cases": an official typo; a space keeps the number a number ("2nd" stays)
-    text = re.sub(r"(\d{1,3}(?:,\d{3})+|\d{3,})(?=[A-Za-z])", r"\1 ", text)
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -139,7 +136,7 @@ def _count(text: str) -> int:
 
 
 def _number(text: str) -> int | float:
-    value = float(text.rstrip("% "))
+    value = float(re.sub(r"\s*(?:%|per\s?cent)$", "", text))
     return int(value) if value.is_integer() else value
 
 
@@ -180,6 +177,8 @@ def clauses_of(sentence: str, *, keep_apart: Callable[[str], bool] = lambda text
         masked, shift = text, 0
         for i, v in enumerate(own):
             token = f"<{v.shape}{i}>"
+            if v.end < end and sentence[v.end].isalpha():
+                token += " "  # "1,234cases" (an official typo) reads as "1,234 cases"
             a, b = v.start - start + shift, v.end - start + shift
             masked = masked[:a] + token + masked[b:]
             shift += len(token) - (v.end - v.start)
