@@ -190,16 +190,14 @@ def clauses_of(sentence: str, *, keep_apart: Callable[[str], bool] = lambda text
 
 
 def _cut_points(sentence: str, values: list[Value]) -> list[int]:
-    depth, cuts = 0, []
-    inside = [False] * (len(sentence) + 1)
-    for v in values:  # never cut inside a value ("(79%, 3,768)")
-        inside[v.start:v.end] = [True] * (v.end - v.start)
-    for i, ch in enumerate(sentence):
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth = max(0, depth - 1)
-        elif depth == 0 and not inside[i] and _CUTS.match(sentence, i):
-            if not cuts or i > cuts[-1] + 1:
-                cuts.append(i)
+    """Where the sentence may be cut: outside parentheses and outside values ("(79%, 3,768)")."""
+    depth, depths = 0, []
+    for ch in sentence:
+        depth = depth + 1 if ch == "(" else max(0, depth - 1) if ch == ")" else depth
+        depths.append(depth)
+    cuts: list[int] = []
+    for m in _CUTS.finditer(sentence):
+        i = m.start()
+        if depths[i] == 0 and not any(v.start <= i < v.end for v in values) and (not cuts or i > cuts[-1] + 1):
+            cuts.append(i)
     return cuts

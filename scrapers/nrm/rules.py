@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from scrapers.nrm.clauses import Clause, Sentence, clauses_of
 from scrapers.records import Figure, Notice
@@ -144,6 +145,20 @@ SHARE_CUES: tuple[tuple[str, str], ...] = (
     (r"\badults?\b", "adult"),
     (r"\bchild(?:ren)?\b|\bminors?\b|\bunder 18\b", "child"),
 )
+_SHARE_PATTERNS = tuple((re.compile(cue, re.I), base) for cue, base in SHARE_CUES)
+
+
+@lru_cache(maxsize=4096)
+def share_cues(text: str) -> tuple[str, ...]:
+    """The share subjects whose cue words the text contains ("male", "sca", ...), in table order."""
+    return tuple(base for pattern, base in _SHARE_PATTERNS if pattern.search(text))
+
+
+@lru_cache(maxsize=256)
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.I)
+
+
 _EXPLOITATION = re.compile(r"\b(labour|criminal|sexual)\b(?=(?:(?:,| and| or) (?:labour|criminal|sexual))* exploitation\b)"
                            r"|\b(domestic servitude|organ harvesting)\b", re.I)
 # A nationality outside a list: a demonym ("Albanian", "UK nationals", "British"); never a
@@ -171,7 +186,8 @@ REFERENCES: tuple[tuple[str, str], ...] = (
     (r"(?:a|one) year (?:earlier|ago|before)", "year_ago"),
 )
 _REFERENCE = re.compile("|".join(f"(?:{p})" for p, _ in REFERENCES), re.I)
-_NAMED = re.compile(rf"(?:quarter [1-4] (?:19|20)\d\d|{MONTH_PATTERN} to {MONTH_PATTERN},? (?:19|20)\d\d|\b(?:19|20)\d\d\b)", re.I)
+_YEARS = r"(?:199\d|20[0-3]\d)"  # as clauses.py reads years
+_NAMED = re.compile(rf"(?:quarter [1-4] {_YEARS}|{MONTH_PATTERN} to {MONTH_PATTERN},? {_YEARS}|\b{_YEARS}\b)", re.I)
 # restated count of the comparison: "(3,777)" after the reference, "from 3,777", "compared with 3,777"
 _REFERENCE_COUNT = re.compile(r"(?:\)|quarter|year|period|earlier|before|ago|\d{4})\s*,?\s*\(\s*(?P<v><N\d+>)\s*\)"
                               r"|\bfrom (?P<w><N\d+>)|\bcompared (?:to|with) (?P<x><N\d+>)", re.I)
@@ -241,7 +257,7 @@ def read_sentence(text: str, *, period: str) -> Reading:
 
 def _names_a_subject(text: str) -> bool:
     """True for words that name who a value is about (kept as a clause of their own, even without a value)."""
-    return any(re.search(cue, text, re.I) for cue, _ in SHARE_CUES) or _EXPLOITATION.search(text) is not None \
+    return bool(share_cues(text)) or _EXPLOITATION.search(text) is not None \
         or _DEMONYM.search(text) is not None
 
 
@@ -251,14 +267,14 @@ def _figure(metric: str, value: object, unit: str, clause: Clause, period: str) 
 
 
 def _context_ok(rule: Rule, sentence: str) -> bool:
-    if rule.unless and re.search(rule.unless, sentence, re.I):
+    if rule.unless and _rx(rule.unless).search(sentence):
         return False
     rule_context = rule.context
     if not rule_context:
         return True
     if rule_context.startswith("!"):
-        return re.search(rule_context[1:], sentence, re.I) is None
-    return re.search(rule_context, sentence, re.I) is not None
+        return _rx(rule_context[1:]).search(sentence) is None
+    return _rx(rule_context).search(sentence) is not None
 
 
 def _token_index(token: str) -> int:
@@ -274,11 +290,9 @@ def _read_ignored(clause: Clause, claimed: set[int]) -> None:
 def _read_values(clause: Clause, period: str, claimed: set[int], reading: Reading) -> None:
     """The value rules: each reads the value written where its phrasing says."""
     for rule in VALUE_RULES:
-        if not _context_ok(rule, clause.sentence.text):
-            continue
         for m in rule.pattern.finditer(clause.masked):
             index = _token_index(m.group("v"))
-            if index in claimed:
+            if index in claimed or not _context_ok(rule, clause.sentence.text):
                 continue
             value = clause.values[index]
             if rule.scope == "record_year":
@@ -292,7 +306,7 @@ def _read_values(clause: Clause, period: str, claimed: set[int], reading: Readin
             else:
                 if metric_is_total(rule.metric) and _share_subjects(clause, False):
                     continue  # "9,790 potential victims referred were male": a share, not the total
-                if _names_other_period(clause.text, period):
+                if _names_other_period(clause.masked, period):
                     claimed.add(index)  # stated, but about another period: not a figure of this release
                     continue
                 figure_period, metric = period, rule.metric
@@ -326,7 +340,7 @@ def _subject(clause: Clause, previous: str | None) -> str | None:
     text = clause.text
     if re.search(r"\b(?:DtN|Duty to Notify)\b|\breports of\b", text, re.I):
         return "dtn"
-    if any(re.search(cue, text, re.I) for cue, _ in SHARE_CUES) or _DEMONYM.search(text) or _EXPLOITATION.search(text):
+    if share_cues(text) or _DEMONYM.search(text) or _EXPLOITATION.search(text):
         return None if clause.values else previous
     if re.search(r"\breferrals?\b|\bpotential victims\b|\breferred\b|\bsubmitted\b", text, re.I):
         return "referrals"
@@ -393,7 +407,7 @@ def _read_comparison(clause: Clause, period: str, subject: str | None, claimed: 
         role = "previous"  # "up 18% to 12,345" in an end of year summary: on the year before
     for m in _CURRENT_COUNT.finditer(clause.masked):
         index = _token_index(m.group("v"))
-        if index not in claimed and subject == "referrals" and changes and not _names_other_period(clause.text, period, comparison=True):
+        if index not in claimed and subject == "referrals" and changes and not _names_other_period(clause.masked, period, comparison=True):
             claimed.add(index)
             reading.figures.extend(_share_figures("total_referrals", clause.values[index], "count", clause, period))
         elif index not in claimed and subject == "dtn" and changes:
@@ -447,7 +461,7 @@ def _read_share(clause: Clause, period: str, in_list: bool, claimed: set[int], r
     subjects = _share_subjects(clause, in_list)
     if len(subjects) != 1 or len(open_values) != 1 or _subset_of_earlier(clause):
         return  # none, or two subjects for one value (a cross-tabulation), or two values for one subject
-    if _names_other_period(clause.text, period):
+    if _names_other_period(clause.masked, period):
         claimed.update(open_values)
         return
     index = open_values[0]
@@ -458,7 +472,7 @@ def _read_share(clause: Clause, period: str, in_list: bool, claimed: set[int], r
 def _share_subjects(clause: Clause, in_list: bool) -> list[str]:
     """The share subjects a clause names (the age of an exploitation type may come from an earlier clause)."""
     text = clause.text
-    found = [base for cue, base in SHARE_CUES if re.search(cue, text, re.I)]
+    found = list(share_cues(text))
     kinds = {(m.group(1) or m.group(2)).lower() for m in _EXPLOITATION.finditer(text)}
     nationalities = _nationalities_in(text, in_list)
     if kinds:
@@ -485,7 +499,7 @@ def _nationalities_in(text: str, in_list: bool) -> set[str]:
 def _age_before(clause: Clause) -> list[str]:
     """The age named by the nearest earlier clause of the sentence ("as adults, with labour ... (27%; 383)")."""
     for earlier in reversed(clause.sentence.clauses[: clause.index]):
-        ages = [base for cue, base in SHARE_CUES[-2:] if re.search(cue, earlier.text, re.I)]
+        ages = [base for base in share_cues(earlier.text) if base in ("adult", "child")]
         if ages:
             return ages if len(ages) == 1 else []
     return []
@@ -493,11 +507,11 @@ def _age_before(clause: Clause) -> list[str]:
 
 def _subset_of_earlier(clause: Clause) -> bool:
     """True when an earlier clause without a value narrows the population ("Of the adults, 45% (..) were male")."""
-    mine = {base for cue, base in SHARE_CUES if re.search(cue, clause.text, re.I)}
+    mine = set(share_cues(clause.text))
     for earlier in clause.sentence.clauses[: clause.index]:
         if earlier.values:
             continue
-        theirs = {base for cue, base in SHARE_CUES if re.search(cue, earlier.text, re.I)}
+        theirs = set(share_cues(earlier.text))
         if theirs - mine and not _EXPLOITATION.search(clause.text):
             return True
     return False
@@ -519,7 +533,7 @@ def _read_list(sentence: Sentence, period: str, reading: Reading) -> None:
         span = text[found[0][0]:found[-1][1]]
         before, after = text[:found[0][0]], text[found[-1][1]:]
         known = re.compile(r"^(?:UK|NRM|SCA|IECA|DtN|Home|Office)$")
-        unknown = [w for w in re.findall(r"\b[A-Z][a-z]+\b", span) if not _ANY_NATIONALITY.fullmatch(w) and not known.match(w)]
+        unknown = [w for w in re.findall(r"\b[A-Z][a-z]+\b", _ANY_NATIONALITY.sub(" ", span)) if not known.match(w)]
         if unknown or re.search(r"[A-Z][a-z]+\s*(?:nationals?)?\s*(?:\([^)]*\))?\s*,\s*$", before) or \
                 re.match(r"^\s*(?:nationals?)?\s*(?:\([^)]*\))?\s*(?:,|and)\s+(?:the\s+)?[A-Z][a-z]+", after):
             problem = "a nationality not in our list is named"
