@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from scrapers.errors import ParseError
-from scrapers.nrm import checks, section
+from scrapers.nrm import checks, rules, section
 from scrapers.nrm.clauses import prepare, sentences
 from scrapers.nrm.documents import decode, read_document
 from scrapers.nrm.rules import Reading, read_sentence
@@ -94,6 +94,11 @@ def _literal(figure: Figure) -> bool:
     if figure.unit == "list":
         return True  # names are normalised to demonyms ("Albania" -> "Albanian"); the list reader checked them
     return True
+
+
+def metrics_read() -> set[str]:
+    """Every metric extract() can report (families as patterns such as "previous_record_referrals_<year>")."""
+    return rules.metrics_read() | {"published_date", "last_updated_date"}
 
 
 def figures_as_json(extraction: Extraction) -> dict[str, Any]:

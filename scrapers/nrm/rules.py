@@ -103,7 +103,7 @@ VALUE_RULES: tuple[Rule, ...] = (
          example="1,307 reports were made via the Duty to Notify process"),
     # the total of the period
     Rule(rf"{{count}} {_VICTIMS} (?:(?:of [^<]*?|who [^<]*?) )?{_REFERRED}", "total_referrals", "count",
-         example="4,171 potential victims of modern slavery were referred to the Home Office in quarter 2 2022"),
+         example="4,746 potential victims of modern slavery were referred to the Home Office in January to March 2023"),
     Rule(rf"there were {{count}} (?:{_VICTIMS}|referrals)", "total_referrals", "count",
          example="there were 4,418 potential victims of modern slavery referred to the Home Office"),
     Rule(r"{count} referrals (?:of potential victims )?(?:to the NRM )?(?:were |was )?(?:made|received|submitted)",
@@ -547,3 +547,17 @@ def _read_list(sentence: Sentence, period: str, reading: Reading) -> None:
     quote = clause.text if clause else text
     reading.figures.append(Figure(metric="top_nationalities", value=shown, unit="list", evidence=text, period=period,
                                   quote=quote))
+
+
+def metrics_read() -> set[str]:
+    """Every metric the table can state; families as patterns ("previous_record_referrals_<year>")."""
+    found = {"top_nationalities"}
+    for rule in VALUE_RULES:
+        metric = rule.metric.replace("{year}", "<year>")
+        found |= {f"{metric}_pct", f"{metric}_count"} if rule.unit == "share" else {metric}
+    bases = [base for _, base in SHARE_CUES]
+    bases += [f"{age}_{kind}" for age in ("adult", "child") for kind in EXPLOITATION_TYPES.values()]
+    bases += sorted({prefix for _, prefix in NATIONALITY_NAMES.values()})
+    found |= {f"{base}_{unit}" for base in bases for unit in ("count", "pct")}
+    found |= {m for roles in COMPARISON_METRICS.values() for pair in roles.values() for m in pair if m}
+    return found
