@@ -290,7 +290,7 @@ def render(results: dict[str, Any]) -> tuple[str, list[str]]:
             "one-off cost per process, stated separately; the server runs in a child process whose CPU is shown "
             "apart.", ""] + prefect_rows + [""]
     out += ["## Figure extraction per bulletin", "",
-            "`scrapers.nrm_figures.extract` per call: the real bulletins (tests/fixtures/nrm/bulletins in JSON, "
+            "`scrapers.nrm.extract` per call: the real bulletins (tests/fixtures/nrm/bulletins in JSON, "
             "HTML and text, and the GOV.UK Content API captures; each 20 times) and every synthetic bulletin of "
             "the corpus.", ""] + extraction_section(sizes, by) + [""]
     out += ["## Targets", "", "```"] + verdicts + ["```", ""]

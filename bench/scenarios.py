@@ -2,7 +2,7 @@
 
 Everything goes through msbrief's own code: `flows.ingest_core` (fetch + store one source),
 `feeds.build` / `feeds.publish` (the feeds), `flows.weekly.read_week` and
-`feeds.briefing.render_briefing` (the briefing), `scrapers.nrm_figures.extract`. The naive
+`feeds.briefing.render_briefing` (the briefing), `scrapers.nrm.extract`. The naive
 variants differ only where the brief says: no conditional GET (no validators sent), no
 incremental stop (`is_known` always False, `backfill=True`), robots.txt fetched every run (no
 24-hour cache), every item stored again, every feed file rewritten even when unchanged, and the
@@ -158,8 +158,8 @@ def bulletins(corpus: Path | None) -> dict[str, list[Path]]:
 
 
 def extraction(corpus: Path | None, *, repeat_real: int = 20) -> dict[str, Any]:
-    """Per-call time of scrapers.nrm_figures.extract over real and synthetic bulletins (bodies read first)."""
-    from scrapers.nrm_figures import extract
+    """Per-call time of scrapers.nrm.extract over real and synthetic bulletins (bodies read first)."""
+    from scrapers.nrm import extract
 
     out: dict[str, Any] = {}
     for kind, paths in bulletins(corpus).items():

@@ -68,7 +68,7 @@ def warm_imports() -> None:
     import feeds.publish  # noqa: F401
     import flows.site_data  # noqa: F401
     import flows.weekly  # noqa: F401
-    import scrapers.nrm_figures  # noqa: F401
+    import scrapers.nrm  # noqa: F401
 
 
 def run(spec: dict[str, Any]) -> dict[str, Any]:

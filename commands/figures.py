@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from commands.errors import database, load_settings
 
 if TYPE_CHECKING:
-    from scrapers.nrm_figures import Extraction
+    from scrapers.nrm import Extraction
     from store.read import SeriesPoint
 
 PERIOD_KINDS = ("quarter", "year", "all")  # store.series.series(periods=...)
@@ -24,7 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "extract",
         help="read an NRM bulletin (text, HTML, or GOV.UK Content API JSON) and print its key figures",
         description="PATH is plain text, an HTML page or fragment, or a GOV.UK Content API JSON document "
-        "(details.body). Unreadable input: a one-line error on stderr and exit status 2.",
+        "(details.body). Figures that fail a check are withheld: printed as warnings (JSON: in 'warnings' "
+        "and, with metric, value and reason, in 'withheld'), never among the figures. Unreadable input: "
+        "a one-line error on stderr and exit status 2.",
     )
     ext.add_argument("path", metavar="PATH", help="the bulletin file ('-' for standard input)")
     ext.add_argument("--format", choices=("json", "table"), default="json", help="output format (default: json)")
@@ -55,18 +57,10 @@ def _read_input(path: str) -> bytes:
 
 
 def extraction_json(ex: Extraction) -> dict[str, Any]:
-    """DESIGN.md's JSON shape (extended with each figure's period and the bulletin's update date)."""
-    return {
-        "title": ex.title,
-        "period": ex.period,
-        "published": ex.published.isoformat() if ex.published else None,
-        "updated": ex.updated.isoformat() if ex.updated else None,
-        "figures": [
-            {"metric": f.metric, "value": f.value, "unit": f.unit, "evidence": f.evidence, "period": f.period}
-            for f in ex.figures
-        ],
-        "warnings": list(ex.warnings),
-    }
+    """DESIGN.md's JSON shape (extended with each figure's period, the update date and the withheld figures)."""
+    from scrapers.nrm import figures_as_json
+
+    return figures_as_json(ex)
 
 
 def _shorten(text: str, width: int) -> str:
@@ -91,13 +85,14 @@ def extraction_table(ex: Extraction) -> str:
     for row in [header, *rows]:
         lines.append("  ".join(c.ljust(w) for c, w in zip(row[:4], widths)) + "  " + row[4])
     lines += [f"warning: {w}" for w in ex.warnings]
+    lines += [f"withheld: {w.figure.metric} = {_show(w.figure.value)} ({w.reason})" for w in ex.withheld]
     return "\n".join(lines)
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
     """Print the key figures of one bulletin; exit 2 with a one-line error when it cannot be read."""
     from scrapers.errors import ParseError
-    from scrapers.nrm_figures import extract
+    from scrapers.nrm import extract
 
     try:
         ex = extract(_read_input(args.path), source_url=args.path)

@@ -20,7 +20,7 @@ from pipeline.sources import SourceSpec, source
 from scrapers.errors import ScraperError
 from scrapers.http import HttpClient
 from scrapers.normalise import canonical_url, load_topics, normalise_result, unbase
-from scrapers.nrm_figures import check_against_previous
+from scrapers.nrm import check_against_previous
 from scrapers.records import FetchRecord, Release, SourceResult
 from store import queries, repo
 from store.db import DatabaseUnavailable, Engine, driver_reason, read_session, transaction
@@ -235,8 +235,5 @@ def _store_result(s, result: SourceResult, report: SourceReport, *, seen_at: dat
 
 
 def _with_previous_release_check(rel: Release, stated: dict[str, object]) -> Release:
-    """Add FIGURES.md's 'previous period vs what the previous release said' warnings."""
-    extra = check_against_previous(rel, stated)
-    if not extra:
-        return rel
-    return replace(rel, warnings=tuple(dict.fromkeys((*rel.warnings, *extra))))
+    """Add FIGURES.md's revision notes, and withhold restatements further off than a revision."""
+    return check_against_previous(rel, stated).applied_to(rel)

@@ -12,7 +12,7 @@ Strategy "govuk-search+content-api" (JSON only, never scraped HTML):
    title, first_published_at, public_updated_at, change history, attachments (the HTML bulletin,
    the ODS data tables with URLs and sizes).
 3. Its bulletin: the Content API document of the `html_publication` attachment (slug or content-id
-   path), whose `details.body` goes to scrapers.nrm_figures.extract.
+   path), whose `details.body` goes to scrapers.nrm.extract.
 4. Statistics announcements: a second search (format statistics_announcement), then each
    announcement's Content API document (state, display date, previous date, cancellation).
 
@@ -30,7 +30,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
 from urllib.parse import urlencode, urlsplit
 
-from scrapers import nrm_figures
+from scrapers import nrm
 from scrapers.errors import ParseError
 from scrapers.http import HttpClient
 from scrapers.normalise import rebase, tag_topics, utc
@@ -280,7 +280,7 @@ def _publication(doc: dict[str, Any], result: dict[str, Any], *, bulletin_urls: 
     )
 
 
-def _bulletin(fetcher: _Fetcher, link: str) -> tuple[str, nrm_figures.Extraction | None, list[str]]:
+def _bulletin(fetcher: _Fetcher, link: str) -> tuple[str, nrm.Extraction | None, list[str]]:
     """(canonical bulletin URL, its extraction or None, warnings) for one html_publication."""
     path = content_path(link)
     page, doc = fetcher.get(path)
@@ -290,7 +290,7 @@ def _bulletin(fetcher: _Fetcher, link: str) -> tuple[str, nrm_figures.Extraction
         return page_url(path), None, [f"bulletin {page_url(path)} answered 304 to an unconditional request"]
     url = page_url(doc["base_path"]) if isinstance(doc.get("base_path"), str) else page_url(path)
     try:
-        return url, nrm_figures.extract(page.body, source_url=url), []
+        return url, nrm.extract(page.body, source_url=url), []
     except ParseError as exc:
         return url, None, [f"bulletin {url} could not be read: {exc.reason}"]
 
@@ -313,10 +313,12 @@ def _release(fetcher: _Fetcher, doc: dict[str, Any], pub: Publication, links: li
     if period is None:
         raise ParseError(f"no period in the release title {pub.title!r}", source=SOURCE.name, url=pub.url,
                          expected="'Quarter 2 2023', 'April to June 2024' or 'end of year summary 2022'")
-    figures = ()
+    figures: tuple = ()
+    withheld: tuple = ()
     if extraction is not None:
-        figures = extraction.figures if extraction.period == period else tuple(
-            f for f in extraction.figures if f.period != extraction.period)  # never misattribute
+        same = extraction.period == period  # else keep only figures of other periods: never misattribute
+        figures = tuple(f for f in extraction.figures if same or f.period != extraction.period)
+        withheld = tuple(w for w in extraction.withheld if same or w.figure.period != extraction.period)
     return Release(
         period=period,
         title=pub.title,
@@ -327,6 +329,7 @@ def _release(fetcher: _Fetcher, doc: dict[str, Any], pub: Publication, links: li
         figures=figures,
         warnings=tuple(warnings),
         change_notes=_change_notes(doc.get("details") if isinstance(doc.get("details"), dict) else {}),
+        withheld=withheld,
     )
 
 

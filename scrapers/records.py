@@ -68,6 +68,37 @@ class Figure:
     unit: str
     evidence: str
     period: str
+    # The clause of the evidence that states this value ("77% (9,790) were male"); "" if unknown.
+    quote: str = ""
+
+
+# Notice.kind values: a check withheld a figure; something in the text could not be read;
+# an earlier period's figure was revised (routine: a note, not a problem).
+NOTICE_KINDS = ("check", "reading", "revision")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A warning or note in plain words for staff; the metric names are kept for operators.
+
+    `str(notice)` is the text, so lists of notices print and serialise as the plain strings the
+    JSON contract promises ("warnings": [...]).
+    """
+
+    text: str
+    metrics: tuple[str, ...] = ()
+    kind: str = "check"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """A figure the text states that a check held back, and why (plain words)."""
+
+    figure: Figure
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -80,9 +111,10 @@ class Release:
     bulletin_url: str | None
     published: datetime | None
     updated: datetime | None
-    figures: tuple[Figure, ...] = ()
+    figures: tuple[Figure, ...] = ()  # only figures that passed every check: these are published
     warnings: tuple[str, ...] = ()
     change_notes: tuple[tuple[str, str], ...] = ()  # (ISO timestamp, note)
+    withheld: tuple[Withheld, ...] = ()  # stated figures a check held back (never published)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Crash safety: the process is killed with SIGKILL at random (seeded) points, then run again.
 
-- ingest (a driver calling flows.ingest_core, on SQLite and PostgreSQL, and one real `msbrief run`):
+- ingest (a driver calling pipeline.ingest, on SQLite and PostgreSQL, and one real `msbrief run`):
   after each kill every source is either stored completely or not at all (no partial rows); the
   final run stores exactly what a clean run stores (no gaps, no duplicate items or figures);
 - `msbrief feeds build`: after each kill every file under public/ is a complete feed or page;

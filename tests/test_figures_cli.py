@@ -1,4 +1,4 @@
-"""`msbrief figures extract|series` through flows.cli.main, and store.series on SQLite and PostgreSQL."""
+"""`msbrief figures extract|series` through commands.main.main, and store.series on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from commands.main import main
 from pipeline.settings import get_settings
-from scrapers.nrm_figures import extract
+from scrapers.nrm import extract
 from scrapers.records import Release
 from store import repo
 from store.db import make_engine, transaction, upgrade

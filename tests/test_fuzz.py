@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mirror_fixture import FIXTURES, start_mirror
-from scrapers import atleu, dates, feedread, govuk, iasc, nrm_figures, sentencing_council
+from scrapers import atleu, dates, feedread, govuk, iasc, nrm, sentencing_council
 from scrapers.errors import FetchError, ParseError
 from scrapers.http import HttpClient
 from scrapers.listing import read_item, read_listing
@@ -81,7 +81,7 @@ def assert_figures_in_input(extraction, document: str) -> None:  # type: ignore[
 @FUZZ
 @given(documents)
 def test_extractor_raises_only_parse_error(document):
-    only_parse_errors(nrm_figures.extract, document)
+    only_parse_errors(nrm.extract, document)
 
 
 @FUZZ
@@ -96,7 +96,7 @@ def test_extractor_on_mutated_bulletins_returns_only_figures_from_the_input(data
                                   | st.text(max_size=20)) + doc[j:]
     doc = re.sub(r"\d[\d,]*", lambda m: m[0] if data.draw(st.booleans()) else str(data.draw(st.integers(0, 99999))),
                  doc, count=30)
-    extraction = only_parse_errors(nrm_figures.extract, doc)
+    extraction = only_parse_errors(nrm.extract, doc)
     if extraction is not None:
         assert_figures_in_input(extraction, doc)
 
@@ -104,7 +104,7 @@ def test_extractor_on_mutated_bulletins_returns_only_figures_from_the_input(data
 def test_extractor_on_every_real_bulletin_returns_only_figures_from_the_input():
     for path in sorted(BULLETINS.glob("*.txt")):
         doc = path.read_text(encoding="utf-8")
-        assert_figures_in_input(nrm_figures.extract(doc), doc)
+        assert_figures_in_input(nrm.extract(doc), doc)
 
 
 # --- dates ------------------------------------------------------------------------------------
@@ -258,7 +258,7 @@ def test_bad_documents_raise_only_parse_error(name):
     body = BAD_DOCUMENTS[name]
     as_text = body.decode("utf-8", "replace")
     calls = [lambda p=p: only_parse_errors(p, body, source="t", url=URL) for p in FEED_PARSERS]
-    calls += [lambda: only_parse_errors(nrm_figures.extract, body), lambda: only_parse_errors(nrm_figures.extract, as_text),
+    calls += [lambda: only_parse_errors(nrm.extract, body), lambda: only_parse_errors(nrm.extract, as_text),
               lambda: dates.from_html(as_text), lambda: feedread.discover_feeds(body, page_url=URL)]
     calls += [lambda s=s: only_parse_errors(read_listing, body, page_url=URL, selectors=s.listings.listing, source="t")
               for s in (iasc.SITE, sentencing_council.SITE, atleu.SITE)]

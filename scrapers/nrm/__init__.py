@@ -1,0 +1,17 @@
+"""NRM bulletin -> key figures with evidence, checked (a pure function: no I/O, no database).
+
+`extract(document)` reads a Home Office NRM statistics bulletin (plain text, an HTML page or
+fragment, or a GOV.UK Content API JSON document), finds its "Key results" list, reads each
+bullet clause by clause with the phrasing table, and checks the figures against each other:
+`Extraction.figures` are those that passed, `Extraction.withheld` those a check held back.
+`check_against_previous` compares a release's restatements with earlier releases.
+
+Modules: documents (the readers), section (the key results, title, period, dates), clauses
+(sentences, clauses and their values), rules (the phrasing table), checks (within a release),
+crossrelease (between releases), extractor (the entry point).
+"""
+
+from scrapers.nrm.crossrelease import CrossReleaseCheck, check_against_previous
+from scrapers.nrm.extractor import Extraction, extract, figures_as_json
+
+__all__ = ("CrossReleaseCheck", "Extraction", "check_against_previous", "extract", "figures_as_json")

@@ -1,0 +1,166 @@
+"""The document readers: plain text, an HTML page or fragment, a GOV.UK Content API JSON document.
+
+Each turns its input into the same `Doc`: a title, a list of blocks (headings, paragraphs,
+bullets) as plain text, and the dates the Content API envelope gives. Nothing here knows what
+a figure is.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any
+
+from scrapers.errors import ParseError
+from vocabulary.calendar import LONDON, long_date
+
+
+@dataclass
+class Block:
+    """One paragraph, heading or bullet of the document, as plain text."""
+
+    text: str
+    kind: str  # "heading" | "para" | "bullet"
+
+
+@dataclass
+class Doc:
+    """A bulletin as blocks of plain text, whatever its rendering."""
+
+    title: str = ""
+    blocks: list[Block] = field(default_factory=list)
+    meta_dates: list[tuple[str, str, date]] = field(default_factory=list)  # (metric, evidence, date)
+
+
+def clean(text: str) -> str:
+    """Collapse whitespace (incl. non-breaking and zero-width spaces) to single spaces."""
+    return re.sub(r"[\s\u00a0\u200b]+", " ", text).strip()
+
+
+def decode(document: str | bytes) -> str:
+    """The document as text (UTF-8, without a byte order mark)."""
+    if isinstance(document, bytes):
+        return document.decode("utf-8", errors="replace").lstrip("\ufeff")
+    if isinstance(document, str):
+        return document.lstrip("\ufeff")
+    raise ParseError(f"cannot read a document of type {type(document).__name__!r}", expected="str or bytes")
+
+
+def looks_like_html(text: str) -> bool:
+    """True when the text has block-level HTML tags."""
+    return re.search(r"<(?:html|body|div|p|ul|ol|li|h[1-6]|main|section|span)\b[^>]*>", text, re.I) is not None
+
+
+def read_document(text: str) -> Doc:
+    """Split the document into blocks, whatever its rendering."""
+    stripped = text.strip()
+    if stripped.startswith("{"):
+        try:
+            data = json.loads(stripped)
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            return read_content_item(data)
+    if looks_like_html(text):
+        return read_html(text)
+    return read_text(text)
+
+
+_BULLET = re.compile(r"^\s*(?:[•\u2022\u25cf\u25aa\u2023\u2043*·]|[-\u2013\u2014](?=\s))\s*")
+
+
+def read_text(text: str) -> Doc:
+    """Plain text: one block a line; lines starting with a bullet mark are bullets."""
+    doc = Doc()
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        if _BULLET.match(line):
+            doc.blocks.append(Block(clean(_BULLET.sub("", line, count=1)), "bullet"))
+        else:
+            doc.blocks.append(Block(clean(line), "para"))
+    return doc
+
+
+_HTML_BLOCKS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "dt", "dd", "td", "th", "caption", "figcaption")
+
+
+def read_html(text: str) -> Doc:
+    """An HTML page or fragment: the h1 (else <title>) and every innermost block element."""
+    from bs4 import BeautifulSoup  # imported here: plain-text callers need no HTML parser
+    from bs4.exceptions import ParserRejectedMarkup
+
+    try:
+        soup = BeautifulSoup(text, "lxml")
+    except ParserRejectedMarkup as exc:
+        raise ParseError(f"unreadable HTML ({exc})", expected="an HTML page or fragment") from exc
+    for note in soup.select("sup, .govuk-footnote, a[href^='#fn'], a.footnote-ref"):
+        note.decompose()  # footnote markers: a "1" glued to a number would change it
+    doc = Doc()
+    h1 = soup.find("h1")
+    if h1 is not None:
+        doc.title = clean(h1.get_text(" "))
+    elif soup.title is not None:
+        doc.title = re.sub(r"\s+-\s+GOV\.UK$", "", clean(soup.title.get_text(" ")))
+    for el in soup.find_all(_HTML_BLOCKS):
+        if el.find(_HTML_BLOCKS) is not None:
+            continue  # a container: its inner blocks are read on their own
+        words = clean(el.get_text(""))
+        if not words:
+            continue
+        if el.find_parent(class_=re.compile(r"footnote")) is not None:
+            kind = "footnote"
+        elif el.name == "li" or el.find_parent("li") is not None:
+            kind = "bullet"
+        else:
+            kind = "heading" if el.name[0] == "h" and el.name[1:].isdigit() else "para"
+        doc.blocks.append(Block(words, kind))
+    return doc
+
+
+def read_content_item(data: dict[str, Any]) -> Doc:
+    """A GOV.UK Content API document: details.body, the title, and the page's date line."""
+    details = data.get("details")
+    body = details.get("body") if isinstance(details, dict) else None
+    if not isinstance(body, str):
+        raise ParseError("JSON document without details.body", expected="a GOV.UK Content API document")
+    doc = read_html(body) if looks_like_html(body) else read_text(body)
+    title = data.get("title")
+    doc.title = clean(title) if isinstance(title, str) else doc.title
+    doc.meta_dates = _content_item_dates(data, details)
+    return doc
+
+
+def _london_date(stamp: Any) -> date | None:
+    if not isinstance(stamp, str):
+        return None
+    try:
+        dt = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(LONDON).date()
+
+
+def _content_item_dates(data: dict[str, Any], details: dict[str, Any]) -> list[tuple[str, str, date]]:
+    """The date line GOV.UK renders for this document ("Published 3 March 2022" / "Updated ...").
+
+    Like GOV.UK's html_publication page: public_timestamp is shown as "Published" on the first
+    published version and as "Updated" afterwards; first_published_at, when present, is "Published".
+    """
+    found: list[tuple[str, str, date]] = []
+    first = _london_date(data.get("first_published_at"))
+    stamp = _london_date(details.get("public_timestamp") or data.get("public_updated_at"))
+    if first:
+        found.append(("published_date", f"Published {long_date(first)}", first))
+    if stamp:
+        is_first = details.get("first_published_version")
+        if is_first is True or (is_first is None and first == stamp):
+            if not first:
+                found.append(("published_date", f"Published {long_date(stamp)}", stamp))
+        else:
+            found.append(("last_updated_date", f"Updated {long_date(stamp)}", stamp))
+    return found

@@ -1,0 +1,122 @@
+"""extract(): one NRM bulletin -> its key figures, each with its evidence, checked.
+
+Pure: no I/O, no database. It never invents a number: every value is read from the clause it is
+written in, and a figure whose number is not in that clause is dropped. Figures that contradict
+each other are withheld by the checks, never corrected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from scrapers.errors import ParseError
+from scrapers.nrm import checks, rules, section
+from scrapers.nrm.clauses import prepare, sentences
+from scrapers.nrm.documents import decode, read_document
+from scrapers.nrm.rules import Reading, read_sentence
+from scrapers.records import Figure, Notice, Withheld
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """What one bulletin states: its title, period, dates, the figures that passed, those withheld."""
+
+    title: str
+    period: str  # "2023-Q2" or "2023-year"
+    published: date | None
+    updated: date | None
+    figures: tuple[Figure, ...]  # passed every check: these are published
+    notices: tuple[Notice, ...] = ()
+    withheld: tuple[Withheld, ...] = ()
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """The notices as plain strings, for staff and the JSON contract."""
+        return tuple(n.text for n in self.notices)
+
+
+def extract(document: str | bytes, *, source_url: str = "") -> Extraction:
+    """The key figures of one NRM bulletin (text, HTML, or GOV.UK Content API JSON).
+
+    Raises ParseError (naming `source_url`) when the input is not a recognisable bulletin: no
+    period in its title or opening, or no key results/points list. Never raises anything else.
+    """
+    try:
+        return _extract(decode(document))
+    except ParseError as exc:
+        if source_url and not exc.url:
+            located = ParseError(exc.reason, source=exc.source, url=source_url)
+            located.expected = exc.expected
+            raise located from exc
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError, LookupError) as exc:
+        raise ParseError(f"could not read the bulletin ({exc.__class__.__name__}: {exc})", url=source_url,
+                         expected="an NRM bulletin as text, HTML or GOV.UK Content API JSON") from exc
+
+
+def _extract(text: str) -> Extraction:
+    doc = read_document(text)
+    heading, items = section.key_section(doc)
+    if not items:
+        raise ParseError("the key results section is empty", expected="bullets after the 'Key results' heading")
+    title, period = section.title_and_period(doc, heading, items)
+    dates = section.dates(doc, heading)
+    found = Reading(figures=[Figure(metric, value.isoformat(), "date", evidence, period, evidence)
+                             for metric, evidence, value in dates])
+    for item in items:
+        for sentence in sentences(prepare(item.text)):
+            got = read_sentence(sentence, period=period)
+            found.figures += [f for f in got.figures if _literal(f)]
+            found.notices += got.notices
+    result = checks.check(found.figures)
+    notices = [*found.notices, *result.notices]
+    if not any(f.unit != "date" for f in [*result.figures, *(w.figure for w in result.withheld)]):
+        notices.append(Notice("the key results state no figure this extractor recognises", kind="reading"))
+    published = next((v for m, _, v in dates if m == "published_date"), None)
+    updated = next((v for m, _, v in dates if m == "last_updated_date"), None)
+    return Extraction(title=title, period=period, published=published, updated=updated,
+                      figures=tuple(result.figures), notices=tuple(dict.fromkeys(notices)),
+                      withheld=tuple(result.withheld))
+
+
+def _literal(figure: Figure) -> bool:
+    """True when the figure's value is written in its own clause (the last guard against a misreading)."""
+    quote = figure.quote or figure.evidence
+    if figure.unit == "count":
+        return f"{abs(figure.value):,}" in quote or str(abs(figure.value)) in quote
+    if figure.unit == "pct":
+        magnitude = abs(figure.value)
+        return any(f"{magnitude}{sep}" in quote for sep in ("%", " %", " per cent"))
+    if figure.unit == "approx":
+        return figure.value in quote
+    if figure.unit == "list":
+        return True  # names are normalised to demonyms ("Albania" -> "Albanian"); the list reader checked them
+    return True
+
+
+def metrics_read() -> set[str]:
+    """Every metric extract() can report (families as patterns such as "previous_record_referrals_<year>")."""
+    return rules.metrics_read() | {"published_date", "last_updated_date"}
+
+
+def figures_as_json(extraction: Extraction) -> dict[str, Any]:
+    """The DESIGN.md JSON shape of an extraction, with the withheld figures for operators.
+
+    "warnings" stays a list of strings (plain words); "withheld" lists each figure held back
+    with its metric, value and the reason.
+    """
+    return {
+        "title": extraction.title,
+        "period": extraction.period,
+        "published": extraction.published.isoformat() if extraction.published else None,
+        "updated": extraction.updated.isoformat() if extraction.updated else None,
+        "figures": [_figure_json(f) for f in extraction.figures],
+        "warnings": list(extraction.warnings),
+        "withheld": [{**_figure_json(w.figure), "reason": w.reason} for w in extraction.withheld],
+    }
+
+
+def _figure_json(f: Figure) -> dict[str, Any]:
+    return {"metric": f.metric, "value": f.value, "unit": f.unit, "evidence": f.evidence, "period": f.period}
