@@ -30,7 +30,7 @@ from typing import Any, Callable
 from scrapers import nrm_figures
 from scrapers.errors import ParseError
 from scrapers.govuk_api import (CANONICAL_BASE, GovukApi, attachments, change_history, content_path, dedupe, details_of,
-                                page_url, raw_attachments, search_path, when)
+                                page_url, raw_attachments, require, search_path, when)
 from scrapers.http import HttpClient
 from scrapers.normalise import tag_topics
 from scrapers.records import Announcement, Page, Publication, Release, SourceInfo, SourceResult
@@ -195,7 +195,7 @@ def _read_release(fetcher: GovukApi, result: dict[str, Any], topics: dict[str, t
     page, doc = fetcher.get(content_path(link))
     if doc is None:
         return None
-    fetcher.require(doc, page, "title", "base_path")
+    require(doc, page, "title", "base_path", source=SOURCE.name)
     links = _bulletin_links(doc)
     pub = _publication(doc, result, bulletin_urls=links, topics=topics)
     if pub.published is None:
@@ -229,8 +229,8 @@ def release_time(display_date: str) -> datetime | None:
     return local.astimezone(timezone.utc)
 
 
-def _announcement(fetcher: GovukApi, doc: dict[str, Any], page: Page) -> Announcement:
-    fetcher.require(doc, page, "title", "base_path")
+def _announcement(doc: dict[str, Any], page: Page) -> Announcement:
+    require(doc, page, "title", "base_path", source=SOURCE.name)
     details = details_of(doc)
     state = details.get("state")
     if state not in ("provisional", "confirmed", "cancelled"):
@@ -260,7 +260,7 @@ def _announcements(fetcher: GovukApi) -> list[Announcement]:
             continue
         page, doc = fetcher.get(content_path(result["link"]))
         if doc is not None:
-            found.append(_announcement(fetcher, doc, page))
+            found.append(_announcement(doc, page))
     return found
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import datetime
 from typing import Any, Callable, Iterator
 from urllib.parse import urlencode, urlsplit
@@ -88,13 +89,6 @@ class GovukApi:
                              expected="a GOV.UK API JSON object")
         return data
 
-    def require(self, doc: dict[str, Any], page: Page, *names: str) -> None:
-        """A ParseError naming the source, URL and field when `doc` lacks one of the string fields `names`."""
-        for name in names:
-            if not isinstance(doc.get(name), str) or not doc.get(name):
-                raise ParseError(f"Content API document without {name!r}", source=self.source, url=page.url,
-                                 expected=f"a {name} string")
-
     # --- search --------------------------------------------------------------------------------
 
     def search(self, path_of: Callable[[int], str], *, stop: Callable[[list[Result]], bool]
@@ -132,6 +126,14 @@ class GovukApi:
                 return
         # Said, not silent: a search this long means a filter broke or the archive outgrew the guard.
         log.warning("%s: stopped after %d search pages (%d results read)", self.source, MAX_PAGES, start)
+
+
+def require(doc: dict[str, Any], page: Page, *names: str, source: str) -> None:
+    """A ParseError naming the source, URL and field when `doc` lacks one of the string fields `names`."""
+    for name in names:
+        if not isinstance(doc.get(name), str) or not doc.get(name):
+            raise ParseError(f"Content API document without {name!r}", source=source, url=page.url,
+                             expected=f"a {name} string")
 
 
 def dedupe(results: list[Result]) -> list[Result]:
@@ -218,7 +220,8 @@ def withdrawn(doc: dict[str, Any]) -> tuple[datetime | None, str | None]:
     if not isinstance(notice, dict) or not notice:
         return None, None
     at = when(notice.get("withdrawn_at"))
-    explanation = plain_text(notice.get("explanation"), limit=1000) or None
+    # no space before punctuation that followed a link in the markup
+    explanation = re.sub(r"\s+([.,;:!?])", r"\1", plain_text(notice.get("explanation"), limit=1000)) or None
     if at is None and explanation is None:
         return None, None
     return at, explanation

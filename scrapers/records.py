@@ -76,6 +76,8 @@ class Publication:
     # Withdrawn by the source (GOV.UK's withdrawn notice): when, and its explanation as plain text.
     withdrawn_at: datetime | None = None
     withdrawn_note: str | None = None
+    # Who published it (GOV.UK's organisations), for display.
+    organisations: tuple[str, ...] = ()
     # Context to say alongside the item, in the source's words: "This was published under the 2016
     # to 2019 May Conservative government" (GOV.UK's history mode).
     context_note: str | None = None
