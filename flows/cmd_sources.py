@@ -88,7 +88,7 @@ def collect(settings: Settings, name: str, client: HttpClient) -> SourceResult:
     """One sampled run of adapter `name` against its configured base URL."""
     topics = load_topics(settings.topics_file) if settings.topics_file else load_topics()
     return adapter(name).collect(client, base_url=settings.base_url(name), is_known=sample_is_known(),
-                                 topics=topics, backfill=False)
+                                 topics=topics, backfill=False, **settings.adapter_options(name))
 
 
 def describe(result: SourceResult, client: HttpClient) -> str:

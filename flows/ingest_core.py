@@ -108,7 +108,7 @@ def fetch(settings: Settings, engine: Engine, source: str, *, backfill: bool | N
 
     def collect(backfill: bool) -> SourceResult:
         return module.collect(client, base_url=settings.base_url(source), is_known=is_known, topics=topics,
-                              backfill=backfill)
+                              backfill=backfill, **settings.adapter_options(source))
 
     result: SourceResult | None = None
     error: str | None = None

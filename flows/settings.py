@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     sentencing_council_base_url: str = "https://www.sentencingcouncil.org.uk"
     iasc_base_url: str = "https://www.antislaverycommissioner.co.uk"
     atleu_base_url: str = "https://www.atleu.org.uk"
+    govuk_guidance_base_url: str = ""  # empty: govuk_base_url (both GOV.UK sources read one site)
+    # base paths of the guidance documents read on every run; empty: the adapter's own list
+    govuk_guidance_watch: Annotated[list[str], NoDecode] = Field(default_factory=list)
     topics_file: Path | None = None
 
     # email briefing
@@ -65,6 +68,16 @@ class Settings(BaseSettings):
             return [r.strip() for r in value.split(",") if r.strip()]
         return value
 
+    @field_validator("govuk_guidance_watch", mode="before")
+    @classmethod
+    def _split_watch(cls, value: object) -> object:
+        paths = [p.strip() for p in value.split(",") if p.strip()] if isinstance(value, str) else value
+        for path in paths if isinstance(paths, list) else []:
+            if not isinstance(path, str) or not (path.startswith("/") or path.startswith("https://www.gov.uk/")):
+                raise ValueError(f"MSBRIEF_GOVUK_GUIDANCE_WATCH: {path!r} is not a GOV.UK base path "
+                                 "(expected '/government/publications/...' or 'https://www.gov.uk/...')")
+        return paths
+
     @property
     def http_user_agent(self) -> str:
         return self.user_agent or f"msbrief/0.1 (+mailto:{self.contact_email})"
@@ -80,7 +93,14 @@ class Settings(BaseSettings):
     def base_url(self, source: str) -> str:
         """The configured base URL of source `source`."""
         field = {"govuk_nrm": "govuk_base_url"}.get(source, f"{source}_base_url")
-        return str(getattr(self, field)).rstrip("/")
+        value = getattr(self, field) or (self.govuk_base_url if source == "govuk_guidance" else "")
+        return str(value).rstrip("/")
+
+    def adapter_options(self, source: str) -> dict[str, object]:
+        """Keyword arguments of source `source`'s collect() that come from the settings."""
+        if source == "govuk_guidance" and self.govuk_guidance_watch:
+            return {"watch": tuple(self.govuk_guidance_watch)}
+        return {}
 
 
 @lru_cache(maxsize=1)

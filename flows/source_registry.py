@@ -11,6 +11,7 @@ ADAPTERS: dict[str, str] = {
     "sentencing_council": "scrapers.sentencing_council",
     "iasc": "scrapers.iasc",
     "atleu": "scrapers.atleu",
+    "govuk_guidance": "scrapers.govuk_guidance",
 }
 
 

@@ -46,12 +46,13 @@ def page_url(base_path: str) -> str:
 
 
 def search_path(*, query: str | None, organisations: tuple[str, ...], document_types: tuple[str, ...],
-                fields: str, order: str, count: int, start: int) -> str:
-    """The Search API path (with query string) of one page of results."""
+                fields: str | None, order: str, count: int, start: int) -> str:
+    """The Search API path (with query string) of one page of results; `fields=None` asks for the default fields."""
     params: list[tuple[str, str]] = [("q", query)] if query else []
     params += [("filter_organisations", o) for o in organisations]
     params += [("filter_content_store_document_type", t) for t in document_types]
-    params += [("fields", fields), ("order", order), ("count", str(count)), ("start", str(start))]
+    params += [("fields", fields)] if fields else []
+    params += [("order", order), ("count", str(count)), ("start", str(start))]
     return "/api/search.json?" + urlencode(params)
 
 

@@ -14,6 +14,7 @@ from mirror_fixture import start_mirror
 
 from scrapers import govuk_guidance as guidance
 from scrapers.errors import ParseError
+from scrapers.govuk_api import MAX_PAGES as PAGES_GUARD
 from scrapers.govuk_api import content_path, redirect_destination
 from scrapers.http import HttpClient
 from scrapers.normalise import canonical_url, load_topics
@@ -216,6 +217,12 @@ def test_history_mode_withdrawal_and_consultation_dates_come_through(first) -> N
     assert [p.url for p in first[0].publications if p.withdrawn_at] == [GLA]
 
 
+def test_every_search_url_fits_the_stores_url_columns() -> None:
+    from store import models as m
+    longest = max(len(guidance.CANONICAL_BASE + s.path(PAGES_GUARD * guidance.PAGE_SIZE)) for s in guidance.SEARCHES)
+    assert longest <= m.FetchState.__table__.c.url.type.length, longest
+
+
 def test_searches_are_paginated_newest_first(first) -> None:
     searched = [r.url for r in first[1].log if "/api/search.json" in r.url]
     assert all("order=-public_timestamp" in u for u in searched)
@@ -266,7 +273,7 @@ def _serve_open_consultation(server) -> None:  # type: ignore[no-untyped-def]
     def as_open(results: list[dict]) -> list[dict]:
         for r in results:
             if r["link"] == opened["base_path"]:
-                r.update(public_timestamp=opened["public_updated_at"], content_store_document_type="open_consultation")
+                r.update(public_timestamp=opened["public_updated_at"])
         return results
 
     serve_searches(server, as_open)
