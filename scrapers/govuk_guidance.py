@@ -144,7 +144,7 @@ def _organisations(doc: dict[str, Any]) -> tuple[str, ...]:
 
 
 def publication(doc: dict[str, Any], page: Page, *, topics: dict[str, tuple[str, ...]],
-                alternates: Iterable[str] = (), warnings: list[str] | None = None) -> Publication:
+                warnings: list[str] | None = None) -> Publication:
     """The Publication of one Content API document; ParseError when it lacks a title, base path or date."""
     warnings = warnings if warnings is not None else []
     require(doc, page, "title", "base_path", source=SOURCE.name)
@@ -171,7 +171,6 @@ def publication(doc: dict[str, Any], page: Page, *, topics: dict[str, tuple[str,
         topics=tag_topics(f"{doc['title']} {summary}", topics),
         attachments=attachments(details),
         external_id=doc["content_id"] if isinstance(doc.get("content_id"), str) and doc["content_id"] else None,
-        alternate_urls=tuple(sorted(set(alternates) - {url})),
         change_note=latest,
         change_history=notes,
         document_type=document_type,
@@ -229,7 +228,7 @@ class _Run:
         for old in moved_from:
             self.warnings.append(f"{old} now leads to {pub.url} ({pub.title!r}): read as that document "
                                  "(if the watch list names the old path, name the new one)")
-        self._keep(replace(pub, alternate_urls=tuple(sorted(set(pub.alternate_urls) | set(moved_from)))))
+        self._keep(replace(pub, alternate_urls=tuple(sorted(set(moved_from)))))
         self.outcome.setdefault(content_path(pub.url), True)  # read: not again under its own path
         return True
 
