@@ -38,7 +38,8 @@ FAULT_PATHS: dict[tuple[str, str], str] = {
     ("atleu", "listing"): "/atleu/cases-news?format=json",
     ("atleu", "item"): "/atleu/cases-news?format=json&offset=1705658400000",
     ("govuk_guidance", "listing"): "/govuk_guidance" + _GUIDANCE_SEARCHES[0].path(0),
-    ("govuk_guidance", "item"): "/govuk_guidance/api/content/government/publications/modern-slavery-how-to-identify-and-support-victims",
+    ("govuk_guidance", "item"): (
+        "/govuk_guidance/api/content/government/publications/modern-slavery-how-to-identify-and-support-victims"),
 }
 
 

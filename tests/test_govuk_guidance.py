@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+import source_runs
 from mirror_fixture import start_mirror
 
 from scrapers import govuk_guidance as guidance
@@ -17,12 +18,11 @@ from scrapers.errors import ParseError
 from scrapers.govuk_api import MAX_PAGES as PAGES_GUARD
 from scrapers.govuk_api import content_path, redirect_destination
 from scrapers.http import HttpClient
-from scrapers.normalise import canonical_url, load_topics
-from scrapers.records import FetchRecord, Page, SourceResult
+from scrapers.normalise import canonical_url
+from scrapers.records import Page, SourceResult
 
 FOLDER = Path(__file__).parent / "fixtures" / "govuk_guidance"
-UA = "msbrief-tests/0.1 (+mailto:msbrief-operators@example.org)"
-TOPICS = load_topics()
+TOPICS = source_runs.TOPICS
 STATUTORY = "https://www.gov.uk/government/publications/modern-slavery-how-to-identify-and-support-victims"
 FORMS = "https://www.gov.uk/government/publications/human-trafficking-victims-referral-and-assessment-forms"
 CONSULTATION = "https://www.gov.uk/government/consultations/transparency-in-supply-chains"
@@ -119,8 +119,7 @@ def server() -> Iterator[object]:
 
 
 def client_for(validators: dict[str, tuple[str | None, str | None]] | None = None) -> HttpClient:
-    known = validators or {}
-    return HttpClient(UA, "govuk_guidance", lambda url: known.get(url, (None, None)), min_interval=0.0, max_retries=0)
+    return source_runs.client("govuk_guidance", validators)
 
 
 def run(server, *, client: HttpClient | None = None, known=lambda url: False, backfill=False, watch=None
@@ -132,10 +131,6 @@ def run(server, *, client: HttpClient | None = None, known=lambda url: False, ba
     finally:
         client.close()  # its log stays readable
     return result, client
-
-
-def validators_of(log: list[FetchRecord]) -> dict[str, tuple[str | None, str | None]]:
-    return {r.url: (r.etag, r.last_modified) for r in log if r.etag or r.last_modified}
 
 
 def by_url(result: SourceResult) -> dict:
@@ -231,7 +226,7 @@ def test_searches_are_paginated_newest_first(first) -> None:
 
 
 def test_second_run_is_all_304_and_reports_nothing(server, first) -> None:
-    again, second = run(server, client=client_for(validators_of(first[1].log)))
+    again, second = run(server, client=client_for(source_runs.validators_from(first[1])))
     assert again.publications == [] and again.warnings == []
     api = [r for r in second.log if "/api/" in r.url]
     assert api and all(r.status == 304 for r in api), [(r.url, r.status) for r in api if r.status != 304]
@@ -248,7 +243,8 @@ def test_a_new_change_note_on_a_known_document_is_that_document_with_one_more_no
     server.put_response(path, (FOLDER / "changes" / "statutory-guidance--2025-05-01.json").read_bytes(),
                         content_type="application/json")
     try:
-        again, _ = run(server, client=client_for(validators_of(first[1].log)), known=lambda u: canonical_url(u) in known)
+        again, _ = run(server, client=client_for(source_runs.validators_from(first[1])),
+                       known=lambda u: canonical_url(u) in known)
     finally:
         server.reset_responses()
     assert [p.url for p in again.publications] == [STATUTORY]  # no second item, nothing else
@@ -290,7 +286,8 @@ def test_a_consultation_moving_from_open_to_outcome_is_the_same_document(server)
     assert opened.closes_at == datetime(2019, 9, 17, 9, 0, tzinfo=timezone.utc)
 
     known = {canonical_url(p.url) for p in opened_run.publications}
-    later, _ = run(server, client=client_for(validators_of(client.log)), known=lambda u: canonical_url(u) in known)
+    later, _ = run(server, client=client_for(source_runs.validators_from(client)),
+                   known=lambda u: canonical_url(u) in known)
     assert [p.url for p in later.publications] == [CONSULTATION]
     outcome = later.publications[0]
     assert outcome.external_id == opened.external_id and outcome.kind == "consultation"
@@ -325,7 +322,7 @@ def test_a_search_that_misses_a_watched_document_still_finds_it(server) -> None:
 
 def test_incremental_run_stops_at_a_page_of_known_unchanged_documents(server, first) -> None:
     known = {canonical_url(p.url) for p in first[0].publications}
-    validators = validators_of(first[1].log)
+    validators = source_runs.validators_from(first[1])
     page_one = next(u for u in validators if "q=modern+slavery" in u and "start=0" in u)
     del validators[page_one]  # as if the first page of the "modern slavery" search had changed
 
