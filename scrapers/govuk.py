@@ -91,6 +91,9 @@ def _is_nrm(result: dict[str, Any]) -> bool:
     return period is None or int(period[:4]) >= FIRST_YEAR
 
 
+# --- release pages -----------------------------------------------------------------------------
+
+
 def _bulletin_links(doc: dict[str, Any]) -> list[str]:
     """The HTML bulletin(s) of a release page: html attachments, else html_publication children."""
     links = [a["url"] for a in raw_attachments(details_of(doc))
