@@ -59,6 +59,7 @@ def env_for(settings, tmp_path: Path, **extra: str) -> dict[str, str]:  # type: 
         "MSBRIEF_GOVUK_BASE_URL": settings.govuk_base_url,
         "MSBRIEF_SENTENCING_COUNCIL_BASE_URL": settings.sentencing_council_base_url,
         "MSBRIEF_IASC_BASE_URL": settings.iasc_base_url, "MSBRIEF_ATLEU_BASE_URL": settings.atleu_base_url,
+        "MSBRIEF_GOVUK_GUIDANCE_BASE_URL": settings.govuk_guidance_base_url,
         "PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PYTHONPATH": str(ROOT),
     })
