@@ -81,7 +81,7 @@ def collect(settings: Settings, name: str, client: HttpClient) -> SourceResult:
 
     spec = source(name)
     return spec.adapter().collect(client, base_url=spec.base_url(settings), is_known=sample_is_known(),
-                                  topics=load_topics(settings.topics_file), backfill=False)
+                                  topics=load_topics(settings.topics_file), backfill=False, **spec.adapter_options(settings))
 
 
 def describe(result: SourceResult, client: HttpClient) -> str:

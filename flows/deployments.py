@@ -35,6 +35,8 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
                    {"source": "iasc"}, "Independent Anti-Slavery Commissioner publications"),
     DeploymentSpec("ingest-atleu", "flows/ingest.py:ingest_source", ("30 */4 * * *",),
                    {"source": "atleu"}, "ATLEU news, cases and reports"),
+    DeploymentSpec("ingest-govuk-guidance", "flows/ingest.py:ingest_source", ("35 */4 * * *",),
+                   {"source": "govuk_guidance"}, "Modern slavery guidance and policy on GOV.UK, with change notes"),
     DeploymentSpec("publish-feeds", "flows/publish.py:publish", ("45 */4 * * *", "45 9 * * *"), {},
                    "Rebuild RSS/Atom feeds and the index page"),
     DeploymentSpec("weekly-briefing", "flows/briefing.py:weekly_briefing", ("0 8 * * 1",), {},

@@ -104,7 +104,7 @@ def fetch(settings: Settings, engine: Engine, name: str, *, backfill: bool | Non
 
     def collect(backfill: bool) -> SourceResult:
         return module.collect(client, base_url=spec.base_url(settings), is_known=is_known, topics=topics,
-                              backfill=backfill)
+                              backfill=backfill, **spec.adapter_options(settings))
 
     result: SourceResult | None = None
     error: str | None = None

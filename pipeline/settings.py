@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     sentencing_council_base_url: str = "https://www.sentencingcouncil.org.uk"
     iasc_base_url: str = "https://www.antislaverycommissioner.co.uk"
     atleu_base_url: str = "https://www.atleu.org.uk"
+    govuk_guidance_base_url: str = ""  # empty: govuk_base_url (both GOV.UK sources read one site)
+    # base paths of the guidance documents read on every run; empty: the adapter's own list
+    govuk_guidance_watch: Annotated[list[str], NoDecode] = Field(default_factory=list)
     topics_file: Path | None = None
 
     # email briefing
@@ -98,6 +101,16 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [r.strip() for r in value.split(",") if r.strip()]
         return value
+
+    @field_validator("govuk_guidance_watch", mode="before")
+    @classmethod
+    def _split_watch(cls, value: object) -> object:
+        paths = [p.strip() for p in value.split(",") if p.strip()] if isinstance(value, str) else value
+        for path in paths if isinstance(paths, list) else []:
+            if not isinstance(path, str) or not (path.startswith("/") or path.startswith("https://www.gov.uk/")):
+                raise ValueError(f"MSBRIEF_GOVUK_GUIDANCE_WATCH: {path!r} is not a GOV.UK base path "
+                                 "(expected '/government/publications/...' or 'https://www.gov.uk/...')")
+        return paths
 
     @property
     def http_user_agent(self) -> str:

@@ -21,7 +21,9 @@ class SourceSpec:
     name: str
     adapter_module: str
     base_url_setting: str  # the Settings field (MSBRIEF_<FIELD>) with the URL to fetch from
+    base_url_fallback: str = ""  # the Settings field used when that one is empty (one site, two sources)
     watches_releases: bool = False  # announces statistics releases: runs again just after each one
+    options: tuple[tuple[str, str], ...] = ()  # (collect() keyword, Settings field) passed when set
 
     def adapter(self) -> ModuleType:
         """The adapter module (imported on first use: `msbrief --help` needs none of them)."""
@@ -29,7 +31,13 @@ class SourceSpec:
 
     def base_url(self, settings: Any) -> str:
         """Where to fetch the source from, as configured."""
-        return str(getattr(settings, self.base_url_setting)).rstrip("/")
+        value = getattr(settings, self.base_url_setting) or getattr(settings, self.base_url_fallback, "")
+        return str(value).rstrip("/")
+
+    def adapter_options(self, settings: Any) -> dict[str, Any]:
+        """The adapter's collect() keywords that the settings give (only those that are set)."""
+        found = {keyword: getattr(settings, field) for keyword, field in self.options}
+        return {k: tuple(v) if isinstance(v, list) else v for k, v in found.items() if v}
 
     @property
     def env_var(self) -> str:
@@ -49,6 +57,8 @@ SOURCES: dict[str, SourceSpec] = {
         SourceSpec("sentencing_council", "scrapers.sentencing_council", "sentencing_council_base_url"),
         SourceSpec("iasc", "scrapers.iasc", "iasc_base_url"),
         SourceSpec("atleu", "scrapers.atleu", "atleu_base_url"),
+        SourceSpec("govuk_guidance", "scrapers.govuk_guidance", "govuk_guidance_base_url",
+                   base_url_fallback="govuk_base_url", options=(("watch", "govuk_guidance_watch"),)),
     )
 }
 

@@ -23,18 +23,17 @@ answers 304 has its bulletin fetched again unconditionally, so the release keeps
 
 from __future__ import annotations
 
-import json
-import logging
 import re
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterator
-from urllib.parse import urlencode, urlsplit
+from typing import Any, Callable
 
 from scrapers import nrm
 from scrapers.errors import ParseError
+from scrapers.govuk_api import (CANONICAL_BASE, GovukApi, attachments, change_history, content_path, dedupe, details_of,
+                                page_url, raw_attachments, require, search_path, when)
 from scrapers.http import HttpClient
-from scrapers.normalise import rebase, tag_topics, utc
-from scrapers.records import Announcement, Attachment, Page, Publication, Release, SourceInfo, SourceResult
+from scrapers.normalise import tag_topics
+from scrapers.records import Announcement, Page, Publication, Release, SourceInfo, SourceResult
 from vocabulary.calendar import LONDON, month_number
 from vocabulary.periods import period_from_title, period_order
 
@@ -42,13 +41,12 @@ SOURCE = SourceInfo(
     name="govuk_nrm",
     title="GOV.UK: Home Office NRM and Duty to Notify statistics",
     home_url="https://www.gov.uk/government/collections/national-referral-mechanism-statistics",
-    canonical_base="https://www.gov.uk",
+    canonical_base=CANONICAL_BASE,
     kind_hint="statistics",
 )
 STRATEGY = "govuk-search+content-api"
 FIRST_YEAR = 2019  # the first NRM release GOV.UK holds (quarter 2 2019)
 PAGE_SIZE = 10
-MAX_PAGES = 50  # a guard against a search that never ends
 
 SEARCH_QUERY = "national referral mechanism statistics"
 RELEASE_TYPES = ("official_statistics", "national_statistics")
@@ -60,113 +58,29 @@ ANNOUNCEMENT_FIELDS = (
 )
 NRM_TITLE = re.compile(r"national referral mechanism|\bNRM\b", re.I)
 ODS = "application/vnd.oasis.opendocument.spreadsheet"
-JSON_ACCEPT = "application/json"
 
 
 # --- URLs --------------------------------------------------------------------------------------
 
 
-def search_path(*, document_types: tuple[str, ...], fields: str, order: str, start: int) -> str:
-    """The Search API path (with query) for one page of results; the mirror fixtures use the same."""
-    params: list[tuple[str, str]] = [("q", SEARCH_QUERY), ("filter_organisations", "home-office")]
-    params += [("filter_content_store_document_type", t) for t in document_types]
-    params += [("fields", fields), ("order", order), ("count", str(PAGE_SIZE)), ("start", str(start))]
-    return "/api/search.json?" + urlencode(params)
+def nrm_search_path(*, document_types: tuple[str, ...], fields: str, order: str, start: int) -> str:
+    """The path of one page of an NRM search (Home Office, the NRM query); the mirror fixtures use the same."""
+    return search_path(query=SEARCH_QUERY, organisations=("home-office",), document_types=document_types,
+                       fields=fields, order=order, count=PAGE_SIZE, start=start)
 
 
 def release_search_path(start: int) -> str:
     """One page of the NRM releases search (newest first)."""
-    return search_path(document_types=RELEASE_TYPES, fields=RELEASE_FIELDS, order="-public_timestamp", start=start)
+    return nrm_search_path(document_types=RELEASE_TYPES, fields=RELEASE_FIELDS, order="-public_timestamp", start=start)
 
 
 def announcement_search_path(start: int) -> str:
     """One page of the NRM statistics announcements search (latest release date first)."""
-    return search_path(document_types=ANNOUNCEMENT_TYPES, fields=ANNOUNCEMENT_FIELDS, order="-release_timestamp", start=start)
-
-
-def content_path(link: str) -> str:
-    """The Content API path of a GOV.UK page: '/government/x' or 'https://www.gov.uk/government/x'."""
-    path = urlsplit(link).path or "/"
-    path = path.removeprefix("/api/content")
-    return "/api/content" + (path if path.startswith("/") else "/" + path)
-
-
-def page_url(base_path: str) -> str:
-    """The canonical www.gov.uk URL of a base path."""
-    return SOURCE.canonical_base + content_path(base_path).removeprefix("/api/content")
-
-
-# --- fetching ----------------------------------------------------------------------------------
-
-
-class _Fetcher:
-    """GETs Content/Search API paths through the one HTTP client, decoding JSON documents."""
-
-    def __init__(self, client: HttpClient, base_url: str) -> None:
-        self.client = client
-        self.base_url = base_url.rstrip("/")
-
-    def url(self, path: str) -> str:
-        return rebase(SOURCE.canonical_base + path, SOURCE.canonical_base, self.base_url)
-
-    def get(self, path: str, *, conditional: bool = True) -> tuple[Page, dict[str, Any] | None]:
-        """(page, document); the document is None on a 304."""
-        page = self.client.get(self.url(path), accept=JSON_ACCEPT, conditional=conditional)
-        if page.not_modified:
-            return page, None
-        return page, _json_object(page)
-
-
-def _json_object(page: Page) -> dict[str, Any]:
-    try:
-        data = json.loads(page.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: nested too deep
-        raise ParseError(f"not JSON: {exc}", source=SOURCE.name, url=page.url, expected="a GOV.UK API JSON document") from exc
-    if not isinstance(data, dict):
-        raise ParseError(f"JSON {type(data).__name__} instead of an object", source=SOURCE.name, url=page.url,
-                         expected="a GOV.UK API JSON object")
-    return data
+    return nrm_search_path(document_types=ANNOUNCEMENT_TYPES, fields=ANNOUNCEMENT_FIELDS, order="-release_timestamp",
+                           start=start)
 
 
 # --- search ------------------------------------------------------------------------------------
-
-
-def _search(fetcher: _Fetcher, path_of: Callable[[int], str], *, stop: Callable[[list[dict[str, Any]]], bool]
-            ) -> tuple[list[dict[str, Any]], bool]:
-    """(every result of a paginated search, whether any page was read at all).
-
-    Stops at a 304 (nothing new on that page, so nothing new after it), the last page, or when
-    `stop(results of the page)` says so.
-    """
-    found: list[dict[str, Any]] = []
-    read = False
-    for results in _search_pages(fetcher, path_of):
-        read = True
-        found += results
-        if stop(results):
-            break
-    return found, read
-
-
-def _search_pages(fetcher: _Fetcher, path_of: Callable[[int], str]) -> Iterator[list[dict[str, Any]]]:
-    start = 0
-    for _ in range(MAX_PAGES):
-        page, data = fetcher.get(path_of(start))
-        if data is None:
-            return
-        results = data.get("results")
-        if not isinstance(results, list):
-            raise ParseError("search response without a results list", source=SOURCE.name, url=page.url,
-                             expected="{'results': [...], 'total': N}")
-        results = [r for r in results if isinstance(r, dict)]
-        yield results
-        total = data.get("total") if isinstance(data.get("total"), int) else 0
-        start += len(results)
-        if not results or start >= total:
-            return
-    # Said, not silent: a search this long means a filter broke or the archive outgrew the guard.
-    logging.getLogger(__name__).warning("%s: stopped after %d search pages (%d results read)",
-                                        SOURCE.name, MAX_PAGES, start)
 
 
 def _is_nrm(result: dict[str, Any]) -> bool:
@@ -177,55 +91,12 @@ def _is_nrm(result: dict[str, Any]) -> bool:
     return period is None or int(period[:4]) >= FIRST_YEAR
 
 
-def _dedupe(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One result per content_id (a page moved to a new slug can be listed under both)."""
-    seen: dict[str, dict[str, Any]] = {}
-    for r in results:
-        key = str(r.get("content_id") or r.get("link"))
-        if key in seen:
-            seen[key].setdefault("_other_links", []).append(r.get("link"))
-        else:
-            seen[key] = dict(r)
-    return list(seen.values())
-
-
 # --- release pages -----------------------------------------------------------------------------
-
-
-def _when(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
-    except ValueError:
-        return None
-
-
-def _attachments(details: dict[str, Any]) -> list[dict[str, Any]]:
-    found = details.get("attachments")
-    return [a for a in found if isinstance(a, dict)] if isinstance(found, list) else []
-
-
-def _as_attachment(raw: dict[str, Any]) -> Attachment | None:
-    url = raw.get("url")
-    if not isinstance(url, str) or not url:
-        return None
-    if url.startswith("/"):
-        url = SOURCE.canonical_base + url
-    kind = raw.get("attachment_type")
-    size = raw.get("file_size")
-    return Attachment(
-        url=url,
-        title=str(raw.get("title") or raw.get("filename") or url.rsplit("/", 1)[-1]),
-        content_type=raw.get("content_type") or ("text/html" if kind == "html" else None),
-        size=size if isinstance(size, int) and not isinstance(size, bool) else None,
-        filename=raw.get("filename") if isinstance(raw.get("filename"), str) else None,
-    )
 
 
 def _bulletin_links(doc: dict[str, Any]) -> list[str]:
     """The HTML bulletin(s) of a release page: html attachments, else html_publication children."""
-    links = [a["url"] for a in _attachments(doc.get("details") or {})
+    links = [a["url"] for a in raw_attachments(details_of(doc))
              if a.get("attachment_type") == "html" and isinstance(a.get("url"), str)]
     children = (doc.get("links") or {}).get("children") or []
     for child in children if isinstance(children, list) else []:
@@ -238,25 +109,12 @@ def _bulletin_links(doc: dict[str, Any]) -> list[str]:
 
 def _change_notes(details: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     """(UTC ISO timestamp, note) of the change history, oldest first."""
-    history = details.get("change_history")
-    notes = []
-    for entry in history if isinstance(history, list) else []:
-        if isinstance(entry, dict) and isinstance(entry.get("note"), str):
-            when = _when(entry.get("public_timestamp"))
-            notes.append((when.isoformat() if when else "", entry["note"].strip()))
-    return tuple(sorted(notes))
-
-
-def _require(doc: dict[str, Any], page: Page, *names: str) -> None:
-    for name in names:
-        if not isinstance(doc.get(name), str) or not doc.get(name):
-            raise ParseError(f"Content API document without {name!r}", source=SOURCE.name, url=page.url,
-                             expected=f"a {name} string")
+    return tuple(sorted((at.isoformat() if at else "", note) for at, note in change_history(details)))
 
 
 def _publication(doc: dict[str, Any], result: dict[str, Any], *, bulletin_urls: list[str],
                  topics: dict[str, tuple[str, ...]]) -> Publication:
-    details = doc.get("details") if isinstance(doc.get("details"), dict) else {}
+    details = details_of(doc)
     url = page_url(doc["base_path"])
     alternates = {page_url(x) for x in [result.get("link"), *result.get("_other_links", [])] if isinstance(x, str)}
     alternates |= {page_url(content_path(b)) for b in bulletin_urls}
@@ -269,18 +127,18 @@ def _publication(doc: dict[str, Any], result: dict[str, Any], *, bulletin_urls: 
         url=url,
         title=doc["title"].strip(),
         kind="statistics",
-        published=_when(doc.get("first_published_at")) or _when(details.get("first_public_at")),
-        updated=_when(doc.get("public_updated_at")),
+        published=when(doc.get("first_published_at")) or when(details.get("first_public_at")),
+        updated=when(doc.get("public_updated_at")),
         summary=summary,
         topics=tag_topics(f"{doc['title']} {summary}", topics),
-        attachments=tuple(a for a in map(_as_attachment, _attachments(details)) if a),
+        attachments=attachments(details),
         external_id=doc.get("content_id") if isinstance(doc.get("content_id"), str) else None,
         alternate_urls=tuple(sorted(alternates)),
         change_note=latest_note,
     )
 
 
-def _bulletin(fetcher: _Fetcher, link: str) -> tuple[str, nrm.Extraction | None, list[str]]:
+def _bulletin(fetcher: GovukApi, link: str) -> tuple[str, nrm.Extraction | None, list[str]]:
     """(canonical bulletin URL, its extraction or None, warnings) for one html_publication."""
     path = content_path(link)
     page, doc = fetcher.get(path)
@@ -295,7 +153,7 @@ def _bulletin(fetcher: _Fetcher, link: str) -> tuple[str, nrm.Extraction | None,
         return url, None, [f"bulletin {url} could not be read: {exc.reason}"]
 
 
-def _release(fetcher: _Fetcher, doc: dict[str, Any], pub: Publication, links: list[str]) -> Release:
+def _release(fetcher: GovukApi, doc: dict[str, Any], pub: Publication, links: list[str]) -> Release:
     """The statistics release of one release page, with its bulletin's figures."""
     period = period_from_title(pub.title)
     warnings: list[str] = []
@@ -328,12 +186,12 @@ def _release(fetcher: _Fetcher, doc: dict[str, Any], pub: Publication, links: li
         updated=pub.updated,
         figures=figures,
         warnings=tuple(warnings),
-        change_notes=_change_notes(doc.get("details") if isinstance(doc.get("details"), dict) else {}),
+        change_notes=_change_notes(details_of(doc)),
         withheld=withheld,
     )
 
 
-def _read_release(fetcher: _Fetcher, result: dict[str, Any], topics: dict[str, tuple[str, ...]]
+def _read_release(fetcher: GovukApi, result: dict[str, Any], topics: dict[str, tuple[str, ...]]
                   ) -> tuple[Publication, Release] | None:
     """A release page and its bulletin; None when the page answered 304."""
     link = result.get("link")
@@ -343,7 +201,7 @@ def _read_release(fetcher: _Fetcher, result: dict[str, Any], topics: dict[str, t
     page, doc = fetcher.get(content_path(link))
     if doc is None:
         return None
-    _require(doc, page, "title", "base_path")
+    require(doc, page, "title", "base_path", source=SOURCE.name)
     links = _bulletin_links(doc)
     pub = _publication(doc, result, bulletin_urls=links, topics=topics)
     if pub.published is None:
@@ -378,8 +236,8 @@ def release_time(display_date: str) -> datetime | None:
 
 
 def _announcement(doc: dict[str, Any], page: Page) -> Announcement:
-    _require(doc, page, "title", "base_path")
-    details = doc.get("details") if isinstance(doc.get("details"), dict) else {}
+    require(doc, page, "title", "base_path", source=SOURCE.name)
+    details = details_of(doc)
     state = details.get("state")
     if state not in ("provisional", "confirmed", "cancelled"):
         raise ParseError(f"announcement state {state!r}", source=SOURCE.name, url=page.url,
@@ -391,7 +249,7 @@ def _announcement(doc: dict[str, Any], page: Page) -> Announcement:
         url=page_url(doc["base_path"]),
         title=doc["title"].strip(),
         state=state,
-        release_at=release_time(display) or _when(details.get("release_timestamp")),
+        release_at=release_time(display) or when(details.get("release_timestamp")),
         release_date_text=display,
         period=period_from_title(doc["title"]),
         previous_dates=(previous,) if isinstance(previous, str) and previous else (),
@@ -400,9 +258,9 @@ def _announcement(doc: dict[str, Any], page: Page) -> Announcement:
     )
 
 
-def _announcements(fetcher: _Fetcher) -> list[Announcement]:
+def _announcements(fetcher: GovukApi) -> list[Announcement]:
     found = []
-    results = _dedupe(_search(fetcher, announcement_search_path, stop=lambda page: False)[0])
+    results = dedupe(fetcher.search(announcement_search_path, stop=lambda page: False)[0])
     for result in results:
         if not _is_nrm(result) or not isinstance(result.get("link"), str):
             continue
@@ -423,15 +281,15 @@ def collect(client: HttpClient, *, base_url: str, is_known: Callable[[str], bool
     whose NRM releases are all known (`backfill=True` walks the whole archive). Raises ParseError
     when the search lists no NRM release at all, FetchError when GOV.UK cannot be reached.
     """
-    fetcher = _Fetcher(client, base_url)
+    fetcher = GovukApi(client, base_url, source=SOURCE.name)
     result = SourceResult(source=SOURCE.name, strategy=STRATEGY)
 
     def all_known(page: list[dict[str, Any]]) -> bool:
         nrm = [r for r in page if _is_nrm(r) and isinstance(r.get("link"), str)]
         return not backfill and bool(nrm) and all(is_known(page_url(r["link"])) for r in nrm)
 
-    listed, searched = _search(fetcher, release_search_path, stop=all_known)
-    releases = [r for r in _dedupe(listed) if _is_nrm(r)]
+    listed, searched = fetcher.search(release_search_path, stop=all_known)
+    releases = [r for r in dedupe(listed) if _is_nrm(r)]
     if searched and not releases:
         raise ParseError("the search lists no NRM statistics release", source=SOURCE.name,
                          url=fetcher.url(release_search_path(0)),

@@ -28,6 +28,23 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class ChangeNote:
+    """One dated entry of a page's change history ("Updates to this page"), in the source's own words.
+
+    A change is identified by the pair (`at`, `note`), never by the page's update date: a page can
+    be re-dated without a new note, and two notes can share a day.
+    """
+
+    at: datetime  # UTC, GOV.UK's public_timestamp of the change
+    note: str
+
+    @property
+    def identity(self) -> tuple[str, str]:
+        """(UTC ISO timestamp, note with its whitespace collapsed): what makes two notes the same change."""
+        return self.at.isoformat(), " ".join(self.note.split())
+
+
+@dataclass(frozen=True)
 class Publication:
     """One item of a source: a news story, report, guideline, statistics release page..."""
 
@@ -46,7 +63,24 @@ class Publication:
     external_id: str | None = None
     # Other URLs known to point at the same item (content-id URLs, old slugs).
     alternate_urls: tuple[str, ...] = ()
-    change_note: str | None = None
+    change_note: str | None = None  # the latest change note, when the source gives one
+    # The whole change history, newest first (GOV.UK's order). Each note not seen before is, for the
+    # store, one dated amendment of this publication with the note's own words; never a new item.
+    change_history: tuple[ChangeNote, ...] = ()
+    # The source's own type of document, finer than `kind` ("statutory_guidance", "open_consultation",
+    # "consultation_outcome"...): a consultation moving from open to outcome keeps its identity and
+    # changes this.
+    document_type: str | None = None
+    # When an open consultation or call for evidence closes (UTC).
+    closes_at: datetime | None = None
+    # Withdrawn by the source (GOV.UK's withdrawn notice): when, and its explanation as plain text.
+    withdrawn_at: datetime | None = None
+    withdrawn_note: str | None = None
+    # Who published it (GOV.UK's organisations), for display.
+    organisations: tuple[str, ...] = ()
+    # Context to say alongside the item, in the source's words: "This was published under the 2016
+    # to 2019 May Conservative government" (GOV.UK's history mode).
+    context_note: str | None = None
     # Identity, filled by scrapers.normalise.normalise_result before the store sees the item: the
     # primary key (source:external id, else the canonical URL), every canonical URL of the item,
     # and the second identity (source + normalised title + date; None without a date).

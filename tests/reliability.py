@@ -14,6 +14,7 @@ from pipeline import ingest
 from pipeline.reports import SourceReport
 from pipeline.settings import Settings
 from pipeline.sources import SOURCES as SPECS
+from scrapers.govuk_guidance import SEARCHES as _GUIDANCE_SEARCHES
 from store import models as m
 from store.db import session_factory
 
@@ -36,6 +37,9 @@ FAULT_PATHS: dict[tuple[str, str], str] = {
     ("iasc", "item"): "/iasc/news-insights/iasc-bulletin-may-2024",
     ("atleu", "listing"): "/atleu/cases-news?format=json",
     ("atleu", "item"): "/atleu/cases-news?format=json&offset=1705658400000",
+    ("govuk_guidance", "listing"): "/govuk_guidance" + _GUIDANCE_SEARCHES[0].path(0),
+    ("govuk_guidance", "item"): (
+        "/govuk_guidance/api/content/government/publications/modern-slavery-how-to-identify-and-support-victims"),
 }
 
 

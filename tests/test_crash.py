@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from conftest import drop_pg_database, new_pg_database
 from mirror_fixture import start_mirror
+from pipeline.sources import SOURCES as SPECS
 from reliability import SOURCES, diff, settings_for, snapshot
 from scrapers.normalise import normalise_publication
 from store import models as m
@@ -57,9 +58,7 @@ def env_for(settings, tmp_path: Path, **extra: str) -> dict[str, str]:  # type: 
     env.update({
         "MSBRIEF_DATABASE_URL": settings.database_url, "MSBRIEF_OUTPUT_DIR": str(settings.output_dir),
         "MSBRIEF_RATE_LIMIT_PER_HOST": "500", "MSBRIEF_MAX_RETRIES": "1",
-        "MSBRIEF_GOVUK_BASE_URL": settings.govuk_base_url,
-        "MSBRIEF_SENTENCING_COUNCIL_BASE_URL": settings.sentencing_council_base_url,
-        "MSBRIEF_IASC_BASE_URL": settings.iasc_base_url, "MSBRIEF_ATLEU_BASE_URL": settings.atleu_base_url,
+        **{spec.env_var: spec.base_url(settings) for spec in SPECS.values()},
         "PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PYTHONPATH": str(ROOT),
     })

@@ -24,7 +24,8 @@ def demo(cwd: Path) -> tuple[dict, str]:
 
 def test_demo_twice_is_a_full_cycle_then_a_cycle_of_304s(tmp_path):
     first, err1 = demo(tmp_path)
-    assert {s["name"] for s in first["sources"]} == {"govuk_nrm", "sentencing_council", "iasc", "atleu"}
+    assert {s["name"] for s in first["sources"]} == {"govuk_nrm", "sentencing_council", "iasc", "atleu",
+                                                       "govuk_guidance"}
     for s in first["sources"]:
         assert set(s) == CONTRACT_KEYS
         assert s["status"] == "ok" and s["new"] > 0 and s["error"] is None, s

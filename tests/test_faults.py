@@ -5,8 +5,8 @@ stored exactly as in a clean reference run, and the next clean run catches up wi
 duplicates (compared row by row with the reference).
 
 The matrix is covered in rotations: in each cycle one source has the fault on its listing, the
-next one has it on an item, and the other two are healthy; four rotations cover all eight
-(source, level) pairs for a fault. Rotation 0 of each fault runs in the normal test run, the
+next one has it on an item, and the others are healthy; one rotation per source covers every
+(source, level) pair for a fault. Rotation 0 of each fault runs in the normal test run, the
 others are marked slow.
 """
 
@@ -60,13 +60,13 @@ def reference(tmp_path_factory) -> dict[str, list]:  # type: ignore[no-untyped-d
 
 def _rotation(i: int) -> tuple[str, str]:
     """(source faulted on its listing, source faulted on an item) in rotation i."""
-    return SOURCES[i % 4], SOURCES[(i + 1) % 4]
+    return SOURCES[i % len(SOURCES)], SOURCES[(i + 1) % len(SOURCES)]
 
 
 CASES = [
     pytest.param(fault, i, id=f"{fault}-{_rotation(i)[0]}-listing+{_rotation(i)[1]}-item",
                  marks=() if i == 0 else (pytest.mark.slow,))
-    for fault in FAULTS for i in range(4)
+    for fault in FAULTS for i in range(len(SOURCES))
 ]
 
 

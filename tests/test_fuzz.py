@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mirror_fixture import FIXTURES, start_mirror
-from scrapers import atleu, dates, feedread, govuk, iasc, nrm, sentencing_council
+from scrapers import atleu, dates, feedread, govuk, govuk_guidance, iasc, nrm, sentencing_council
 from scrapers.errors import FetchError, ParseError
 from scrapers.http import HttpClient
 from scrapers.listing import read_item, read_listing
@@ -150,6 +150,7 @@ ADAPTER_PATHS = {  # (adapter, folder, the first document it reads, content type
     "sentencing_council": (sentencing_council, "sentencing_council", "/feed/", "application/rss+xml"),
     "iasc": (iasc, "iasc", "/news-insights/", "text/html; charset=utf-8"),
     "atleu": (atleu, "atleu", "/cases-news?format=json", "application/json"),
+    "govuk_guidance": (govuk_guidance, "govuk_guidance", None, "application/json"),
 }
 
 
@@ -164,7 +165,7 @@ def _first_path(name: str) -> str:
     if path:
         return f"/{folder}{path}"
     from reliability import FAULT_PATHS
-    return FAULT_PATHS[("govuk_nrm", "listing")]
+    return FAULT_PATHS[(name, "listing")]
 
 
 def collect_over(mirror, name: str, body: bytes) -> None:  # type: ignore[no-untyped-def]
@@ -205,6 +206,50 @@ def test_govuk_content_item_parsing_raises_only_parse_errors(fuzz_mirror, docume
         try:
             govuk.collect(client, base_url=fuzz_mirror.url_for("govuk_nrm"), is_known=lambda url: False,
                           topics=TOPICS, backfill=False)
+        except (ParseError, FetchError):
+            pass
+        finally:
+            client.close()
+            fuzz_mirror.reset_responses()
+
+
+GUIDANCE_DOC = json.loads((FIXTURES / "govuk_guidance" / "content" /
+                           "government--publications--modern-slavery-how-to-identify-and-support-victims.json")
+                          .read_text(encoding="utf-8"))
+
+
+@st.composite
+def mutated_guidance_documents(draw) -> dict:  # type: ignore[no-untyped-def]
+    """The real statutory guidance document with some of its fields (and redirect/withdrawal ones) fuzzed."""
+    doc = json.loads(json.dumps(GUIDANCE_DOC))
+    details, note = doc["details"], doc["details"]["change_history"][0]
+    places = ([(doc, k) for k in (*doc, "redirects", "withdrawn_notice")] + [(details, k) for k in (*details, "government")]
+              + [(note, "public_timestamp"), (note, "note")])
+    for _ in range(draw(st.integers(1, 4))):
+        target, key = draw(st.sampled_from(places))
+        target[key] = draw(st.one_of(json_values, st.sampled_from(
+            ["redirect", "", "2025-13-01T00:00:00Z", {"withdrawn_at": "2020-01-01T00:00:00Z", "explanation": "<p>x"},
+             [{"path": "/x", "destination": "/government/publications/modern-slavery-duty-to-notify"}],
+             {"title": "x", "current": False}, True])))
+    return doc
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                   HealthCheck.too_slow])
+@given(document=st.one_of(json_values, mutated_guidance_documents()))
+def test_govuk_guidance_document_parsing_raises_only_parse_errors(fuzz_mirror, document):
+    """A fuzzed Content API document for a watched page, for a listed page and for a redirect item."""
+    from reliability import FAULT_PATHS
+    old_slug = "/government/publications/national-referral-mechanism-guidance-for-child-first-responders"
+    for path in (FAULT_PATHS[("govuk_guidance", "item")],
+                 "/govuk_guidance/api/content/government/consultations/transparency-in-supply-chains",
+                 "/govuk_guidance/api/content" + old_slug):
+        fuzz_mirror.put_response(path, json.dumps(document), content_type="application/json")
+        client = HttpClient("msbrief-fuzz/1 (+mailto:tests@example.org)", source="govuk_guidance", min_interval=0.0,
+                            max_retries=0)
+        try:
+            govuk_guidance.collect(client, base_url=fuzz_mirror.url_for("govuk_guidance"), is_known=lambda url: False,
+                                   topics=TOPICS, backfill=False, watch=(*govuk_guidance.DEFAULT_WATCH, old_slug))
         except (ParseError, FetchError):
             pass
         finally:
