@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from flows.settings import Settings, get_settings
 from flows.source_registry import ADAPTERS, adapter
 from scrapers.errors import ScraperError
+from scrapers.hosts import HostPolicy
 from scrapers.http import HttpClient
 from scrapers.normalise import load_topics
 from scrapers.records import Page, SourceResult
@@ -55,15 +56,17 @@ class RecordingClient(HttpClient):
 
 def make_client(settings: Settings, name: str, *, cls: type[HttpClient] = HttpClient) -> HttpClient:
     """A client with the settings' User-Agent, timeouts, size cap, pacing, retries and robots rule."""
-    rate = settings.rate_limit_per_host
     return cls(
         settings.http_user_agent,
-        source=name,
+        name,
+        hosts=HostPolicy.for_source(adapter(name).SOURCE, settings.base_url(name)),
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.read_timeout,
         max_bytes=settings.max_response_bytes,
-        min_interval=1.0 / rate if rate > 0 else 0.0,
-        max_concurrency=settings.concurrency_per_host,
+        rate_limit_per_host=settings.rate_limit_per_host,
+        concurrency_per_host=settings.concurrency_per_host,
+        request_deadline=settings.request_deadline,
+        source_deadline=settings.source_deadline,
         max_retries=settings.max_retries,
         obey_robots=settings.obey_robots,
     )

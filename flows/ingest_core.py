@@ -18,6 +18,7 @@ from flows.reports import SourceReport
 from flows.settings import Settings
 from flows.source_registry import adapter
 from scrapers.errors import ScraperError
+from scrapers.hosts import HostPolicy
 from scrapers.http import HttpClient
 from scrapers.normalise import canonical_url, load_topics, unbase
 from scrapers.nrm_figures import check_against_previous
@@ -70,15 +71,18 @@ def make_client(settings: Settings, source: str, engine: Engine) -> HttpClient:
             return repo.cached_body(s, state_url(settings, source, url), max_age=ROBOTS_MAX_AGE)
 
     return HttpClient(
-        user_agent=settings.http_user_agent,
+        settings.http_user_agent,
+        source,
+        hosts=HostPolicy.for_source(adapter(source).SOURCE, settings.base_url(source)),
         robots_cache=robots_cache,
-        source=source,
         validators=validators,
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.read_timeout,
         max_bytes=settings.max_response_bytes,
         rate_limit_per_host=settings.rate_limit_per_host,
         concurrency_per_host=settings.concurrency_per_host,
+        request_deadline=settings.request_deadline,
+        source_deadline=settings.source_deadline,
         max_retries=settings.max_retries,
         obey_robots=settings.obey_robots,
     )

@@ -30,7 +30,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
 from urllib.parse import urlencode, urlsplit
 
-from scrapers import nrm_figures
+from scrapers import dates, nrm_figures
 from scrapers.errors import ParseError
 from scrapers.http import HttpClient
 from scrapers.normalise import rebase, tag_topics, utc
@@ -43,6 +43,7 @@ SOURCE = SourceInfo(
     title="GOV.UK: Home Office NRM and Duty to Notify statistics",
     home_url="https://www.gov.uk/government/collections/national-referral-mechanism-statistics",
     canonical_base="https://www.gov.uk",
+    hosts=("www.gov.uk", "assets.publishing.service.gov.uk"),  # attachments (ODS, PDF) live on the assets host
     kind_hint="statistics",
 )
 STRATEGY = "govuk-search+content-api"
@@ -193,11 +194,12 @@ def _dedupe(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _when(value: Any) -> datetime | None:
+    """A Content API timestamp in UTC; None when missing, unreadable or outside the years we accept."""
     if not isinstance(value, str) or not value:
         return None
     try:
-        return utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
-    except ValueError:
+        return dates.from_local(utc(datetime.fromisoformat(value.replace("Z", "+00:00"))))
+    except (ValueError, OverflowError):
         return None
 
 
@@ -330,6 +332,10 @@ def _release(fetcher: _Fetcher, doc: dict[str, Any], pub: Publication, links: li
     )
 
 
+class _ItemRefused(Exception):
+    """One release is refused (its date is out of range): a warning, and the source goes on."""
+
+
 def _read_release(fetcher: _Fetcher, result: dict[str, Any], topics: dict[str, tuple[str, ...]]
                   ) -> tuple[Publication, Release] | None:
     """A release page and its bulletin; None when the page answered 304."""
@@ -343,6 +349,12 @@ def _read_release(fetcher: _Fetcher, result: dict[str, Any], topics: dict[str, t
     _require(doc, page, "title", "base_path")
     links = _bulletin_links(doc)
     pub = _publication(doc, result, bulletin_urls=links, topics=topics)
+    details = doc.get("details") if isinstance(doc.get("details"), dict) else {}
+    refused = "" if pub.published else (
+        dates.refused(doc.get("first_published_at")) or dates.refused(details.get("first_public_at")))
+    if refused:
+        raise _ItemRefused(f"[{SOURCE.name}] {page.url}: release {pub.title!r} is dated {refused!r}, outside the "
+                           f"years {dates.MIN_YEAR}-{dates.MAX_YEAR} msbrief accepts; release skipped")
     if pub.published is None:
         raise ParseError(f"release page without a publication date: {pub.title!r}", source=SOURCE.name,
                          url=page.url, expected="first_published_at")
@@ -434,7 +446,12 @@ def collect(client: HttpClient, *, base_url: str, is_known: Callable[[str], bool
                          url=fetcher.url(release_search_path(0)),
                          expected=f"results titled like {SEARCH_QUERY!r} from {FIRST_YEAR} on")
     for r in releases:
-        read = _read_release(fetcher, r, topics)
+        try:
+            read = _read_release(fetcher, r, topics)
+        except _ItemRefused as refused:
+            logging.getLogger(__name__).warning("%s", refused)
+            result.warnings.append(str(refused))
+            continue
         if read is None:
             continue
         pub, rel = read
