@@ -342,7 +342,8 @@ class HttpClient:
         """Fetch and parse robots.txt; 4xx allows all, anything unreachable disallows all.
 
         A copy younger than 24 hours from `robots_cache` (RFC 9309 §2.4) is used instead of a request.
-        The source deadline passing is not "unreachable": it ends the fetch.
+        A host or address that may not be contacted, or the source deadline passing, is not
+        "unreachable": it ends the fetch with its own error.
         """
         source = f"robots.txt of {robots_url.rsplit('/', 1)[0]}"
         cached = self.robots_cache(robots_url) if self.robots_cache else None
@@ -350,7 +351,7 @@ class HttpClient:
             return robots.parse(cached, self.user_agent, source=f"{source} (cached)")
         try:
             response = self._follow(robots_url, {"Accept": "text/plain"}, "*/*", check_robots=False)
-        except DeadlineExceeded:
+        except (HostNotAllowed, DeadlineExceeded):
             raise
         except FetchError as exc:
             if exc.status is not None and 400 <= exc.status < 500 and exc.status != 429:
