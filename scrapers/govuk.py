@@ -353,7 +353,7 @@ def _read_release(fetcher: _Fetcher, result: dict[str, Any], topics: dict[str, t
     refused = "" if pub.published else (
         dates.refused(doc.get("first_published_at")) or dates.refused(details.get("first_public_at")))
     if refused:
-        raise _ItemRefused(f"[{SOURCE.name}] {page.url}: release {pub.title!r} is dated {refused!r}, outside the "
+        raise _ItemRefused(f"[{SOURCE.name}] {pub.url}: release {pub.title!r} is dated {refused!r}, outside the "
                            f"years {dates.MIN_YEAR}-{dates.MAX_YEAR} msbrief accepts; release skipped")
     if pub.published is None:
         raise ParseError(f"release page without a publication date: {pub.title!r}", source=SOURCE.name,

@@ -9,7 +9,7 @@ reading the site is not there": the walker returns False and the adapter tries t
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from scrapers import dates
@@ -168,15 +168,15 @@ def _take_listing(run: SiteRun, config: ListingConfig, lp: ListingPage, *, page_
 
 
 def _real_item(run: SiteRun, it: ListingItem) -> ListingItem:
-    return ListingItem(title=it.title, url=run.real(it.url), published=it.published, summary=it.summary, labels=it.labels)
+    return replace(it, url=run.real(it.url))
 
 
 def _take_item(run: SiteRun, config: ListingConfig, it: ListingItem, *, page_url: str) -> None:
     published = it.published or dates.from_permalink(it.url)
     refused = it.refused_date or dates.refused(it.url)
     summary, labels, title = it.summary, it.labels, it.title
-    wanted = config.item is not None and (
-        config.item_pages == "always" or (config.item_pages == "when-undated" and published is None)
+    wanted = config.item is not None and (  # a refused date is a date: it opens no page ("when-undated")
+        config.item_pages == "always" or (config.item_pages == "when-undated" and published is None and not refused)
     )
     found_at = page_url
     ip = _read_item_page(run, config, it) if wanted else None
