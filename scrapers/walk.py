@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 from scrapers import dates
-from scrapers.errors import HostNotAllowed, ParseError
+from scrapers.errors import ParseError
 from scrapers.feedread import ACCEPT_XML, Entry, FeedPage, looks_like_feed, parse_feed
 from scrapers.listing import (ItemPage, ItemSelectors, ListingItem, ListingPage, ListingSelectors, read_item,
                               read_listing)
@@ -67,12 +67,19 @@ def walk_feed(
             return True
         url, page_url = next_url(url, fp, number), url
         number += 1
-        if url and not run.fetchable(url):
-            run.warn(f"the page after {page_url} is on another host ({url}): not followed, older items were not read")
+        if url and not _next_on_site(run, url, page_url=page_url):
             return True
     if url:
         run.warn(f"stopped after {MAX_PAGES} feed pages at {url}: older items were not read")
     return True
+
+
+def _next_on_site(run: SiteRun, url: str, *, page_url: str) -> bool:
+    """Whether the page after `page_url` may be fetched: one on another host is not (said in a warning)."""
+    if run.fetchable(url):
+        return True
+    run.warn(f"the page after {page_url} is on another host ({url}): not followed, older items were not read")
+    return False
 
 
 def _take_entries(run: SiteRun, entries: tuple[Entry, ...], *, page_url: str) -> bool:
@@ -133,8 +140,7 @@ def walk_listings(run: SiteRun, config: ListingConfig, *, discover: bool = True)
                 break
             url, page_url = (run.real(lp.next_url) if lp.next_url else None), url
             number += 1
-            if url and not run.fetchable(url):
-                run.warn(f"the page after {page_url} is on another host ({url}): not followed, older items were not read")
+            if url and not _next_on_site(run, url, page_url=page_url):
                 url = None
         if url and number > MAX_PAGES:
             run.warn(f"stopped after {MAX_PAGES} listing pages at {url}: older items were not read")
@@ -195,18 +201,18 @@ def _take_item(run: SiteRun, config: ListingConfig, it: ListingItem, *, page_url
 
 
 def _read_item_page(run: SiteRun, config: ListingConfig, it: ListingItem) -> ItemPage | None:
-    """What the item's page says; None when it is off the source's hosts (kept as a link, never fetched)."""
+    """What the item's page says; None when it is on another host (kept as a link, never fetched).
+
+    A page on the source's hosts that redirects elsewhere fails the source (HostNotAllowed), like
+    any item page that cannot be read: the next run tries it again, so nothing is stored half-read.
+    """
     assert config.item is not None
     if not run.fetchable(it.url):
         log.info("%s: %s is on another host: kept as a link, not fetched", run.source, it.url)
         return None
-    try:
-        page = run.fetch(it.url, absent_ok=False, accept=ACCEPT_HTML)
+    page = run.fetch(it.url, absent_ok=False, accept=ACCEPT_HTML)
+    assert page is not None
+    if page.not_modified:  # the store has validators but not the item: fetch it whole
+        page = run.fetch(it.url, absent_ok=False, conditional=False, accept=ACCEPT_HTML)
         assert page is not None
-        if page.not_modified:  # the store has validators but not the item: fetch it whole
-            page = run.fetch(it.url, absent_ok=False, conditional=False, accept=ACCEPT_HTML)
-            assert page is not None
-    except HostNotAllowed as exc:  # it redirected off the source's hosts
-        run.warn(f"{exc}: the item is kept as the listing shows it")
-        return None
     return read_item(page.body, page_url=it.url, selectors=config.item, source=run.source, real_url=it.url)

@@ -205,14 +205,16 @@ def test_an_item_link_to_another_host_is_kept_as_a_link_and_not_fetched(fixtures
     assert BULLETIN not in pubs and len(pubs) == 7  # the other items as usual
 
 
-def test_an_item_page_redirecting_to_another_host_keeps_the_item_from_the_listing(fixtures_mirror, hostile):
+def test_an_item_page_redirecting_to_another_host_fails_the_source_with_one_line(fixtures_mirror, hostile):
+    """Not followed; the source fails (nothing stored half-read) and the next run tries the page again."""
     fixtures_mirror.set_fault("/iasc/news-insights/iasc-bulletin-may-2024", "redirect_offhost",
                               location=f"{hostile.base_url}/planted")
-    result = run(iasc, fixtures_mirror, "iasc")
+    with pytest.raises(HostNotAllowed) as caught:
+        run(iasc, fixtures_mirror, "iasc")
     assert hostile.log == []
-    pubs = {p.url: p for p in result.publications}
-    assert len(pubs) == 7 and pubs[BULLETIN].date_estimated
-    assert any("redirect to" in w and "kept as the listing shows it" in w for w in result.warnings)
+    message = str(caught.value)
+    assert message.startswith(f"[iasc] {fixtures_mirror.url_for('iasc')}/news-insights/iasc-bulletin-may-2024: ")
+    assert f"redirect to '{hostile.base_url}/planted', outside this source's hosts" in message and "\n" not in message
 
 
 def test_a_next_page_on_another_host_is_not_followed(fixtures_mirror, hostile):
