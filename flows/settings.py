@@ -30,8 +30,8 @@ class Settings(BaseSettings):
     concurrency_per_host: int = 2
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
-    request_deadline: float = 120.0  # seconds one request may take, connection to last byte
-    source_deadline: float = 1800.0  # seconds all of one source's requests may take in one run
+    request_deadline: float = Field(120.0, gt=0)  # seconds one request may take, connection to last byte
+    source_deadline: float = Field(1800.0, gt=0)  # seconds all of one source's requests may take in one run
     max_response_bytes: int = 20_000_000
     max_retries: int = 3
     obey_robots: bool = True

@@ -530,7 +530,7 @@ class HttpClient:
                     raise _Transient(f"timed out reading the body ({exc.__class__.__name__}: {exc})") from exc
                 raise _Transient(f"body cut short after {size} bytes ({exc.__class__.__name__}: {exc})",
                                  status=resp.status_code) from exc
-        raise self._overrun(url, by_source, f"while the body was arriving ({size} bytes read)")
+        raise self._overrun(url, by_source, f"while the body was arriving, {size} bytes read")
 
     def _count_bytes(self, total: int, counted: int) -> int:
         """Add the wire bytes read since the last count to stats.bytes; the new total."""
