@@ -125,6 +125,7 @@ class HostPolicy:
         return host_key(url) in self.hosts
 
     def describe(self) -> str:
+        """The allowed hosts for a message: "127.0.0.1:8123" or "assets.publishing.service.gov.uk, www.gov.uk"."""
         return ", ".join(sorted(self.hosts)) or "(none)"
 
     def address_refusal(self, host: str, addresses: Iterable[str]) -> str | None:
