@@ -25,6 +25,7 @@ from pipeline.settings import Settings
 from pipeline.sources import SOURCES
 from pipeline.sources import source as source_spec
 from scrapers.errors import ScraperError
+from scrapers.hosts import HostPolicy
 from scrapers.http import HttpClient
 from scrapers.normalise import load_topics
 from store import models as m
@@ -40,10 +41,11 @@ ROOT = Path(__file__).resolve().parent.parent
 def naive_fetch(settings: Settings, source: str) -> ingest.Fetched:
     """Fetch and parse all of `source`: no validators, no robots.txt cache, nothing known, backfill."""
     client = HttpClient(
-        user_agent=settings.http_user_agent, source=source, connect_timeout=settings.connect_timeout,
-        read_timeout=settings.read_timeout, max_bytes=settings.max_response_bytes,
-        rate_limit_per_host=settings.rate_limit_per_host, concurrency_per_host=settings.concurrency_per_host,
-        max_retries=settings.max_retries, obey_robots=settings.obey_robots,
+        settings.http_user_agent, source, hosts=HostPolicy.for_source(adapter(source).SOURCE, settings.base_url(source)),
+        connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout,
+        max_bytes=settings.max_response_bytes, rate_limit_per_host=settings.rate_limit_per_host,
+        concurrency_per_host=settings.concurrency_per_host, request_deadline=settings.request_deadline,
+        source_deadline=settings.source_deadline, max_retries=settings.max_retries, obey_robots=settings.obey_robots,
     )
     result, error = None, None
     try:

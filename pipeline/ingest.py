@@ -18,6 +18,7 @@ from pipeline.reports import SourceReport
 from pipeline.settings import Settings
 from pipeline.sources import SourceSpec, source
 from scrapers.errors import ScraperError
+from scrapers.hosts import HostPolicy
 from scrapers.http import HttpClient
 from scrapers.normalise import canonical_url, load_topics, normalise_result, unbase
 from scrapers.nrm import check_against_previous
@@ -75,11 +76,14 @@ def make_client(settings: Settings, spec: SourceSpec, *, engine: Engine | None =
     return cls(
         settings.http_user_agent,
         source=spec.name,
+        hosts=HostPolicy.for_source(spec.adapter().SOURCE, spec.base_url(settings)),
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.read_timeout,
         max_bytes=settings.max_response_bytes,
         rate_limit_per_host=settings.rate_limit_per_host,
         concurrency_per_host=settings.concurrency_per_host,
+        request_deadline=settings.request_deadline,
+        source_deadline=settings.source_deadline,
         max_retries=settings.max_retries,
         obey_robots=settings.obey_robots,
         **options,  # type: ignore[arg-type]

@@ -38,10 +38,12 @@ class Settings(BaseSettings):
     # polite fetching
     contact_email: str = "msbrief-operators@example.org"
     user_agent: str = ""  # default built from contact_email
-    rate_limit_per_host: float = 1.0  # requests per second per host
+    rate_limit_per_host: float = 1.0  # requests per second per host (0: no limit, for a local mirror only)
     concurrency_per_host: int = 2
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
+    request_deadline: float = Field(120.0, gt=0)  # seconds one request may take, connection to last byte
+    source_deadline: float = Field(1800.0, gt=0)  # seconds all of one source's requests may take in one run
     max_response_bytes: int = 20_000_000
     max_retries: int = 3
     obey_robots: bool = True

@@ -25,6 +25,7 @@ SOURCE = SourceInfo(
     title="ATLEU (Anti-Trafficking and Labour Exploitation Unit)",
     home_url="https://www.atleu.org.uk/",
     canonical_base="https://www.atleu.org.uk",
+    hosts=("www.atleu.org.uk", "atleu.org.uk"),
     kind_hint="news",
 )
 

@@ -6,12 +6,17 @@ Every function returns a timezone-aware UTC datetime or None. Rules:
 - a clock time without an offset is Europe/London local time (BST or GMT as it was that day);
 - a date without a time ("15 October 2020", "/news/2024/12/5/slug") is 00:00 UTC of that day, so
   the calendar date is the same in UTC and in Europe/London;
-- anything ambiguous or unreadable is None. Nothing here raises on bad input.
+- anything ambiguous or unreadable is None, and so is a date outside MIN_YEAR..MAX_YEAR (1900,
+  2999: a typo or a placeholder, never a publication date). `refused(value)` tells that second
+  case apart, so an item can be refused for its date as written instead of called undated.
+
+Nothing here raises on bad input.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import date, datetime, time, timezone
 from email.utils import parsedate_to_datetime
@@ -24,6 +29,8 @@ from scrapers.htmltext import soup as make_soup
 from vocabulary.calendar import LONDON, month_number
 
 MIN_YEAR, MAX_YEAR = 1990, 2100
+_PROBE_YEAR = "2000"  # a leap year inside the range: refused() moves a date here to see if it reads
+_MS_PER_YEAR = 365.2425 * 86_400_000
 
 _LABEL = r"(?:[A-Za-z][A-Za-z &'’/-]{0,40}?\s*[|:]\s*)?"  # "News | ", "Published on: "
 _WEEKDAY = r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+)?"
@@ -40,6 +47,7 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 _RFC822_LIKE = re.compile(r"^(?:[A-Za-z]{3},?\s+)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}")
 _PERMALINK = re.compile(r"/(?P<y>(?:19|20)\d{2})/(?P<m>\d{1,2})/(?P<d>\d{1,2})(?:/|$)")
+_YEAR = re.compile(r"(?<![\d+-])\d{4}(?!\d)")  # not a zone offset ("+0000")
 
 # Meta tags that carry a publication date, best first (compared lower-case).
 META_NAMES = (
@@ -153,6 +161,57 @@ def from_permalink(url: Any) -> datetime | None:
         return None
 
 
+def refused(value: Any) -> str:
+    """`value` as written when it is a date in a year outside MIN_YEAR..MAX_YEAR; "" otherwise.
+
+    `value` is what a parser above read as None: text (a feed's pubDate, "News | 17 July 1900", a
+    dated permalink) or epoch milliseconds. Text qualifies when it has one four-digit year, out of
+    range, and reads as a date with that year moved into the range.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return ""
+    if not isinstance(value, str):
+        return str(value) if math.isfinite(value) and not _in_range(int(1970 + value / _MS_PER_YEAR)) else ""
+    text = " ".join(value.split())
+    if len(text) > 200:
+        return ""
+    permalink = _PERMALINK.search(text)
+    if permalink and not _in_range(int(permalink["y"])):
+        moved = text[:permalink.start("y")] + _PROBE_YEAR + text[permalink.end("y"):]
+        return text if from_permalink(moved) else ""
+    years = _YEAR.findall(text)
+    if len(years) != 1 or _in_range(int(years[0])):
+        return ""
+    return text if parse_text(_YEAR.sub(_PROBE_YEAR, text)) else ""
+
+
+def refused_in_html(doc: Any) -> str:
+    """The first date the markup declares (where from_html looks) that `refused` refuses; "" if none."""
+    try:
+        soup = doc if isinstance(doc, Tag) else make_soup(doc)
+        return next((text for text in map(refused, _declared(soup)) if text), "")
+    except (ValueError, TypeError, RecursionError, AttributeError, KeyError):
+        return ""
+
+
+def _declared(soup: Tag) -> Iterable[str]:
+    """The date values the markup declares, as written: meta tags, JSON-LD, itemprop, <time>."""
+    for meta in soup.find_all("meta"):
+        key = meta.get("property") or meta.get("name") or meta.get("itemprop") or ""
+        if isinstance(key, str) and key.strip().lower() in META_NAMES and isinstance(meta.get("content"), str):
+            yield meta["content"]
+    for script in soup.find_all("script", attrs={"type": "application/ld+json"}):
+        try:
+            yield from (v for v in _walk_json_ld(json.loads(script.string or ""), depth=0) if isinstance(v, str))
+        except (ValueError, TypeError, RecursionError):
+            continue
+    for el in soup.find_all(attrs={"itemprop": "datePublished"}):
+        yield el.get("datetime") or el.get("content") or el.get_text(" ", strip=True)
+    for el in soup.find_all("time"):
+        if isinstance(el.get("datetime"), str):
+            yield el["datetime"]
+
+
 def from_html(doc: Any) -> tuple[datetime | None, str]:
     """The publication date a page declares in markup, and where it was found.
 
@@ -244,3 +303,15 @@ def from_element(el: Tag | None) -> datetime | None:
         return parse_text(el.get_text(" ", strip=True))
     except (ValueError, TypeError, AttributeError):
         return None
+
+
+def refused_in_element(el: Tag | None) -> str:
+    """The date an element shows (where from_element looks), as written, when `refused` refuses it."""
+    if el is None:
+        return ""
+    try:
+        time_el = el if el.name == "time" else el.find("time")
+        written = time_el.get("datetime") if time_el is not None else None
+        return refused(written) or refused(el.get_text(" ", strip=True))
+    except (ValueError, TypeError, AttributeError):
+        return ""

@@ -2,7 +2,10 @@
 
 ScraperError
  ├── FetchError      the source could not be fetched (HTTP status, timeout, robots.txt, size, type)
- │    └── RobotsDisallowed   robots.txt forbids the URL; it was not fetched
+ │    ├── RobotsDisallowed   robots.txt forbids the URL; it was not fetched
+ │    ├── HostNotAllowed     the URL's host is not one of the source's hosts, or resolves to a
+ │    │                      private address; not a byte was sent to it
+ │    └── DeadlineExceeded   the source's time for this run (its source deadline) ran out
  └── ParseError      the source was fetched but did not contain what we expected
 """
 
@@ -30,6 +33,14 @@ class FetchError(ScraperError):
 
 class RobotsDisallowed(FetchError):
     """robots.txt disallows the URL for our User-Agent."""
+
+
+class HostNotAllowed(FetchError):
+    """The URL (or a redirect) points off the source's hosts, or at a private address: not fetched."""
+
+
+class DeadlineExceeded(FetchError):
+    """The source deadline passed: this request, and every later one of the client, fails at once."""
 
 
 class ParseError(ScraperError):

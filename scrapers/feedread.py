@@ -37,6 +37,7 @@ class Entry:
     summary: str = ""
     labels: tuple[str, ...] = ()
     id: str | None = None
+    refused_date: str = ""  # no `published` because the date is outside the years we accept: as written
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ def _feed_entry(entry: Any, page_url: str) -> Entry:
         summary=plain_text(e.get("summary", "")),
         labels=labels,
         id=e.get("id") or None,
+        refused_date="" if published else dates.refused(e.get("published") or e.get("updated")),
     )
 
 
@@ -136,14 +138,16 @@ def parse_json_feed(body: bytes, *, source: str, url: str) -> FeedPage:
         if not isinstance(item, dict):
             continue
         link = item.get("url") if isinstance(item.get("url"), str) else ""
+        published = dates.parse_machine(item.get("date_published"))
         entries.append(Entry(
             title=_str(item.get("title")),
             url=_join(url, link),
-            published=dates.parse_machine(item.get("date_published")),
+            published=published,
             updated=dates.parse_machine(item.get("date_modified")),
             summary=_str(item.get("summary")) or plain_text(item.get("content_html")),
             labels=tuple(t for t in item.get("tags", []) if isinstance(t, str)) if isinstance(item.get("tags"), list) else (),
             id=_str(item.get("id")) or None,
+            refused_date="" if published else dates.refused(item.get("date_published")),
         ))
     next_url = data.get("next_url") if isinstance(data.get("next_url"), str) else None
     return FeedPage(entries=tuple(entries), next_url=_join(url, next_url) or None)
@@ -182,6 +186,7 @@ def parse_wp_posts(body: bytes, *, source: str, url: str, total_pages: str | Non
             summary=plain_text(_rendered(post.get("excerpt"))),
             labels=tuple(label for label in labels if label),
             id=str(post["id"]) if isinstance(post.get("id"), int) else None,
+            refused_date="" if published else dates.refused(post.get("date_gmt") or post.get("date")),
         ))
     pages = int(total_pages) if isinstance(total_pages, str) and total_pages.isdigit() else None
     return FeedPage(entries=tuple(entries), total_pages=pages)
@@ -199,14 +204,16 @@ def parse_squarespace(body: bytes, *, source: str, url: str) -> FeedPage:
             continue
         path = _str(item.get("fullUrl"))
         labels = [c for key in ("categories", "tags") if isinstance(item.get(key), list) for c in item[key] if isinstance(c, str)]
+        published = dates.from_epoch_ms(item.get("publishOn"))
         entries.append(Entry(
             title=" ".join(_str(item.get("title")).split()),
             url=_join(url, path),
-            published=dates.from_epoch_ms(item.get("publishOn")),
+            published=published,
             updated=dates.from_epoch_ms(item.get("updatedOn")),
             summary=plain_text(item.get("excerpt")),
             labels=tuple(labels),
             id=_str(item.get("id")) or None,
+            refused_date="" if published else dates.refused(item.get("publishOn")),
         ))
     pagination = data.get("pagination") if isinstance(data.get("pagination"), dict) else {}
     offset = pagination.get("nextPageOffset") if pagination.get("nextPage") else None

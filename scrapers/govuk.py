@@ -23,11 +23,12 @@ answers 304 has its bulletin fetched again unconditionally, so the release keeps
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from scrapers import nrm
+from scrapers import dates, nrm
 from scrapers.errors import ParseError
 from scrapers.govuk_api import (CANONICAL_BASE, GovukApi, attachments, change_history, content_path, dedupe, details_of,
                                 page_url, raw_attachments, require, search_path, when)
@@ -42,9 +43,11 @@ SOURCE = SourceInfo(
     title="GOV.UK: Home Office NRM and Duty to Notify statistics",
     home_url="https://www.gov.uk/government/collections/national-referral-mechanism-statistics",
     canonical_base=CANONICAL_BASE,
+    hosts=("www.gov.uk", "assets.publishing.service.gov.uk"),  # attachments (ODS, PDF) live on the assets host
     kind_hint="statistics",
 )
 STRATEGY = "govuk-search+content-api"
+log = logging.getLogger(__name__)
 FIRST_YEAR = 2019  # the first NRM release GOV.UK holds (quarter 2 2019)
 PAGE_SIZE = 10
 
@@ -191,6 +194,10 @@ def _release(fetcher: GovukApi, doc: dict[str, Any], pub: Publication, links: li
     )
 
 
+class _ItemRefused(Exception):
+    """One release is refused (its date is out of range): a warning, and the source goes on."""
+
+
 def _read_release(fetcher: GovukApi, result: dict[str, Any], topics: dict[str, tuple[str, ...]]
                   ) -> tuple[Publication, Release] | None:
     """A release page and its bulletin; None when the page answered 304."""
@@ -204,6 +211,12 @@ def _read_release(fetcher: GovukApi, result: dict[str, Any], topics: dict[str, t
     require(doc, page, "title", "base_path", source=SOURCE.name)
     links = _bulletin_links(doc)
     pub = _publication(doc, result, bulletin_urls=links, topics=topics)
+    details = doc.get("details") if isinstance(doc.get("details"), dict) else {}
+    refused = "" if pub.published else (
+        dates.refused(doc.get("first_published_at")) or dates.refused(details.get("first_public_at")))
+    if refused:
+        raise _ItemRefused(f"[{SOURCE.name}] {pub.url}: release {pub.title!r} is dated {refused!r}, outside the "
+                           f"years {dates.MIN_YEAR}-{dates.MAX_YEAR} msbrief accepts; release skipped")
     if pub.published is None:
         raise ParseError(f"release page without a publication date: {pub.title!r}", source=SOURCE.name,
                          url=page.url, expected="first_published_at")
@@ -295,13 +308,17 @@ def collect(client: HttpClient, *, base_url: str, is_known: Callable[[str], bool
                          url=fetcher.url(release_search_path(0)),
                          expected=f"results titled like {SEARCH_QUERY!r} from {FIRST_YEAR} on")
     for r in releases:
-        read = _read_release(fetcher, r, topics)
+        try:
+            read = _read_release(fetcher, r, topics)
+        except _ItemRefused as refused:
+            log.warning("%s", refused)
+            result.warnings.append(str(refused))
+            continue
         if read is None:
             continue
         pub, rel = read
         result.publications.append(pub)
         result.releases.append(rel)
-    # oldest first, so a store that checks each release against the previous one finds it stored
     order = sorted(range(len(result.releases)), key=lambda i: period_order(result.releases[i].period))
     result.releases = [result.releases[i] for i in order]
     result.publications = [result.publications[i] for i in order]

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Callable, Iterator
 from urllib.parse import urlencode, urlsplit
 
+from scrapers import dates
 from scrapers.errors import ParseError
 from scrapers.htmltext import plain_text
 from scrapers.http import HttpClient
@@ -156,12 +157,13 @@ def dedupe(results: list[Result]) -> list[Result]:
 
 
 def when(value: Any) -> datetime | None:
-    """The UTC datetime of a GOV.UK ISO 8601 timestamp; None when absent or unreadable."""
+    """The UTC datetime of a GOV.UK ISO 8601 timestamp; None when absent, unreadable or outside the
+    years msbrief accepts (scrapers.dates.refused tells those apart)."""
     if not isinstance(value, str) or not value:
         return None
     try:
-        return utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
-    except ValueError:
+        return dates.from_local(utc(datetime.fromisoformat(value.replace("Z", "+00:00"))))
+    except (ValueError, OverflowError):
         return None
 
 

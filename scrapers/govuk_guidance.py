@@ -42,6 +42,7 @@ SOURCE = SourceInfo(
     title="GOV.UK: modern slavery guidance and policy",
     home_url="https://www.gov.uk/government/collections/modern-slavery",
     canonical_base=CANONICAL_BASE,
+    hosts=("www.gov.uk",),  # the Content and Search APIs; attachments are links, never fetched
     kind_hint="guideline",
 )
 STRATEGY = "govuk-search+content-api"

@@ -6,13 +6,17 @@ Adapters call `HttpClient.get(url, accept=...)`; the client
 - obeys robots.txt (RFC 9309; fetched once per host per client, see `scrapers/robots.py` for
   how a missing or unreachable robots.txt is treated); a disallowed URL is not fetched, it
   raises `RobotsDisallowed` and is logged;
-- spaces requests to one host (`min_interval`, raised to the host's Crawl-delay) and limits how
-  many run at once per host (`max_concurrency`, shared by all threads using the client);
-- puts a connect and a read timeout on every request, and an overall `deadline` on each attempt
-  so a slow-drip body cannot hang a run;
+- spaces requests to one host (`rate_limit_per_host`, slowed to the host's Crawl-delay) and limits
+  how many run at once per host (`concurrency_per_host`, shared by all threads using the client);
+- contacts only the source's hosts (`hosts`, a scrapers.hosts.HostPolicy) for every request,
+  redirect hop and robots.txt, and connects only to addresses the policy allows, pinned after the
+  check (scrapers/connect.py); anything else is a HostNotAllowed naming the URL and the hosts;
+- puts a connect and a read timeout on every request, a `request_deadline` on each attempt (so a
+  slow-drip body cannot hang a run) and a `source_deadline` on everything the client does: past
+  it, every request, retry and backoff fails at once with DeadlineExceeded;
 - caps the response size (Content-Length, then while streaming, decompressed bytes included);
 - checks the content type against `accept`;
-- follows redirects itself, only to the requested URL's host or `allowed_hosts`;
+- follows redirects itself, within the allowed hosts;
 - accepts gzip/deflate (and br/zstd when urllib3 can decode them);
 - sends the stored validators back (conditional GET): a 304 returns a `Page` with no body;
 - retries transient failures in one place: 429/503 wait for Retry-After (seconds or an HTTP date;
@@ -35,15 +39,17 @@ import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from http.client import HTTPException
-from typing import Callable, Iterable
-from urllib.parse import SplitResult, urljoin, urlsplit
+from typing import Callable
+from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
-from requests.adapters import HTTPAdapter
 
 from scrapers import robots
-from scrapers.errors import FetchError, RobotsDisallowed
+from scrapers.connect import AddressRefused, Cutoff, GuardedAdapter, Resolver
+from scrapers.errors import DeadlineExceeded, FetchError, HostNotAllowed, RobotsDisallowed
+from scrapers.hosts import HostPolicy, host_key
+from scrapers.hosts import resolve as resolve_host
 from scrapers.records import FetchRecord, Page
 
 log = logging.getLogger(__name__)
@@ -121,20 +127,23 @@ class _HostGate:
 class HttpClient:
     """One client per source per run: its `log` and `stats` belong to that source.
 
-    The first seven parameters are the original interface (positional or keyword); the
-    politeness and retry settings are keyword-only:
+    `user_agent` and `source` (the source's name, for messages) may be positional; the rest are
+    keyword-only, named as in the settings where a setting sets them:
 
-    - `min_interval`: seconds between request starts to one host (default 1.0), or
-      `rate_limit_per_host`: the same as requests per second (settings' name; give one of the
-      two). Raised to robots.txt's Crawl-delay, at most `max_crawl_delay`.
-    - `max_concurrency` (or settings' name `concurrency_per_host`; default 2): requests in flight
-      to one host, across all threads using the client.
-    - `deadline`: seconds one attempt may take, connection to last byte; checked as each piece
-      of the body arrives, so an attempt ends within `deadline + read_timeout`.
+    - `hosts`: the hosts this client may contact (scrapers.hosts.HostPolicy, usually
+      `HostPolicy.for_source(adapter.SOURCE, base_url)`); required.
+    - `rate_limit_per_host`: requests per second to one host (default 1; 0: no limit, for a
+      loopback mirror only). Slowed to robots.txt's Crawl-delay, at most `max_crawl_delay`.
+    - `concurrency_per_host` (default 2): requests in flight to one host, across all threads.
+    - `request_deadline`: seconds one attempt may take, connection to last byte, however slowly
+      the body drips (each read waits at most until the deadline).
+    - `source_deadline`: seconds from the client's creation after which every request, retry and
+      backoff fails at once with DeadlineExceeded (None: no limit).
     - `max_retries`: retries after the first attempt (so at most max_retries + 1 requests per URL
       and redirect hop); backoff before retry n is uniform(0, min(backoff_max, backoff_base * 2**(n-1))).
     - `max_retry_wait`: the longest Retry-After honoured; a longer one ends the fetch for this run.
     - `obey_robots`: False skips robots.txt (tests and operator-approved sources only).
+    - `resolve`: host name -> addresses (scrapers.hosts.resolve; injected by tests).
     - `sleep`: how to wait (injected by tests).
     """
 
@@ -142,17 +151,16 @@ class HttpClient:
         self,
         user_agent: str,
         source: str = "",
+        *,
+        hosts: HostPolicy,
         validators: Validators = _no_validators,
         connect_timeout: float = 10.0,
         read_timeout: float = 30.0,
         max_bytes: int = 20_000_000,
-        allowed_hosts: Iterable[str] = (),
-        *,
-        min_interval: float | None = None,
-        rate_limit_per_host: float | None = None,
-        max_concurrency: int | None = None,
-        concurrency_per_host: int | None = None,
-        deadline: float = 120.0,
+        rate_limit_per_host: float = 1.0,
+        concurrency_per_host: int = 2,
+        request_deadline: float = 120.0,
+        source_deadline: float | None = None,
         max_retries: int = 3,
         backoff_base: float = 1.0,
         backoff_max: float = 60.0,
@@ -160,20 +168,30 @@ class HttpClient:
         max_crawl_delay: float = 30.0,
         obey_robots: bool = True,
         robots_cache: Callable[[str], str | None] | None = None,
+        resolve: Resolver = resolve_host,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if not user_agent.strip():
             raise ValueError(f"HttpClient needs an identifying User-Agent, got {user_agent!r}")
+        if rate_limit_per_host < 0:
+            raise ValueError(f"rate_limit_per_host must be 0 (no limit) or positive, got {rate_limit_per_host!r}")
+        if isinstance(concurrency_per_host, bool) or not isinstance(concurrency_per_host, int) \
+                or concurrency_per_host < 1:
+            raise ValueError(f"concurrency_per_host must be an integer of at least 1, got {concurrency_per_host!r}")
+        for name, value in (("request_deadline", request_deadline), ("source_deadline", source_deadline)):
+            if value is not None and not value > 0:
+                raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
         self.user_agent = user_agent
         self.source = source
+        self.hosts = hosts
         self.validators = validators
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.max_bytes = max_bytes
-        self.allowed_hosts = frozenset(h.lower() for h in allowed_hosts)
-        self.min_interval = _interval(min_interval, rate_limit_per_host)
-        self.max_concurrency = _concurrency(max_concurrency, concurrency_per_host)
-        self.deadline = deadline
+        self.rate_limit_per_host = rate_limit_per_host
+        self.concurrency_per_host = concurrency_per_host
+        self.request_deadline = request_deadline
+        self.source_deadline = source_deadline
         self.max_retries = max_retries
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
@@ -181,9 +199,11 @@ class HttpClient:
         self.max_crawl_delay = max_crawl_delay
         self.obey_robots = obey_robots
         self.robots_cache = robots_cache
+        self.resolve = resolve
         self.sleep = sleep
         self.log: list[FetchRecord] = []
         self.stats = HttpStats()
+        self._ends_at = None if source_deadline is None else time.monotonic() + source_deadline
         self._lock = threading.Lock()
         self._gates: dict[str, _HostGate] = {}
         self._robots: dict[str, robots.RobotsPolicy] = {}
@@ -191,12 +211,18 @@ class HttpClient:
         self._random = random.Random()
         self._session = self._new_session()
 
+    def allows(self, url: str) -> bool:
+        """Whether `url` is on this client's hosts (a link elsewhere may be kept, never fetched)."""
+        return self.hosts.allows(url)
+
     def _new_session(self) -> requests.Session:
         """A session with our User-Agent and a connection pool as big as the concurrency."""
         session = requests.Session()
+        session.trust_env = False  # no proxy from the environment: the address checks must see the real host
         session.headers["User-Agent"] = self.user_agent
         session.headers["Accept-Encoding"] = ACCEPT_ENCODING
-        adapter = HTTPAdapter(pool_maxsize=max(10, self.max_concurrency), max_retries=0)
+        adapter = GuardedAdapter(self.hosts, self.resolve, pool_maxsize=max(10, self.concurrency_per_host),
+                                 max_retries=0)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         return session
@@ -251,12 +277,13 @@ class HttpClient:
         with self._lock:
             self.log.append(record)
 
-    # -- redirects ---------------------------------------------------------------------------
+    # -- hosts and redirects -----------------------------------------------------------------
 
     def _follow(self, url: str, headers: dict[str, str], accept: str, *, check_robots: bool = True) -> _Response:
         """Fetch `url`, following up to MAX_REDIRECTS redirects within the allowed hosts."""
         current = url
         for _ in range(MAX_REDIRECTS + 1):
+            self._check_host(url, current)
             if check_robots:
                 self._check_robots(url, current)
             response = self._with_retries(url, current, headers, accept)
@@ -266,6 +293,13 @@ class HttpClient:
         raise FetchError(f"more than {MAX_REDIRECTS} redirects (last to {current!r})", source=self.source,
                          url=url, status=response.status)
 
+    def _check_host(self, url: str, current: str) -> None:
+        """Raise HostNotAllowed (nothing sent) when `current` is not on this source's hosts."""
+        if not self.hosts.allows(current):
+            where = "" if current == url else f" (reached through {url!r})"
+            raise HostNotAllowed(f"not fetched: {current!r} is not on this source's hosts "
+                                 f"({self.hosts.describe()}){where}", source=self.source, url=url)
+
     def _redirect_target(self, url: str, response: _Response) -> str:
         """Where a redirect points, refused unless it stays on an allowed host."""
         location = response.headers.get("location")
@@ -273,18 +307,11 @@ class HttpClient:
             raise FetchError(f"HTTP {response.status} redirect without a Location header", source=self.source,
                              url=url, status=response.status)
         target = urljoin(response.url, location)
-        parts = urlsplit(target)
-        if parts.scheme not in ("http", "https") or not self._host_allowed(url, parts):
-            allowed = sorted(self.allowed_hosts | {urlsplit(url).netloc.lower()})
-            raise FetchError(f"HTTP {response.status} redirect to {target!r}, outside the allowed hosts {allowed!r}",
-                             source=self.source, url=url, status=response.status)
+        if not self.hosts.allows(target):
+            raise HostNotAllowed(f"HTTP {response.status} redirect to {target!r}, outside this source's hosts "
+                                 f"({self.hosts.describe()}); not followed", source=self.source, url=url,
+                                 status=response.status)
         return target
-
-    def _host_allowed(self, url: str, parts: SplitResult) -> bool:
-        """The requested URL's host, or one named in allowed_hosts (with or without port)."""
-        netloc = parts.netloc.lower()
-        hostname = (parts.hostname or "").lower()
-        return netloc == urlsplit(url).netloc.lower() or bool({netloc, hostname} & self.allowed_hosts)
 
     # -- robots.txt --------------------------------------------------------------------------
 
@@ -307,7 +334,7 @@ class HttpClient:
             if host not in self._robots:
                 policy = self._fetch_robots(host + "/robots.txt")
                 if policy.crawl_delay:
-                    self._gate(parts.netloc).slow_down(min(policy.crawl_delay, self.max_crawl_delay))
+                    self._gate(url).slow_down(min(policy.crawl_delay, self.max_crawl_delay))
                 self._robots[host] = policy
             return self._robots[host]
 
@@ -315,6 +342,8 @@ class HttpClient:
         """Fetch and parse robots.txt; 4xx allows all, anything unreachable disallows all.
 
         A copy younger than 24 hours from `robots_cache` (RFC 9309 §2.4) is used instead of a request.
+        A host or address that may not be contacted, or the source deadline passing, is not
+        "unreachable": it ends the fetch with its own error.
         """
         source = f"robots.txt of {robots_url.rsplit('/', 1)[0]}"
         cached = self.robots_cache(robots_url) if self.robots_cache else None
@@ -322,6 +351,8 @@ class HttpClient:
             return robots.parse(cached, self.user_agent, source=f"{source} (cached)")
         try:
             response = self._follow(robots_url, {"Accept": "text/plain"}, "*/*", check_robots=False)
+        except (HostNotAllowed, DeadlineExceeded):
+            raise
         except FetchError as exc:
             if exc.status is not None and 400 <= exc.status < 500 and exc.status != 429:
                 self._record(FetchRecord(robots_url, exc.status, cache_body=""))  # "unavailable" is not an error
@@ -333,7 +364,27 @@ class HttpClient:
         self._record(FetchRecord(robots_url, response.status, bytes=len(response.body), cache_body=text))
         return robots.parse(text, self.user_agent, source=source)
 
-    # -- retries -----------------------------------------------------------------------------
+    # -- deadlines and retries ---------------------------------------------------------------
+
+    def _time_left(self, url: str) -> float | None:
+        """Seconds before the source deadline (None: no deadline); DeadlineExceeded once it passed."""
+        if self._ends_at is None:
+            return None
+        left = self._ends_at - time.monotonic()
+        if left <= 0:
+            raise self._deadline_error(url)
+        return left
+
+    def _deadline_error(self, url: str, detail: str = "") -> DeadlineExceeded:
+        return DeadlineExceeded(f"source deadline of {self.source_deadline:g} s exceeded{detail}",
+                                source=self.source, url=url)
+
+    def _wait(self, url: str, seconds: float) -> None:
+        """Sleep `seconds`, unless that would run past the source deadline: then fail at once."""
+        left = self._time_left(url)
+        if left is not None and seconds >= left:
+            raise self._deadline_error(url, f" (a wait of {seconds:.1f} s would pass it)")
+        self.sleep(seconds)
 
     def _with_retries(self, url: str, current: str, headers: dict[str, str], accept: str) -> _Response:
         """One URL with up to max_retries retries of transient failures."""
@@ -355,7 +406,7 @@ class HttpClient:
             wait = self._random.uniform(0, min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1)))
             log.info("[%s] %s: %s; retry %d/%d after a %.2fs backoff", self.source, current, failure.reason,
                      attempt, self.max_retries, wait)
-            self.sleep(wait)
+            self._wait(url, wait)
             return
         if failure.retry_after > self.max_retry_wait:
             raise FetchError(
@@ -365,47 +416,65 @@ class HttpClient:
         log.info("[%s] %s: %s; retry %d/%d after Retry-After %.2fs", self.source, current, failure.reason,
                  attempt, self.max_retries, failure.retry_after)
         # The next attempt's rate-limit slot does the waiting, for every thread using this host.
-        self._gate(urlsplit(current).netloc).hold_until(time.monotonic() + failure.retry_after)
+        self._gate(current).hold_until(time.monotonic() + failure.retry_after)
 
     # -- one attempt -------------------------------------------------------------------------
 
-    def _gate(self, netloc: str) -> _HostGate:
+    def _gate(self, url: str) -> _HostGate:
+        key = host_key(url)
         with self._lock:
-            key = netloc.lower()
             if key not in self._gates:
-                self._gates[key] = _HostGate(concurrency=self.max_concurrency, interval=self.min_interval)
+                interval = 1.0 / self.rate_limit_per_host if self.rate_limit_per_host else 0.0
+                self._gates[key] = _HostGate(concurrency=self.concurrency_per_host, interval=interval)
             return self._gates[key]
 
     def _attempt(self, url: str, current: str, headers: dict[str, str], accept: str) -> _Response:
         """One request, inside the host's concurrency limit and after its rate-limit slot."""
-        gate = self._gate(urlsplit(current).netloc)
-        with gate.semaphore:
+        gate = self._gate(current)
+        if not gate.semaphore.acquire(timeout=self._time_left(url)):
+            raise self._deadline_error(url, " (waiting for a free connection to the host)")
+        try:
             wait = gate.reserve(time.monotonic())
             if wait > 0:
-                self.sleep(wait)
+                self._wait(url, wait)
             with self._lock:
                 self.stats.requests += 1
             return self._send(url, current, headers, accept)
+        finally:
+            gate.semaphore.release()
 
     def _send(self, url: str, current: str, headers: dict[str, str], accept: str) -> _Response:
-        """Send the request and read the body under the deadline; classify what came back."""
-        started = time.monotonic()
-        try:
-            resp = self._session.get(current, headers=headers, stream=True, allow_redirects=False,
-                                     timeout=(self.connect_timeout, self.read_timeout))
-        except requests.Timeout as exc:
-            raise _Transient(f"timed out ({exc.__class__.__name__}: {exc})") from exc
-        except (requests.RequestException, urllib3.exceptions.HTTPError, HTTPException, OSError) as exc:
-            raise _Transient(f"connection failed ({exc.__class__.__name__}: {exc})") from exc
-        with resp:
-            response = _Response(url=current, status=resp.status_code, reason=resp.reason or "",
-                                 headers={k.lower(): v for k, v in resp.headers.items()})
-            self._check_status(url, response)
-            if 200 <= response.status < 300:
-                self._check_content_type(url, response, accept)
-                self._check_declared_size(url, response)
-                response.body = self._read_body(url, resp, started)
-            return response
+        """Send the request and read the body before the deadline; classify what came back."""
+        left = self._time_left(url)
+        by_source = left is not None and left < self.request_deadline  # which deadline ends this attempt
+        budget = left if by_source else self.request_deadline
+        with Cutoff(budget) as cutoff:
+            try:
+                resp = self._session.get(current, headers=headers, stream=True, allow_redirects=False,
+                                         timeout=(min(self.connect_timeout, budget), min(self.read_timeout, budget)))
+            except AddressRefused as exc:
+                raise HostNotAllowed(f"not fetched: {exc.reason}", source=self.source, url=url) from None
+            except (requests.RequestException, urllib3.exceptions.HTTPError, HTTPException, OSError) as exc:
+                if cutoff.expired:
+                    raise self._overrun(url, by_source, "before the response headers arrived") from exc
+                if isinstance(exc, requests.Timeout):
+                    raise _Transient(f"timed out ({exc.__class__.__name__}: {exc})") from exc
+                raise _Transient(f"connection failed ({exc.__class__.__name__}: {exc})") from exc
+            with resp:
+                response = _Response(url=current, status=resp.status_code, reason=resp.reason or "",
+                                     headers={k.lower(): v for k, v in resp.headers.items()})
+                self._check_status(url, response)
+                if 200 <= response.status < 300:
+                    self._check_content_type(url, response, accept)
+                    self._check_declared_size(url, response)
+                    response.body = self._read_body(url, resp, cutoff, by_source=by_source)
+                return response
+
+    def _overrun(self, url: str, by_source: bool, when: str) -> Exception:
+        """The error for an attempt cut at its deadline: the source's ends the fetch, the request's is retried."""
+        if by_source:
+            return self._deadline_error(url, f" ({when})")
+        return _Transient(f"the {self.request_deadline:g} s request deadline passed {when}")
 
     def _check_status(self, url: str, response: _Response) -> None:
         """Raise _Transient for 429/5xx, FetchError for other 4xx (never retried)."""
@@ -432,8 +501,11 @@ class HttpClient:
             raise FetchError(f"response too large: Content-Length {int(declared)!r} exceeds max_bytes "
                              f"{self.max_bytes!r}", source=self.source, url=url, status=response.status)
 
-    def _read_body(self, url: str, resp: requests.Response, started: float) -> bytes:
-        """Stream the body (decoded), enforcing max_bytes and the deadline; count wire bytes."""
+    def _read_body(self, url: str, resp: requests.Response, cutoff: Cutoff, *, by_source: bool) -> bytes:
+        """Stream the body (decoded), enforcing max_bytes and the deadline; count wire bytes.
+
+        A body that ends after the cutoff fired is not complete, whatever it looked like.
+        """
         chunks: list[bytes] = []
         size = 0
         raw = resp.raw
@@ -442,24 +514,23 @@ class HttpClient:
             while True:
                 chunk = raw.read1(CHUNK, decode_content=True)
                 counted = self._count_bytes(raw.tell(), counted)
-                if not chunk:
+                if cutoff.expired:
                     break
+                if not chunk:
+                    return b"".join(chunks)
                 size += len(chunk)
                 if size > self.max_bytes:
                     raise FetchError(f"response too large: more than max_bytes {self.max_bytes!r} bytes streamed",
                                      source=self.source, url=url, status=resp.status_code)
                 chunks.append(chunk)
-                if time.monotonic() - started > self.deadline:
-                    raise _Transient(f"body still arriving after the {self.deadline!r}s deadline ({size} bytes)",
-                                     status=resp.status_code)
-        except (requests.Timeout, urllib3.exceptions.ReadTimeoutError, TimeoutError) as exc:
-            self._count_bytes(raw.tell(), counted)
-            raise _Transient(f"timed out reading the body ({exc.__class__.__name__}: {exc})") from exc
         except (urllib3.exceptions.HTTPError, requests.RequestException, HTTPException, OSError) as exc:
             self._count_bytes(raw.tell(), counted)
-            raise _Transient(f"body cut short after {size} bytes ({exc.__class__.__name__}: {exc})",
-                             status=resp.status_code) from exc
-        return b"".join(chunks)
+            if not cutoff.expired:
+                if isinstance(exc, (requests.Timeout, urllib3.exceptions.ReadTimeoutError, TimeoutError)):
+                    raise _Transient(f"timed out reading the body ({exc.__class__.__name__}: {exc})") from exc
+                raise _Transient(f"body cut short after {size} bytes ({exc.__class__.__name__}: {exc})",
+                                 status=resp.status_code) from exc
+        raise self._overrun(url, by_source, f"while the body was arriving, {size} bytes read")
 
     def _count_bytes(self, total: int, counted: int) -> int:
         """Add the wire bytes read since the last count to stats.bytes; the new total."""
@@ -467,32 +538,6 @@ class HttpClient:
             with self._lock:
                 self.stats.bytes += total - counted
         return max(total, counted)
-
-
-def _interval(min_interval: float | None, rate_limit_per_host: float | None) -> float:
-    """Seconds between starts from either spelling (default 1.0); ValueError if both or negative."""
-    if min_interval is not None and rate_limit_per_host is not None:
-        raise ValueError(f"give min_interval ({min_interval!r}) or rate_limit_per_host ({rate_limit_per_host!r}), "
-                         "not both")
-    if rate_limit_per_host is not None:
-        if rate_limit_per_host <= 0:
-            raise ValueError(f"rate_limit_per_host must be positive (requests per second), got {rate_limit_per_host!r}")
-        return 1.0 / rate_limit_per_host
-    interval = 1.0 if min_interval is None else min_interval
-    if interval < 0:
-        raise ValueError(f"min_interval must not be negative, got {min_interval!r}")
-    return interval
-
-
-def _concurrency(max_concurrency: int | None, concurrency_per_host: int | None) -> int:
-    """Requests in flight per host from either spelling (default 2); ValueError if both or < 1."""
-    if max_concurrency is not None and concurrency_per_host is not None:
-        raise ValueError(f"give max_concurrency ({max_concurrency!r}) or concurrency_per_host "
-                         f"({concurrency_per_host!r}), not both")
-    value = next((v for v in (max_concurrency, concurrency_per_host) if v is not None), 2)
-    if not isinstance(value, int) or value < 1:
-        raise ValueError(f"max_concurrency must be an integer of at least 1, got {value!r}")
-    return value
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:

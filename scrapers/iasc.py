@@ -24,6 +24,7 @@ SOURCE = SourceInfo(
     title="Independent Anti-Slavery Commissioner",
     home_url="https://www.antislaverycommissioner.co.uk/",
     canonical_base="https://www.antislaverycommissioner.co.uk",
+    hosts=("www.antislaverycommissioner.co.uk", "antislaverycommissioner.co.uk"),
     kind_hint="news",
 )
 

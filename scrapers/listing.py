@@ -52,6 +52,7 @@ class ListingItem:
     published: datetime | None
     summary: str = ""
     labels: tuple[str, ...] = ()
+    refused_date: str = ""  # no `published` because the date is outside the years we accept: as written
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class ItemPage:
     date_from: str = ""  # "meta:article:published_time", "json-ld", "time", "permalink", "text"
     summary: str = ""
     labels: tuple[str, ...] = field(default_factory=tuple)
+    refused_date: str = ""  # no `published` because the date is outside the years we accept: as written
 
 
 def _select(node: Tag, selector: str, *, source: str, url: str) -> list[Tag]:
@@ -124,12 +126,14 @@ def read_listing(body: bytes | str, *, page_url: str, selectors: ListingSelector
         # A label may share its element with the date ("News | 17 July 2019"): keep the part before "|".
         label_els = _select(node, selectors.label, source=source, url=page_url) if selectors.label else []
         labels = tuple(t for t in (_text(el).split("|")[0].strip() for el in label_els) if t)
+        published = dates.from_element(date_el)
         items.append(ListingItem(
             title=title,
             url=url,
-            published=dates.from_element(date_el),
+            published=published,
             summary=clip(_text(_first(node, selectors.summary, source=source, url=page_url))),
             labels=labels,
+            refused_date="" if published else dates.refused_in_element(date_el),
         ))
     next_el = _first(doc, selectors.next_page, source=source, url=page_url)
     next_url = _join(page_url, next_el.get("href")) if next_el is not None else ""
@@ -151,9 +155,12 @@ def read_item(body: bytes | str, *, page_url: str, selectors: ItemSelectors, sou
     if published is None:
         published = dates.from_permalink(real_url or page_url)
         date_from = "permalink" if published else ""
-    if published is None and selectors.date:
-        published = dates.from_element(_first(doc, selectors.date, source=source, url=page_url))
+    date_el = _first(doc, selectors.date, source=source, url=page_url) if selectors.date else None
+    if published is None and date_el is not None:
+        published = dates.from_element(date_el)
         date_from = "text" if published else ""
+    refused = "" if published else (
+        dates.refused_in_html(doc) or dates.refused(real_url or page_url) or dates.refused_in_element(date_el))
     body_el = _first(doc, selectors.body, source=source, url=page_url) if selectors.body else None
     summary = ""
     if body_el is not None:
@@ -162,4 +169,5 @@ def read_item(body: bytes | str, *, page_url: str, selectors: ItemSelectors, sou
     labels = tuple(
         t for sel in selectors.labels for t in (_text(el) for el in _select(doc, sel, source=source, url=page_url)) if t
     )
-    return ItemPage(title=title, published=published, date_from=date_from, summary=summary, labels=labels)
+    return ItemPage(title=title, published=published, date_from=date_from, summary=summary, labels=labels,
+                    refused_date=refused)

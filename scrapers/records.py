@@ -204,13 +204,16 @@ class SourceInfo:
     """A source's identity: its name in settings and the store, and the site it mirrors.
 
     `canonical_base` is the real site (links are stored against it); the adapter fetches from
-    the configured base URL, which may be the mirror.
+    the configured base URL, which may be the mirror. `hosts` are the only hosts the source's
+    client may contact when it reads the real site: its own host, the www/non-www variant, a CDN
+    it really fetches from (a base URL elsewhere allows only its own host: scrapers/hosts.py).
     """
 
     name: str
     title: str
     home_url: str
     canonical_base: str
+    hosts: tuple[str, ...]
     kind_hint: str = "news"
 
 

@@ -7,9 +7,11 @@ fetches robots.txt and turns the outcome into a `RobotsPolicy`:
 
 - 2xx: the rules in the file;
 - 4xx (404, 401, 403, 410...): "unavailable", everything is allowed (RFC 9309 2.3.1.3);
-- 5xx, network failure, timeout, a redirect off the allowed hosts, an oversized file:
-  "unreachable", everything is disallowed for this client (RFC 9309 2.3.1.4). A client lives for
-  one run of one source, so the source is reported failed and tried again next run.
+- 5xx, network failure, timeout, an oversized file: "unreachable", everything is disallowed for
+  this client (RFC 9309 2.3.1.4). A client lives for one run of one source, so the source is
+  reported failed and tried again next run.
+- a redirect off the source's hosts (or a host resolving to a private address) is not followed:
+  the request that needed robots.txt fails with HostNotAllowed, as it would itself.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ SOURCE = SourceInfo(
     title="Sentencing Council",
     home_url="https://www.sentencingcouncil.org.uk/",
     canonical_base="https://www.sentencingcouncil.org.uk",
+    hosts=("www.sentencingcouncil.org.uk", "sentencingcouncil.org.uk"),
     kind_hint="news",
 )
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Callable, Iterable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from scrapers import dates
 from scrapers.errors import FetchError, ParseError
 from scrapers.http import HttpClient
 from scrapers.normalise import canonical_url, rebase, tag_topics, title_key, unbase
@@ -82,8 +83,15 @@ class SiteRun:
         """The real-site URL of a URL fetched from the base URL."""
         return unbase(url, self.info.canonical_base, self.base_url)
 
+    def fetchable(self, real_url: str) -> bool:
+        """Whether `real_url` is on the source's hosts; a link elsewhere may be kept, never fetched."""
+        return self.client.allows(rebase(real_url, self.info.canonical_base, self.base_url))
+
     def fetch(self, real_url: str, *, accept: str = "*/*", absent_ok: bool = True, conditional: bool = True) -> Page | None:
-        """GET `real_url` through the base URL; None when the site says it is not there (404/410)."""
+        """GET `real_url` through the base URL; None when the site says it is not there (404/410).
+
+        A URL off the source's hosts is refused by the client (HostNotAllowed): check `fetchable` first.
+        """
         self.tried.add(canonical_url(real_url))
         try:
             return self.client.get(rebase(real_url, self.info.canonical_base, self.base_url),
@@ -121,14 +129,23 @@ class SiteRun:
         updated: datetime | None = None,
         external_id: str | None = None,
         found_at: str = "",
-    ) -> Publication:
-        """Record one item; a second variant of a story already found becomes an alternate URL."""
+        refused_date: str = "",
+    ) -> Publication | None:
+        """Record one item; a second variant of a story already found becomes an alternate URL.
+
+        An item whose only date is outside the years msbrief accepts (`refused_date`, as written)
+        is skipped with a warning (None): that item fails, not the source.
+        """
         where = found_at or self.base_url
         title = " ".join(title.split())
         if not url:
             raise ParseError(f"item {title!r} has no URL", source=self.source, url=where, expected="a link to the item")
         if not title:
             raise ParseError(f"item {url!r} has no title", source=self.source, url=where, expected="a title")
+        if published is None and refused_date:
+            self.warn(f"[{self.source}] {url}: item {title!r} is dated {refused_date!r}, outside the years "
+                      f"{dates.MIN_YEAR}-{dates.MAX_YEAR} msbrief accepts; item skipped")
+            return None
         if published is None and not self.undated_ok:
             raise ParseError(f"item {title!r} ({url}) has no publication date", source=self.source, url=where,
                              expected="a date in the feed, <time>, meta tags, JSON-LD, the permalink or the visible text")

@@ -9,19 +9,21 @@ reading the site is not there": the walker returns False and the adapter tries t
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from scrapers import dates
 from scrapers.errors import ParseError
 from scrapers.feedread import ACCEPT_XML, Entry, FeedPage, looks_like_feed, parse_feed
-from scrapers.listing import ItemSelectors, ListingItem, ListingPage, ListingSelectors, read_item, read_listing
+from scrapers.listing import (ItemPage, ItemSelectors, ListingItem, ListingPage, ListingSelectors, read_item,
+                              read_listing)
 from scrapers.records import Page
 from scrapers.siterun import SiteRun
 
 log = logging.getLogger(__name__)
 
 MAX_PAGES = 500
+ACCEPT_HTML = "text/html,application/xhtml+xml"
 
 # (page body, real URL of the page) -> FeedPage
 FeedParser = Callable[[Page, str], FeedPage]
@@ -63,11 +65,21 @@ def walk_feed(
             return True
         if not _take_entries(run, fp.entries, page_url=url):
             return True
-        url = next_url(url, fp, number)
+        url, page_url = next_url(url, fp, number), url
         number += 1
+        if url and not _next_on_site(run, url, page_url=page_url):
+            return True
     if url:
         run.warn(f"stopped after {MAX_PAGES} feed pages at {url}: older items were not read")
     return True
+
+
+def _next_on_site(run: SiteRun, url: str, *, page_url: str) -> bool:
+    """Whether the page after `page_url` may be fetched: one on another host is not (said in a warning)."""
+    if run.fetchable(url):
+        return True
+    run.warn(f"the page after {page_url} is on another host ({url}): not followed, older items were not read")
+    return False
 
 
 def _take_entries(run: SiteRun, entries: tuple[Entry, ...], *, page_url: str) -> bool:
@@ -78,7 +90,8 @@ def _take_entries(run: SiteRun, entries: tuple[Entry, ...], *, page_url: str) ->
         url = run.real(e.url) if e.url else ""
         published = e.published or dates.from_permalink(url)
         run.add(url=url, title=e.title, published=published, summary=e.summary, labels=e.labels,
-                updated=e.updated, external_id=None, found_at=page_url)
+                updated=e.updated, external_id=None, found_at=page_url,
+                refused_date=e.refused_date or dates.refused(url))
     return _go_on(run, page_url, fresh=bool(fresh), all_known=all_known)
 
 
@@ -109,29 +122,43 @@ def walk_listings(run: SiteRun, config: ListingConfig, *, discover: bool = True)
     On the first listing page, a feed advertised with `<link rel="alternate">` that was not tried
     yet is read instead ("feed-autodiscovery"); otherwise the listing pages are read
     ("listing-html"). An absent first listing page is a FetchError (nothing else is left to try).
+    A feed, next page or item page on another host is never fetched (the item is kept as a link).
     """
     for n, path in enumerate(config.urls):
         url: str | None = run.site_url(path) if path.startswith("/") else path
         number = 1
         while url and number <= MAX_PAGES:
-            page = run.fetch(url, absent_ok=False, accept="text/html,application/xhtml+xml")
+            page = run.fetch(url, absent_ok=False, accept=ACCEPT_HTML)
             assert page is not None
             if page.not_modified:
                 log.info("%s: %s not modified", run.source, url)
                 break
             lp = read_listing(page.body, page_url=url, selectors=config.listing, source=run.source)
-            if discover and n == 0 and number == 1:
-                for feed_url in (run.real(f) for f in lp.feeds):
-                    if not run.was_tried(feed_url) and walk_feed(run, feed_url):
-                        log.info("%s: feed discovered on %s: %s", run.source, url, feed_url)
-                        return "feed-autodiscovery"
+            if discover and n == 0 and number == 1 and _read_discovered_feed(run, lp, page_url=url):
+                return "feed-autodiscovery"
             if not _take_listing(run, config, lp, page_url=url):
                 break
-            url = run.real(lp.next_url) if lp.next_url else None
+            url, page_url = (run.real(lp.next_url) if lp.next_url else None), url
             number += 1
+            if url and not _next_on_site(run, url, page_url=page_url):
+                url = None
         if url and number > MAX_PAGES:
             run.warn(f"stopped after {MAX_PAGES} listing pages at {url}: older items were not read")
     return "listing-html"
+
+
+def _read_discovered_feed(run: SiteRun, lp: ListingPage, *, page_url: str) -> bool:
+    """Read the first feed `lp` advertises that works and was not tried; feeds on other hosts are skipped."""
+    for feed_url in (run.real(f) for f in lp.feeds):
+        if run.was_tried(feed_url):
+            continue
+        if not run.fetchable(feed_url):
+            run.warn(f"{page_url} advertises a feed on another host ({feed_url}): not read")
+            continue
+        if walk_feed(run, feed_url):
+            log.info("%s: feed discovered on %s: %s", run.source, page_url, feed_url)
+            return True
+    return False
 
 
 def _take_listing(run: SiteRun, config: ListingConfig, lp: ListingPage, *, page_url: str) -> bool:
@@ -147,25 +174,45 @@ def _take_listing(run: SiteRun, config: ListingConfig, lp: ListingPage, *, page_
 
 
 def _real_item(run: SiteRun, it: ListingItem) -> ListingItem:
-    return ListingItem(title=it.title, url=run.real(it.url), published=it.published, summary=it.summary, labels=it.labels)
+    return replace(it, url=run.real(it.url))
 
 
 def _take_item(run: SiteRun, config: ListingConfig, it: ListingItem, *, page_url: str) -> None:
     published = it.published or dates.from_permalink(it.url)
+    refused = it.refused_date or dates.refused(it.url)
     summary, labels, title = it.summary, it.labels, it.title
-    open_page = config.item is not None and (
-        config.item_pages == "always" or (config.item_pages == "when-undated" and published is None)
+    wanted = config.item is not None and (  # a refused date is a date: it opens no page ("when-undated")
+        config.item_pages == "always" or (config.item_pages == "when-undated" and published is None and not refused)
     )
     found_at = page_url
-    if open_page:
-        page = run.fetch(it.url, absent_ok=False, accept="text/html,application/xhtml+xml")
-        assert page is not None
-        if page.not_modified:  # the store has validators but not the item: fetch it whole
-            page = run.fetch(it.url, absent_ok=False, conditional=False, accept="text/html,application/xhtml+xml")
-            assert page is not None
-        ip = read_item(page.body, page_url=it.url, selectors=config.item, source=run.source, real_url=it.url)
+    ip = _read_item_page(run, config, it) if wanted else None
+    if ip is not None:
         published = published or ip.published
+        refused = refused or ip.refused_date
         summary = summary or ip.summary
         labels = labels + ip.labels
         found_at = it.url
-    run.add(url=it.url, title=title, published=published, summary=summary, labels=labels, found_at=found_at)
+    elif wanted and published is None and not refused and not run.undated_ok:
+        run.warn(f"[{run.source}] {it.url}: item {title!r} is off the source's hosts and the listing gives no date; "
+                 "its page is not fetched, item skipped")
+        return
+    run.add(url=it.url, title=title, published=published, summary=summary, labels=labels, found_at=found_at,
+            refused_date=refused)
+
+
+def _read_item_page(run: SiteRun, config: ListingConfig, it: ListingItem) -> ItemPage | None:
+    """What the item's page says; None when it is on another host (kept as a link, never fetched).
+
+    A page on the source's hosts that redirects elsewhere fails the source (HostNotAllowed), like
+    any item page that cannot be read: the next run tries it again, so nothing is stored half-read.
+    """
+    assert config.item is not None
+    if not run.fetchable(it.url):
+        log.info("%s: %s is on another host: kept as a link, not fetched", run.source, it.url)
+        return None
+    page = run.fetch(it.url, absent_ok=False, accept=ACCEPT_HTML)
+    assert page is not None
+    if page.not_modified:  # the store has validators but not the item: fetch it whole
+        page = run.fetch(it.url, absent_ok=False, conditional=False, accept=ACCEPT_HTML)
+        assert page is not None
+    return read_item(page.body, page_url=it.url, selectors=config.item, source=run.source, real_url=it.url)

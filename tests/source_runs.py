@@ -6,6 +6,7 @@ from types import ModuleType
 from typing import Iterable
 
 from mirror import MirrorServer
+from scrapers.hosts import HostPolicy
 from scrapers.http import HttpClient
 from scrapers.normalise import canonical_url, load_topics
 from scrapers.records import SourceResult
@@ -13,20 +14,24 @@ from scrapers.records import SourceResult
 TOPICS = load_topics()
 
 
-def client(source: str, validators: dict[str, tuple[str | None, str | None]] | None = None) -> HttpClient:
-    """A client with no pacing (loopback) that sends back `validators` by URL."""
+def client(adapter: ModuleType, base_url: str, validators: dict[str, tuple[str | None, str | None]] | None = None,
+           **options: object) -> HttpClient:
+    """A client for `adapter` fetching from `base_url`: no pacing (loopback), `validators` sent back by URL."""
     known = validators or {}
-    return HttpClient("msbrief-tests/1 (+mailto:tests@example.org)", source=source,
-                      validators=lambda url: known.get(url, (None, None)), min_interval=0.0, max_retries=0)
+    return HttpClient("msbrief-tests/1 (+mailto:tests@example.org)", adapter.SOURCE.name,
+                      hosts=HostPolicy.for_source(adapter.SOURCE, base_url),
+                      validators=lambda url: known.get(url, (None, None)), rate_limit_per_host=0, max_retries=0,
+                      **options)  # type: ignore[arg-type]
 
 
 def run(adapter: ModuleType, mirror: MirrorServer, folder: str, *, known: Iterable[str] = (),
         backfill: bool = False, http: HttpClient | None = None) -> SourceResult:
     """`adapter.collect` over the mirror folder `folder`; `known` are real-site URLs the store has."""
     known_urls = {canonical_url(u) for u in known}
+    base_url = mirror.url_for(folder)
     return adapter.collect(
-        http or client(adapter.SOURCE.name),
-        base_url=mirror.url_for(folder),
+        http or client(adapter, base_url),
+        base_url=base_url,
         is_known=lambda url: canonical_url(url) in known_urls,
         topics=TOPICS,
         backfill=backfill,

@@ -68,9 +68,10 @@ def test_backfill_of_the_listing_reads_known_pages_too(fixtures_mirror):
 
 
 def test_second_run_of_the_default_corpus_is_all_304(fixtures_mirror):
-    http = client("atleu")
+    base_url = fixtures_mirror.url_for("atleu")
+    http = client(atleu, base_url)
     run(atleu, fixtures_mirror, "atleu", http=http)
     fixtures_mirror.clear_log()
-    again = run(atleu, fixtures_mirror, "atleu", http=client("atleu", validators_from(http)))
+    again = run(atleu, fixtures_mirror, "atleu", http=client(atleu, base_url, validators_from(http)))
     assert again.strategy == "squarespace-json" and again.publications == []
     assert served(fixtures_mirror, "atleu") == [("/cases-news?format=json", 304)]

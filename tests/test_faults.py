@@ -33,7 +33,7 @@ FAULTS: dict[str, tuple[dict, str]] = {
     "truncate": ({}, r"cut short"),
     "oversize": ({"size": MAX_BYTES + 500_000}, r"too large"),
     "wrong_type": ({"content_type": "application/octet-stream"}, r"content type 'application/octet-stream'"),
-    "redirect_offhost": ({}, r"outside the allowed hosts"),
+    "redirect_offhost": ({}, r"outside this source's hosts"),
 }
 
 

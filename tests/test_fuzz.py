@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 from mirror_fixture import FIXTURES, start_mirror
 from scrapers import atleu, dates, feedread, govuk, govuk_guidance, iasc, nrm, sentencing_council
 from scrapers.errors import FetchError, ParseError
-from scrapers.http import HttpClient
 from scrapers.listing import read_item, read_listing
 from scrapers.normalise import load_topics
+from source_runs import client as adapter_client
 
 BULLETINS = FIXTURES / "nrm" / "bulletins"
 BULLETIN_TEXT = (BULLETINS / "2023-Q2.txt").read_text(encoding="utf-8") if (BULLETINS / "2023-Q2.txt").exists() \
@@ -171,8 +171,7 @@ def _first_path(name: str) -> str:
 def collect_over(mirror, name: str, body: bytes) -> None:  # type: ignore[no-untyped-def]
     module, folder, _, content_type = ADAPTER_PATHS[name]
     mirror.put_response(_first_path(name), body, content_type=content_type)
-    client = HttpClient("msbrief-fuzz/1 (+mailto:tests@example.org)", source=name, min_interval=0.0, max_retries=0,
-                        read_timeout=5)
+    client = adapter_client(module, mirror.url_for(folder), read_timeout=5)
     try:
         module.collect(client, base_url=mirror.url_for(folder), is_known=lambda url: False, topics=TOPICS,
                        backfill=False)
@@ -201,8 +200,7 @@ def test_govuk_content_item_parsing_raises_only_parse_errors(fuzz_mirror, docume
                  "/govuk_nrm/api/content/government/statistics/announcements/"
                  "modern-slavery-nrm-and-dtn-statistics-january-to-march-2025"):
         fuzz_mirror.put_response(path, json.dumps(document), content_type="application/json")
-        client = HttpClient("msbrief-fuzz/1 (+mailto:tests@example.org)", source="govuk_nrm", min_interval=0.0,
-                            max_retries=0)
+        client = adapter_client(govuk, fuzz_mirror.url_for("govuk_nrm"))
         try:
             govuk.collect(client, base_url=fuzz_mirror.url_for("govuk_nrm"), is_known=lambda url: False,
                           topics=TOPICS, backfill=False)
@@ -245,8 +243,7 @@ def test_govuk_guidance_document_parsing_raises_only_parse_errors(fuzz_mirror, d
                  "/govuk_guidance/api/content/government/consultations/transparency-in-supply-chains",
                  "/govuk_guidance/api/content" + old_slug):
         fuzz_mirror.put_response(path, json.dumps(document), content_type="application/json")
-        client = HttpClient("msbrief-fuzz/1 (+mailto:tests@example.org)", source="govuk_guidance", min_interval=0.0,
-                            max_retries=0)
+        client = adapter_client(govuk_guidance, fuzz_mirror.url_for("govuk_guidance"))
         try:
             govuk_guidance.collect(client, base_url=fuzz_mirror.url_for("govuk_guidance"), is_known=lambda url: False,
                                    topics=TOPICS, backfill=False, watch=(*govuk_guidance.DEFAULT_WATCH, old_slug))
@@ -379,8 +376,7 @@ def test_xml_bombs_in_every_consumed_feed_fail_the_source_cleanly(fuzz_mirror, a
     fuzz_mirror.put_response(path, BOMBS[name], content_type="application/rss+xml")
     if adapter_name == "atleu":  # make the JSON collection absent so that the RSS feed is read
         fuzz_mirror.remove_response("/atleu/cases-news?format=json")
-    client = HttpClient("msbrief-fuzz/1 (+mailto:tests@example.org)", source=adapter_name, min_interval=0.0,
-                        max_retries=0)
+    client = adapter_client(module, fuzz_mirror.url_for(adapter_name))
     started = time.process_time()  # CPU, not wall time: robust on a loaded machine
     try:
         with pytest.raises(ParseError, match="unsafe XML refused|not well-formed"):

@@ -18,11 +18,11 @@ from scrapers.errors import FetchError, ParseError
 from scrapers.http import HttpClient
 from scrapers.normalise import canonical_url, load_topics
 from scrapers.records import FetchRecord, SourceResult
+from source_runs import client as adapter_client
 
 FOLDER = Path(__file__).parent / "fixtures" / "govuk_nrm"
 BULLETIN_PERIODS = {"2021-year", "2022-Q2", "2022-Q3", "2022-Q4", "2023-Q1", "2023-Q2", "2023-Q3"}
 PAGE_ONLY_PERIODS = {"2019-Q2", "2020-Q3", "2020-Q4", "2024-Q2"}
-UA = "msbrief-tests/0.1 (+mailto:msbrief-operators@example.org)"
 
 
 @pytest.fixture(scope="module")
@@ -31,13 +31,12 @@ def server() -> Iterator[object]:
         yield mirror
 
 
-def client_for(validators: dict[str, tuple[str | None, str | None]] | None = None) -> HttpClient:
-    known = validators or {}
-    return HttpClient(UA, "govuk_nrm", lambda url: known.get(url, (None, None)), min_interval=0.0, max_retries=0)
+def client_for(server, validators: dict[str, tuple[str | None, str | None]] | None = None) -> HttpClient:  # type: ignore
+    return adapter_client(govuk, server.url_for("govuk_nrm"), validators)
 
 
 def run(server, *, client: HttpClient | None = None, known=lambda url: False, backfill=False) -> tuple[SourceResult, HttpClient]:
-    client = client or client_for()
+    client = client or client_for(server)
     result = govuk.collect(client, base_url=server.url_for("govuk_nrm"), is_known=known,
                            topics=load_topics(), backfill=backfill)
     return result, client
@@ -149,7 +148,7 @@ def validators_of(log: list[FetchRecord]) -> dict[str, tuple[str | None, str | N
 
 def test_second_run_is_all_304_and_parses_nothing(server, first) -> None:
     _, client = first
-    again, second = run(server, client=client_for(validators_of(client.log)))
+    again, second = run(server, client=client_for(server, validators_of(client.log)))
     assert again.publications == [] and again.releases == [] and again.announcements == []
     api = [r for r in second.log if "/api/" in r.url]
     assert api and all(r.status == 304 and r.not_modified for r in api), [(r.url, r.status) for r in api]
@@ -166,7 +165,7 @@ def test_changed_release_page_rereads_its_unchanged_bulletin(server, first) -> N
     del validators[page[0]]  # as if the release page had changed since the last run,
     for url in [u for u in validators if "/api/search.json" in u and "start=0" in u]:
         del validators[url]  # and so the search results listing it
-    again, second = run(server, client=client_for(validators))
+    again, second = run(server, client=client_for(server, validators))
     assert [r.period for r in again.releases] == ["2023-Q3"]
     assert again.releases[0].figures  # the bulletin was fetched again without validators
 

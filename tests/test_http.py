@@ -11,11 +11,13 @@ import time
 from typing import Callable
 
 import pytest
+from drip_server import DripServer
 from mirror_fixture import HTTPFAULTS, mirror  # noqa: F401  (pytest fixture)
 
 from mirror import MirrorServer, http_date
 from scrapers import robots
-from scrapers.errors import FetchError, RobotsDisallowed
+from scrapers.errors import DeadlineExceeded, FetchError, HostNotAllowed, RobotsDisallowed
+from scrapers.hosts import HostPolicy
 from scrapers.http import HttpClient, content_type_accepted, parse_retry_after
 
 UA = "msbrief-test/0.1 (+mailto:tests@example.org)"
@@ -25,8 +27,9 @@ PAGE = "/httpfaults/page.html"
 
 def make_client(mirror: MirrorServer, sleeps: list[float] | None = None, **options) -> HttpClient:
     """A client with test-sized timeouts; waits go into `sleeps` instead of sleeping."""
-    settings = dict(source="httpfaults", min_interval=0.0, connect_timeout=1.0, read_timeout=1.0, deadline=5.0,
-                    max_retries=2, backoff_base=0.05, sleep=(sleeps.append if sleeps is not None else time.sleep))
+    settings = dict(source="httpfaults", hosts=HostPolicy.for_base(mirror.base_url), rate_limit_per_host=0,
+                    connect_timeout=1.0, read_timeout=1.0, request_deadline=5.0, max_retries=2, backoff_base=0.05,
+                    sleep=(sleeps.append if sleeps is not None else time.sleep))
     settings.update(options)
     user_agent = settings.pop("user_agent", UA)
     return HttpClient(user_agent, **settings)
@@ -52,20 +55,34 @@ def test_user_agent_is_sent_with_every_request(mirror):
     assert [e.path for e in mirror.log][0] == "/robots.txt"
 
 
+LOOPBACK = HostPolicy.for_base("http://127.0.0.1:9")
+
+
 def test_a_client_without_a_user_agent_is_refused():
     with pytest.raises(ValueError, match="User-Agent"):
-        HttpClient("  ")
+        HttpClient("  ", hosts=LOOPBACK)
 
 
-def test_rate_limit_can_be_given_in_settings_terms():
-    assert HttpClient(UA, rate_limit_per_host=4).min_interval == 0.25
-    assert HttpClient(UA).min_interval == 1.0
-    with pytest.raises(ValueError, match="not both"):
-        HttpClient(UA, rate_limit_per_host=4, min_interval=0.1)
-    assert HttpClient(UA, concurrency_per_host=5).max_concurrency == 5
-    assert HttpClient(UA).max_concurrency == 2
-    with pytest.raises(ValueError, match="at least 1"):
-        HttpClient(UA, max_concurrency=0)
+def test_options_beyond_the_source_are_keyword_only_with_one_spelling_each():
+    with pytest.raises(TypeError):
+        HttpClient(UA, "src", LOOPBACK)  # type: ignore[misc]
+    for old in ("min_interval", "max_concurrency", "deadline", "allowed_hosts"):
+        with pytest.raises(TypeError, match=old):
+            HttpClient(UA, hosts=LOOPBACK, **{old: 1})
+    with pytest.raises(TypeError, match="hosts"):
+        HttpClient(UA)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("rate_limit_per_host", -1, "rate_limit_per_host must be 0"),
+    ("concurrency_per_host", 0, "concurrency_per_host must be an integer of at least 1"),
+    ("request_deadline", 0, "request_deadline must be a positive"),
+    ("source_deadline", -5, "source_deadline must be a positive"),
+])
+def test_bad_options_are_refused_naming_the_option_and_value(option, value, message):
+    with pytest.raises(ValueError, match=message) as caught:
+        HttpClient(UA, hosts=LOOPBACK, **{option: value})
+    assert repr(value) in str(caught.value)
 
 
 def test_robots_disallowed_url_is_not_fetched_and_is_reported(mirror):
@@ -82,7 +99,7 @@ def test_robots_disallowed_url_is_not_fetched_and_is_reported(mirror):
 
 
 def test_robots_txt_is_fetched_once_per_client_even_from_threads(mirror):
-    client = make_client(mirror, max_concurrency=4)
+    client = make_client(mirror, concurrency_per_host=4)
     threads = [threading.Thread(target=client.get, args=(url(mirror, DATA),)) for _ in range(8)]
     for t in threads:
         t.start()
@@ -164,7 +181,7 @@ def test_robots_groups_for_the_same_agent_are_merged_and_star_is_the_fallback():
 
 
 def test_rate_limit_spaces_requests_to_a_host(mirror):
-    client = make_client(mirror, min_interval=0.15)
+    client = make_client(mirror, rate_limit_per_host=1 / 0.15)
     for _ in range(4):
         client.get(url(mirror, DATA))
     arrivals = sorted(entry.time for entry in mirror.log)
@@ -176,7 +193,7 @@ def test_rate_limit_spaces_requests_to_a_host(mirror):
 
 def test_concurrency_limit_per_host_is_shared_by_threads(mirror):
     mirror.set_fault(DATA, "slow", delay=0.25)
-    client = make_client(mirror, max_concurrency=2)
+    client = make_client(mirror, concurrency_per_host=2)
     client.get(url(mirror, PAGE))  # robots.txt out of the way
     threads = [threading.Thread(target=client.get, args=(url(mirror, DATA),)) for _ in range(6)]
     for t in threads:
@@ -203,13 +220,64 @@ def test_slow_response_times_out_and_fails_after_the_retries(mirror):
     assert len(requests_for(mirror, DATA)) == 3
 
 
-def test_slow_drip_body_is_cut_off_by_the_deadline(mirror):
-    mirror.set_fault(DATA, "slow", delay=3, drip=True)  # a piece every 0.3s: the read timeout never fires
-    client = make_client(mirror, [], read_timeout=1.0, deadline=0.5, max_retries=0)
-    started = time.monotonic()
-    with pytest.raises(FetchError, match="deadline"):
+def drip_client(server: DripServer, **options) -> HttpClient:
+    """A client of the drip server: the read timeout never fires (a byte arrives every 0.1 s)."""
+    settings = dict(hosts=HostPolicy.for_base(server.base_url), rate_limit_per_host=0, obey_robots=False,
+                    read_timeout=30.0, max_retries=0, sleep=lambda s: None)
+    settings.update(options)
+    return HttpClient(UA, "drip", **settings)
+
+
+# A drip of 1 byte per 0.1 s would take 120 s (the server's limit); every attempt below is cut at a
+# deadline of 1-2 s. The bounds are generous (a busy machine), yet far below what the drip would cost.
+GENEROUS = 30.0
+
+
+@pytest.mark.parametrize("part", ["body", "headers"])
+def test_a_dripping_response_is_cut_at_the_request_deadline_and_retried(part):
+    with DripServer(part=part, interval=0.1) as server:
+        client = drip_client(server, request_deadline=1.5, max_retries=1)
+        started = time.monotonic()
+        with pytest.raises(FetchError, match=r"1.5 s request deadline passed.*gave up after 2 attempts") as caught:
+            client.get(server.base_url + "/slow")
+        elapsed = time.monotonic() - started
+        assert not isinstance(caught.value, DeadlineExceeded)
+        assert len(server.connections) == 2
+        for conn in server.connections:  # the client hung up on each: the server saw it go
+            assert conn.ended.wait(GENEROUS) and 0 < conn.sent < 1000
+            assert conn.ended_at - conn.started < GENEROUS
+    assert elapsed < 2 * GENEROUS
+
+
+def test_the_source_deadline_cuts_a_drip_and_ends_the_fetch_without_retrying():
+    with DripServer(interval=0.1) as server:
+        client = drip_client(server, request_deadline=100, source_deadline=2, max_retries=3)
+        with pytest.raises(DeadlineExceeded, match=r"\[drip\] .*/slow: source deadline of 2 s exceeded \(while the body"):
+            client.get(server.base_url + "/slow")
+        [conn] = server.connections  # not retried: the source's time is up
+        assert conn.ended.wait(GENEROUS) and conn.ended_at - conn.started < GENEROUS
+        with pytest.raises(DeadlineExceeded, match="source deadline of 2 s exceeded"):  # every later request
+            client.get(server.base_url + "/another")
+        assert len(server.connections) == 1  # failed at once, nothing sent
+        assert client.log[-1].error and "source deadline" in client.log[-1].error
+
+
+def test_a_wait_that_would_pass_the_source_deadline_fails_at_once(mirror):
+    mirror.set_fault(DATA, "429", retry_after=60)
+    sleeps: list[float] = []
+    client = make_client(mirror, sleeps, obey_robots=False, source_deadline=20, max_retry_wait=120)
+    with pytest.raises(DeadlineExceeded, match=r"source deadline of 20 s exceeded \(a wait of 60\.0 s would pass it\)"):
         client.get(url(mirror, DATA))
-    assert time.monotonic() - started < 2.5  # the whole drip takes 3 s
+    assert sleeps == [] and len(requests_for(mirror, DATA)) == 1
+
+
+def test_the_source_deadline_is_not_taken_for_an_unreachable_robots_txt(mirror):
+    mirror.set_fault("/robots.txt", "slow", delay=30, drip=True)
+    client = make_client(mirror, [], request_deadline=60, source_deadline=1.5)
+    with pytest.raises(DeadlineExceeded):
+        client.get(url(mirror, DATA))
+    assert requests_for(mirror, DATA) == []
+    assert not any(r.error and "unreachable" in r.error for r in client.log)
 
 
 def test_oversize_by_content_length_is_refused_before_downloading(mirror):
@@ -284,7 +352,8 @@ def test_redirect_to_another_host_is_refused(mirror):
 def test_redirect_to_a_listed_host_is_followed(mirror):
     elsewhere = f"http://localhost:{mirror.port}{PAGE}"
     mirror.set_fault(DATA, "redirect_offhost", location=elsewhere)
-    client = make_client(mirror, allowed_hosts=["localhost"])
+    client = make_client(mirror, hosts=HostPolicy.of([f"127.0.0.1:{mirror.port}", f"localhost:{mirror.port}"],
+                                                     private_ok=True))
     page = client.get(url(mirror, DATA))
     assert page.final_url == elsewhere and page.status == 200
     assert len(requests_for(mirror, "/robots.txt")) == 2  # robots.txt of each host
@@ -440,7 +509,8 @@ def test_connection_refused_is_retried_then_reported():
     with MirrorServer(HTTPFAULTS) as gone:
         dead = gone.base_url
     sleeps: list[float] = []
-    client = HttpClient(UA, source="dead", max_retries=2, sleep=sleeps.append, min_interval=0, connect_timeout=0.5)
+    client = HttpClient(UA, "dead", hosts=HostPolicy.for_base(dead), max_retries=2, sleep=sleeps.append,
+                        rate_limit_per_host=0, connect_timeout=0.5)
     with pytest.raises(FetchError, match=r"connection failed.*gave up after 3 attempts"):
         client.get(dead + "/httpfaults/data.json")
     assert len(sleeps) == 2

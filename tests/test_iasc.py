@@ -76,9 +76,10 @@ def test_listing_item_without_a_link_is_a_parse_error():
 
 
 def test_second_run_of_the_default_corpus_is_all_304(fixtures_mirror):
-    http = client("iasc")
+    base_url = fixtures_mirror.url_for("iasc")
+    http = client(iasc, base_url)
     run(iasc, fixtures_mirror, "iasc", http=http)
     fixtures_mirror.clear_log()
-    again = run(iasc, fixtures_mirror, "iasc", http=client("iasc", validators_from(http)))
+    again = run(iasc, fixtures_mirror, "iasc", http=client(iasc, base_url, validators_from(http)))
     assert again.publications == []
     assert served(fixtures_mirror, "iasc") == [("/news-insights/", 304)]

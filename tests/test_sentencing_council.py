@@ -66,10 +66,11 @@ def test_backfill_walks_every_page_even_when_known(fixtures_mirror):
 
 
 def test_second_run_with_validators_is_answered_304_and_parses_nothing(fixtures_mirror):
-    http = client("sentencing_council")
+    base_url = fixtures_mirror.url_for("sentencing_council")
+    http = client(sc, base_url)
     run(sc, fixtures_mirror, "sentencing_council", http=http)
     fixtures_mirror.clear_log()
-    again = run(sc, fixtures_mirror, "sentencing_council", http=client("sentencing_council", validators_from(http)))
+    again = run(sc, fixtures_mirror, "sentencing_council", http=client(sc, base_url, validators_from(http)))
     assert again.strategy == "rss" and again.publications == []
     assert [s for p, s in served(fixtures_mirror, "sentencing_council") if "feed" in p] == [304]
 

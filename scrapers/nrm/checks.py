@@ -100,7 +100,10 @@ def check(figures: list[Figure]) -> Checked:
         stated = numbers(now, then, change)
         if stated:
             current, earlier, pct = stated
-            if earlier <= 0 or abs(100 * (current - earlier) / earlier - pct) > CHANGE_TOLERANCE:
+            if earlier <= 0:
+                withhold([index[then], index[change]],
+                         f"{metric_label(change)} is given as {_n(pct)}% on an earlier figure of {_n(earlier)}")
+            elif abs(100 * (current - earlier) / earlier - pct) > CHANGE_TOLERANCE:
                 withhold([index[then], index[change]],
                          f"{metric_label(change)} is given as {_n(pct)}%, but {_n(earlier)} to {_n(current)} "
                          f"is {_n(round(100 * (current - earlier) / earlier, 1))}%")

@@ -51,7 +51,8 @@ def extract(document: str | bytes, *, source_url: str = "") -> Extraction:
             located.expected = exc.expected
             raise located from exc
         raise
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError, LookupError) as exc:
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError, LookupError,
+            ArithmeticError) as exc:
         raise ParseError(f"could not read the bulletin ({exc.__class__.__name__}: {exc})", url=source_url,
                          expected="an NRM bulletin as text, HTML or GOV.UK Content API JSON") from exc
 
