@@ -132,9 +132,9 @@ def test_deploy_from_prefect_yaml_and_run_on_a_process_worker(deployed, tmp_path
                 f"run ended {final.state.type.value}: {final.state.message}\n" + (tmp_path / "worker.log").read_text()[-4000:]
             )
             artifacts = _artifacts(env, final.id)
-            summary = artifacts["ingest-summary"]
+            summary = artifacts["ingest-govuk-nrm"]  # one artifact key per source
             assert "govuk_nrm" in summary.data and "| ok |" in summary.data
-            assert artifacts["figures-extracted"].type == "table"
+            assert artifacts["figures-govuk-nrm"].type == "table"
             import sqlite3
 
             with sqlite3.connect(work / "msbrief.db") as db:  # the run is recorded for source health
