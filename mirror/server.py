@@ -46,6 +46,7 @@ import logging
 import mimetypes
 import socket
 import struct
+import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -626,6 +627,14 @@ class _Server(ThreadingHTTPServer):
                 conn.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hangs up (reset, broken pipe) is routine: one debug line, not a traceback."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            log.debug("client %s hung up: %s", client_address, error)
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 # -- the public object -------------------------------------------------------------------------

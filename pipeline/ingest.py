@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from pipeline.reports import SourceReport
@@ -20,10 +20,13 @@ from pipeline.sources import SourceSpec, source
 from scrapers.errors import ScraperError
 from scrapers.hosts import HostPolicy
 from scrapers.http import HttpClient
-from scrapers.normalise import canonical_url, load_topics, normalise_result, unbase
-from scrapers.nrm import check_against_previous
+from scrapers.normalise import canonical_url, load_topics, normalise_fetch_log, normalise_result, unbase
+from scrapers.nrm import ReleaseIndex
 from scrapers.records import FetchRecord, Release, SourceResult
-from store import queries, repo
+from store import fetch_state, publications, queries, releases, repo
+from store.fetch_state import FetchSnapshot
+from store.read import Statement
+from vocabulary.metrics import RESTATEMENTS
 from store.db import DatabaseUnavailable, Engine, driver_reason, read_session, transaction
 
 log = logging.getLogger("pipeline.ingest")
@@ -31,6 +34,8 @@ log = logging.getLogger("pipeline.ingest")
 ROBOTS_MAX_AGE = timedelta(hours=24)  # RFC 9309 §2.4: a cached robots.txt may be used for a day
 STORE_ATTEMPTS = 3  # a locked or dropped database gets two more tries
 STORE_RETRY_DELAY = 2.0  # seconds, times the attempt number
+# The metrics a release's cross-release check compares: restatements and what they restate.
+CROSS_RELEASE_METRICS = frozenset(RESTATEMENTS) | frozenset(RESTATEMENTS.values())
 
 
 @dataclass
@@ -58,21 +63,17 @@ def state_url(settings: Settings, spec: SourceSpec, url: str) -> str:
     return unbase(url, canonical, base)
 
 
-def make_client(settings: Settings, spec: SourceSpec, *, engine: Engine | None = None,
+def make_client(settings: Settings, spec: SourceSpec, *, state: FetchSnapshot | None = None,
                 cls: type[HttpClient] = HttpClient) -> HttpClient:
-    """The HTTP client of one source run, as the settings say; with `engine`, conditional GETs
-    send back the validators stored for each URL and robots.txt comes from the store's cache."""
+    """The HTTP client of one source run, as the settings say; with the source's fetch `state`,
+    conditional GETs send back the stored validators and robots.txt comes from the store's cache."""
     options: dict[str, object] = {}
-    if engine is not None:
-        def validators(url: str) -> tuple[str | None, str | None]:
-            with read_session(engine) as s:
-                return repo.get_validators(s, state_url(settings, spec, url))
-
-        def robots_cache(url: str) -> str | None:
-            with read_session(engine) as s:
-                return repo.cached_body(s, state_url(settings, spec, url), max_age=ROBOTS_MAX_AGE)
-
-        options = {"validators": validators, "robots_cache": robots_cache}
+    if state is not None:
+        options = {
+            "validators": lambda url: state.validators_of(state_url(settings, spec, url)),
+            "robots_cache": lambda url: state.robots_text(state_url(settings, spec, url), max_age=ROBOTS_MAX_AGE,
+                                                          now=datetime.now(timezone.utc)),
+        }
     return cls(
         settings.http_user_agent,
         source=spec.name,
@@ -91,24 +92,25 @@ def make_client(settings: Settings, spec: SourceSpec, *, engine: Engine | None =
 
 
 def fetch(settings: Settings, engine: Engine, name: str, *, backfill: bool | None = None) -> Fetched:
-    """Run one adapter against its configured base URL. Never raises for source trouble."""
+    """Run one adapter against its configured base URL. Never raises for source trouble.
+
+    What the fetch needs from the store (validators, robots.txt, the URLs already known, the last
+    success) is read once, in one read-only transaction, before the first request.
+    """
     spec = source(name)
     module = spec.adapter()
-    client = make_client(settings, spec, engine=engine)
-
-    def is_known(url: str) -> bool:
-        with read_session(engine) as s:
-            return repo.is_known_url(s, canonical_url(url))
-
     with read_session(engine) as s:
+        state = fetch_state.load(s, name)
+        known = publications.known_urls(s, name)
         succeeded_at, previous_strategy = repo.last_success(s, name)
+    client = make_client(settings, spec, state=state)
     if backfill is None:
         backfill = succeeded_at is None  # a source that never succeeded gets its whole archive walked
     topics = load_topics(settings.topics_file)
 
     def collect(backfill: bool) -> SourceResult:
-        return module.collect(client, base_url=spec.base_url(settings), is_known=is_known, topics=topics,
-                              backfill=backfill, **spec.adapter_options(settings))
+        return module.collect(client, base_url=spec.base_url(settings), is_known=lambda url: canonical_url(url) in known,
+                              topics=topics, backfill=backfill, **spec.adapter_options(settings))
 
     result: SourceResult | None = None
     error: str | None = None
@@ -126,18 +128,21 @@ def fetch(settings: Settings, engine: Engine, name: str, *, backfill: bool | Non
     except Exception as exc:  # noqa: BLE001 - an adapter bug must fail its source, never the others
         error = f"[{name}] unexpected {exc.__class__.__name__} in the adapter: {exc}"[:2000]
         log.exception("source %s failed", name)
+    warnings: list[str] = []
     if result is not None:
         log.info("source %s read with strategy %r", name, result.strategy)
         result = normalise_result(result)
+        warnings = list(result.warnings)
+    records, dropped = normalise_fetch_log(replace(rec, url=state_url(settings, spec, rec.url)) for rec in client.log)
     return Fetched(
         source=name,
         result=result,
-        log=[replace(rec, url=state_url(settings, spec, rec.url)) for rec in client.log],
+        log=records,
         requests=client.stats.requests,
         not_modified=client.stats.not_modified,
         bytes=client.stats.bytes,
         error=error,
-        warnings=list(result.warnings) if result else [],
+        warnings=warnings + dropped,
     )
 
 
@@ -170,16 +175,13 @@ def _store(engine: Engine, run_id: int | None, fetched: Fetched, *, seen_at: dat
         strategy=fetched.result.strategy if fetched.result else None,
         warnings=list(fetched.warnings),
     )
+    at = datetime.now(timezone.utc)
     with transaction(engine) as s:
-        repo.ensure_source(s, fetched.source, title=info.title, home_url=info.home_url)
+        source_id = repo.ensure_source(s, fetched.source, title=info.title, home_url=info.home_url)
         if fetched.result is not None and not fetched.error:
-            _store_result(s, fetched.result, report, seen_at=seen_at)
-        for rec in fetched.log:
-            # A failed run keeps the old validators: its items were not stored.
-            if fetched.error and not rec.error:
-                continue
-            repo.record_fetch(s, rec.url, status=rec.status, etag=rec.etag, last_modified=rec.last_modified,
-                              error=rec.error, cached_body=rec.cache_body)
+            _store_result(s, source_id, fetched.result, report, seen_at=seen_at or at)
+        # A failed run keeps the old validators: its items were not stored.
+        fetch_state.record(s, fetched.source, [r for r in fetched.log if r.error or not fetched.error], at=at)
         repo.record_source_outcome(s, fetched.source, ok=not fetched.error, strategy=report.strategy,
                                    error=fetched.error)
         if run_id is not None:
@@ -210,34 +212,43 @@ def ingest_source(settings: Settings, engine: Engine, name: str, *, run_id: int 
     raise AssertionError("unreachable")
 
 
-def _store_result(s, result: SourceResult, report: SourceReport, *, seen_at: datetime | None) -> None:  # type: ignore[no-untyped-def]
-    pub_ids: dict[str, int] = {}
-    for pub in result.publications:
-        saved = repo.upsert_publication(s, pub, seen_at=seen_at)
-        pub_ids[canonical_url(pub.url)] = saved.id
-        if saved.outcome == "new":
+def _store_result(s, source_id: int, result: SourceResult, report: SourceReport, *, seen_at: datetime) -> None:  # type: ignore[no-untyped-def]
+    saved = publications.save(s, source_id, result.publications, seen_at=seen_at)
+    by_url: dict[str, int] = {}
+    for pub, outcome in zip(result.publications, saved):
+        by_url[canonical_url(pub.url)] = outcome.id
+        if outcome.outcome == "new":
             report.new += 1
             report.new_items.append((pub.title, pub.url))
-        elif saved.outcome == "amended":
+        elif outcome.outcome == "amended":
             report.amended += 1
             report.amended_items.append((pub.title, pub.url))
-    # What earlier releases said, loaded once (not once per release: that was quadratic)
-    stated = {r.period: r for r in queries.releases(s)} if result.releases else {}
-    for rel in result.releases:
-        rel = _with_previous_release_check(rel, stated)
-        stated[rel.period] = rel
-        saved, new_figures = repo.upsert_release(s, rel, publication_id=pub_ids.get(canonical_url(rel.page_url)))
-        report.figures += new_figures
-        report.warnings.extend(f"{rel.period}: {w}" for w in rel.warnings)
-        report.figure_rows.extend(
-            {"release": rel.period, "period": f.period, "metric": f.metric, "value": f.value, "unit": f.unit,
-             "evidence": f.evidence}
-            for f in rel.figures
-        )
+    if result.releases:
+        checked = _checked_against_each_other(s, result.releases)
+        ids = {r.page_url: by_url[canonical_url(r.page_url)] for r in checked if canonical_url(r.page_url) in by_url}
+        _, report.figures = releases.save(s, checked, publication_ids=ids)
+        for rel in checked:
+            report.warnings.extend(f"{rel.period}: {w}" for w in rel.warnings)
+            report.figure_rows.extend(
+                {"release": rel.period, "period": f.period, "metric": f.metric, "value": f.value, "unit": f.unit,
+                 "evidence": f.evidence}
+                for f in rel.figures
+            )
     for ann in result.announcements:
         repo.upsert_announcement(s, ann)
 
 
-def _with_previous_release_check(rel: Release, stated: dict[str, object]) -> Release:
-    """Add FIGURES.md's revision notes, and withhold restatements further off than a revision."""
-    return check_against_previous(rel, stated).applied_to(rel)
+def _checked_against_each_other(s, found: list[Release]) -> list[Release]:  # type: ignore[no-untyped-def]
+    """FIGURES.md's cross-release check: each release against what every other release said (stored,
+    or found in this run), whatever the order they come in; linear in the figures."""
+    index = ReleaseIndex()
+    fresh = {rel.period for rel in found}
+    by_release: dict[str, list[Statement]] = {}
+    for stated in queries.statements(s, CROSS_RELEASE_METRICS):
+        if stated.release not in fresh:  # this run's statement of a release replaces the stored one
+            by_release.setdefault(stated.release, []).append(stated)
+    for period, figures in by_release.items():
+        index.add(period, figures)
+    for rel in found:
+        index.add(rel.period, rel.figures)
+    return [index.check(rel).applied_to(rel) for rel in found]

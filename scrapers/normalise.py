@@ -1,7 +1,10 @@
 """Canonical URLs, UTC datetimes, dedupe keys and topic tags; the normalise step of the pipeline.
 
-`normalise_result` is the one place an adapter's records are made ready for the store: every
-datetime aware UTC, every item's identity keys filled in. The store trusts what it is given.
+`normalise_result` (and `normalise_fetch_log`) are the one place an adapter's records are made
+ready for the store: text without control or bidirectional-override characters and cut to the
+limits of scrapers.records, every datetime aware UTC, every item's identity keys filled in. A
+record whose URL is longer than the store keeps is dropped with a warning (so is an oversized
+validator). The store trusts what it is given, and PostgreSQL accepts all of it as SQLite does.
 """
 
 from __future__ import annotations
@@ -9,13 +12,27 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from dataclasses import replace
+from dataclasses import fields, is_dataclass, replace
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from scrapers.records import Announcement, Publication, Release, SourceResult
+from typing import Any, Iterable
+
+from scrapers.records import (
+    MAX_ETAG_LENGTH,
+    MAX_LAST_MODIFIED_LENGTH,
+    MAX_SUMMARY_LENGTH,
+    MAX_TEXT_LENGTH,
+    MAX_TITLE_LENGTH,
+    MAX_URL_LENGTH,
+    Announcement,
+    FetchRecord,
+    Publication,
+    Release,
+    SourceResult,
+)
 
 # Query parameters that never change what a page is.
 _NOISE_PARAMS = re.compile(r"^(utm_.*|fbclid|gclid|mc_cid|mc_eid|_ga|ref|cmp|amp)$", re.I)
@@ -102,6 +119,46 @@ def unbase(url: str, canonical_base: str, base_url: str) -> str:
     return canon + (rest if rest.startswith("/") or not rest else "/" + rest)
 
 
+# --- clean text ----------------------------------------------------------------------------------
+
+# C0 controls but tab and newlines, DEL and C1, lone surrogates (a JSON "\ud800"), the byte-order
+# mark, and the bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069),
+# which can make text read differently from what it says.
+_UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufeff\u202a-\u202e\u2066-\u2069]")
+_LIMITS = {"title": MAX_TITLE_LENGTH, "summary": MAX_SUMMARY_LENGTH,
+           "cache_body": 500_000}  # robots.txt: RFC 9309 asks crawlers to read at least 500 KiB
+_ONE_LINE = {"title", "kind", "document_type", "metric", "unit", "period", "state", "release_date_text", "note"}
+_URLS = {"url", "page_url", "bulletin_url", "final_url"}
+
+
+def clean_text(text: str, *, limit: int = MAX_TEXT_LENGTH, one_line: bool = False) -> str:
+    """`text` without unwanted characters (on one line if asked), at most `limit` characters."""
+    text = _UNWANTED.sub("", text)
+    if one_line:
+        text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+def _cleaned(value: Any, name: str = "") -> Any:
+    """A record (or value) with every string in it cleaned; URLs are left to `_too_long`."""
+    if isinstance(value, str):
+        return value if name in _URLS else clean_text(value, limit=_LIMITS.get(name, MAX_TEXT_LENGTH),
+                                                          one_line=name in _ONE_LINE)
+    if isinstance(value, (tuple, list)):
+        return type(value)(_cleaned(v, name) for v in value)
+    if is_dataclass(value) and not isinstance(value, type):
+        changed = {f.name: _cleaned(getattr(value, f.name), f.name) for f in fields(value)}
+        return replace(value, **changed)  # type: ignore[type-var]
+    return value
+
+
+def _too_long(url: str | None) -> bool:
+    return url is not None and len(url) > MAX_URL_LENGTH
+
+
+# --- the normalise step ---------------------------------------------------------------------------
+
+
 def publication_key(pub: Publication) -> str:
     """Primary identity: the source's own id when it has one, else the canonical URL."""
     if pub.external_id:
@@ -110,7 +167,10 @@ def publication_key(pub: Publication) -> str:
 
 
 def normalise_publication(pub: Publication) -> Publication:
-    """`pub` with UTC datetimes and its identity keys filled in."""
+    """`pub` with clean text, UTC datetimes and its identity keys filled in (its URL must fit: see
+    normalise_result)."""
+    pub = _cleaned(replace(pub, alternate_urls=tuple(u for u in pub.alternate_urls if not _too_long(u)),
+                           attachments=tuple(a for a in pub.attachments if not _too_long(a.url))))
     published = utc(pub.published)
     variants = tuple(dict.fromkeys(canonical_url(u) for u in (pub.url, *pub.alternate_urls)))
     return replace(pub, published=published, updated=utc(pub.updated), key=publication_key(pub),
@@ -118,21 +178,55 @@ def normalise_publication(pub: Publication) -> Publication:
 
 
 def normalise_release(rel: Release) -> Release:
-    """`rel` with UTC datetimes."""
+    """`rel` with clean text and UTC datetimes."""
+    rel = _cleaned(rel if not _too_long(rel.bulletin_url) else replace(rel, bulletin_url=None))
     return replace(rel, published=utc(rel.published), updated=utc(rel.updated))
 
 
 def normalise_announcement(ann: Announcement) -> Announcement:
-    """`ann` with its canonical URL (its identity) and a UTC release time."""
+    """`ann` with clean text, its canonical URL (its identity) and a UTC release time."""
+    ann = _cleaned(ann)
     return replace(ann, url=canonical_url(ann.url), release_at=utc(ann.release_at))
 
 
 def normalise_result(result: SourceResult) -> SourceResult:
-    """Every record of one adapter run, ready for the store (the records themselves are not changed)."""
+    """Every record of one adapter run, ready for the store (the records themselves are not changed).
+
+    A publication, release or announcement whose URL is longer than the store keeps is dropped,
+    with a warning naming the source and the start of the URL.
+    """
+    warnings = [clean_text(w) for w in result.warnings]
+
+    def fits(url: str, what: str) -> bool:
+        if _too_long(url) or _too_long(canonical_url(url)):
+            warnings.append(f"[{result.source}] {what} with a URL of {len(url):,} characters (more than "
+                            f"{MAX_URL_LENGTH:,}) not stored: {clean_text(url, limit=120)}")
+            return False
+        return True
+
     return replace(
         result,
-        publications=[normalise_publication(p) for p in result.publications],
-        releases=[normalise_release(r) for r in result.releases],
-        announcements=[normalise_announcement(a) for a in result.announcements],
-        warnings=list(result.warnings),
+        publications=[normalise_publication(p) for p in result.publications if fits(p.url, "item")],
+        releases=[normalise_release(r) for r in result.releases if fits(r.page_url, "release")],
+        announcements=[normalise_announcement(a) for a in result.announcements if fits(a.url, "announcement")],
+        warnings=warnings,
     )
+
+
+def normalise_fetch_log(records: Iterable[FetchRecord]) -> tuple[list[FetchRecord], list[str]]:
+    """The fetch log ready for the store, and warnings: an oversized validator is dropped (the next
+    request is then unconditional), a URL longer than the store keeps is not remembered."""
+    kept, warnings = [], []
+    for rec in records:
+        if _too_long(rec.url):
+            warnings.append(f"fetch state of a URL of {len(rec.url):,} characters not kept: {clean_text(rec.url, limit=120)}")
+            continue
+        etag, last_modified = rec.etag, rec.last_modified
+        if etag and len(etag) > MAX_ETAG_LENGTH:
+            warnings.append(f"{rec.url}: an ETag of {len(etag):,} characters (more than {MAX_ETAG_LENGTH:,}) ignored")
+            etag = None
+        if last_modified and len(last_modified) > MAX_LAST_MODIFIED_LENGTH:
+            warnings.append(f"{rec.url}: a Last-Modified of {len(last_modified):,} characters ignored")
+            last_modified = None
+        kept.append(_cleaned(replace(rec, etag=etag, last_modified=last_modified)))
+    return kept, warnings

@@ -15,6 +15,15 @@ KINDS = ("statistics", "news", "report", "guideline", "consultation", "case", "l
 # Announcement.state values
 ANNOUNCEMENT_STATES = ("provisional", "confirmed", "cancelled")
 
+# What the store keeps of what the web sends (scrapers.normalise enforces them; store.models sizes
+# its columns by them). A URL or validator longer than its limit is not stored; text is cut.
+MAX_URL_LENGTH = 2048  # characters; browsers and servers commonly stop near here
+MAX_ETAG_LENGTH = 1024
+MAX_LAST_MODIFIED_LENGTH = 100  # an HTTP date is 29 characters
+MAX_TITLE_LENGTH = 500
+MAX_SUMMARY_LENGTH = 20_000
+MAX_TEXT_LENGTH = 10_000  # any other text field (notes, evidence, captions, errors)
+
 
 @dataclass(frozen=True)
 class Attachment:

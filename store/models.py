@@ -21,6 +21,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+# Columns are sized for what the web legally sends: the limits scrapers.normalise enforces.
+from scrapers.records import MAX_ETAG_LENGTH, MAX_LAST_MODIFIED_LENGTH, MAX_URL_LENGTH
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -80,10 +83,10 @@ class Publication(Base):
     __tablename__ = "publications"
     id: Mapped[int] = mapped_column(primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
-    key: Mapped[str] = mapped_column(String(700), unique=True)  # canonical URL or source:external id
+    key: Mapped[str] = mapped_column(String(MAX_URL_LENGTH), unique=True)  # canonical URL or source:external id
     title_key: Mapped[str | None] = mapped_column(String(700), index=True)
     external_id: Mapped[str | None] = mapped_column(String(200))
-    url: Mapped[str] = mapped_column(String(1000))
+    url: Mapped[str] = mapped_column(String(MAX_URL_LENGTH))
     title: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(40))
     summary: Mapped[str] = mapped_column(Text, default="")
@@ -96,6 +99,13 @@ class Publication(Base):
     amended_at: Mapped[datetime | None]
     amendment_count: Mapped[int] = mapped_column(Integer, default=0)
     change_note: Mapped[str | None] = mapped_column(Text)
+    # The source's own type of document ("statutory_guidance", "open_consultation"...), when it says.
+    document_type: Mapped[str | None] = mapped_column(String(100))
+    closes_at: Mapped[datetime | None]  # an open consultation's closing date
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_note: Mapped[str | None] = mapped_column(Text)
+    organisations: Mapped[list[Any]] = mapped_column(default=list)
+    context_note: Mapped[str | None] = mapped_column(Text)  # "This was published under the ... government"
 
     source: Mapped[Source] = relationship()
     attachments: Mapped[list[Attachment]] = relationship(back_populates="publication", order_by="Attachment.id")
@@ -107,19 +117,25 @@ class PublicationUrl(Base):
 
     __tablename__ = "publication_urls"
     id: Mapped[int] = mapped_column(primary_key=True)
-    url: Mapped[str] = mapped_column(String(1000), unique=True)
+    url: Mapped[str] = mapped_column(String(MAX_URL_LENGTH), unique=True)
     publication_id: Mapped[int] = mapped_column(ForeignKey("publications.id", ondelete="CASCADE"), index=True)
 
 
 class Amendment(Base):
-    """A recorded change to a publication: what changed, from what, to what."""
+    """A recorded change to a publication: what changed, from what, to what, and the source's note.
+
+    A change note the source dates itself (GOV.UK's change history) is one amendment at the note's
+    own time, identified by (publication, `identity`) so it is stored once however often it is seen.
+    """
 
     __tablename__ = "amendments"
+    __table_args__ = (UniqueConstraint("publication_id", "identity"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     publication_id: Mapped[int] = mapped_column(ForeignKey("publications.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime] = mapped_column(default=now)
     changes: Mapped[dict[str, Any]] = mapped_column()  # {"title": [old, new], "updated": [old, new]}
     note: Mapped[str | None] = mapped_column(Text)
+    identity: Mapped[str | None] = mapped_column(String(64))  # a dated change note's: sha1 of (time, words)
 
     publication: Mapped[Publication] = relationship(back_populates="amendments")
 
@@ -129,7 +145,7 @@ class Attachment(Base):
     __table_args__ = (UniqueConstraint("publication_id", "url"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     publication_id: Mapped[int] = mapped_column(ForeignKey("publications.id", ondelete="CASCADE"), index=True)
-    url: Mapped[str] = mapped_column(String(1000))
+    url: Mapped[str] = mapped_column(String(MAX_URL_LENGTH))
     title: Mapped[str] = mapped_column(Text)
     content_type: Mapped[str | None] = mapped_column(String(200))
     size: Mapped[int | None] = mapped_column(BigInteger)
@@ -146,8 +162,8 @@ class StatisticsRelease(Base):
     publication_id: Mapped[int | None] = mapped_column(ForeignKey("publications.id", ondelete="SET NULL"), index=True)
     period: Mapped[str] = mapped_column(String(20), unique=True)
     title: Mapped[str] = mapped_column(Text)
-    page_url: Mapped[str] = mapped_column(String(1000))
-    bulletin_url: Mapped[str | None] = mapped_column(String(1000))
+    page_url: Mapped[str] = mapped_column(String(MAX_URL_LENGTH))
+    bulletin_url: Mapped[str | None] = mapped_column(String(MAX_URL_LENGTH))
     published: Mapped[datetime | None]
     updated: Mapped[datetime | None]
     warnings: Mapped[list[Any]] = mapped_column(default=list)
@@ -171,10 +187,13 @@ class Figure(Base):
     value_num: Mapped[float | None] = mapped_column(Float)  # numeric copy for sorting/charting
     unit: Mapped[str] = mapped_column(String(20))
     evidence: Mapped[str] = mapped_column(Text)
-    source_url: Mapped[str] = mapped_column(String(1000))
+    source_url: Mapped[str] = mapped_column(String(MAX_URL_LENGTH))
     first_seen: Mapped[datetime] = mapped_column(default=now)
     # Earlier values of this statement when the same release was corrected in place.
     history: Mapped[list[Any]] = mapped_column(default=list)
+    # Why a check withheld this statement (it contradicts another figure): kept for operators,
+    # never shown to readers. None: the statement passed its checks and is published.
+    withheld_reason: Mapped[str | None] = mapped_column(Text)
 
     release: Mapped[StatisticsRelease] = relationship(back_populates="figures")
 
@@ -185,7 +204,7 @@ class StatisticsAnnouncement(Base):
     __tablename__ = "statistics_announcements"
     id: Mapped[int] = mapped_column(primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
-    url: Mapped[str] = mapped_column(String(1000), unique=True)
+    url: Mapped[str] = mapped_column(String(MAX_URL_LENGTH), unique=True)
     title: Mapped[str] = mapped_column(Text)
     period: Mapped[str | None] = mapped_column(String(20))
     state: Mapped[str] = mapped_column(String(20))
@@ -199,13 +218,19 @@ class StatisticsAnnouncement(Base):
 
 
 class FetchState(Base):
-    """What we know about one URL from the last time we asked for it."""
+    """What one source knows about one URL from the last time it asked for it.
+
+    Keyed by source as well as URL: two sources reading one site (GOV.UK) keep their own
+    validators, so one source's 304 never hides a page from the other.
+    """
 
     __tablename__ = "fetch_state"
+    __table_args__ = (UniqueConstraint("source", "url"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    url: Mapped[str] = mapped_column(String(1000), unique=True)
-    etag: Mapped[str | None] = mapped_column(String(500))
-    last_modified: Mapped[str | None] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(64), default="")
+    url: Mapped[str] = mapped_column(String(MAX_URL_LENGTH))
+    etag: Mapped[str | None] = mapped_column(String(MAX_ETAG_LENGTH))
+    last_modified: Mapped[str | None] = mapped_column(String(MAX_LAST_MODIFIED_LENGTH))
     last_status: Mapped[int | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Iterable
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from store import models as m
-from store.read import FeedItem, FigureView, ReleaseView, SourceHealth, UpcomingRelease
+from store.read import FeedItem, FigureView, ReleaseView, SourceHealth, Statement, UpcomingRelease
 
 
 def _release_view(rel: m.StatisticsRelease) -> ReleaseView:
@@ -19,8 +20,9 @@ def _release_view(rel: m.StatisticsRelease) -> ReleaseView:
         bulletin_url=rel.bulletin_url,
         published=rel.published,
         updated=rel.updated,
-        figures=tuple(
+        figures=tuple(  # published figures only: a withheld one is for operators, never for readers
             FigureView(f.metric, f.value, f.unit, f.evidence, f.period, f.source_url) for f in rel.figures
+            if f.withheld_reason is None
         ),
         warnings=tuple(rel.warnings or ()),
     )
@@ -123,7 +125,7 @@ def latest_release(
     if before is not None:
         stmt = stmt.where(m.StatisticsRelease.published < before)
     if with_figures:
-        stmt = stmt.where(m.StatisticsRelease.figures.any())
+        stmt = stmt.where(m.StatisticsRelease.figures.any(m.Figure.withheld_reason.is_(None)))
     rel = session.execute(
         stmt.order_by(m.StatisticsRelease.published.desc(), m.StatisticsRelease.id.desc()).limit(1)
     ).scalar_one_or_none()
@@ -136,6 +138,16 @@ def releases(session: Session) -> list[ReleaseView]:
         select(m.StatisticsRelease).options(selectinload(m.StatisticsRelease.figures)).order_by(m.StatisticsRelease.period)
     ).scalars().all()
     return [_release_view(r) for r in rels]
+
+
+def statements(session: Session, metrics: Iterable[str]) -> list[Statement]:
+    """Every published statement of `metrics` by every release (withheld ones are not statements)."""
+    rows = session.execute(
+        select(m.StatisticsRelease.period, m.Figure.metric, m.Figure.period, m.Figure.value)
+        .join(m.StatisticsRelease, m.Figure.release_id == m.StatisticsRelease.id)
+        .where(m.Figure.metric.in_(list(metrics)), m.Figure.withheld_reason.is_(None))
+    )
+    return [Statement(*row) for row in rows]
 
 
 def upcoming_releases(session: Session, *, after: datetime) -> list[UpcomingRelease]:

@@ -20,6 +20,16 @@ class FigureView:
 
 
 @dataclass(frozen=True)
+class Statement:
+    """One figure as one release stated it: what the cross-release check compares."""
+
+    release: str  # the period of the release that stated it
+    metric: str
+    period: str
+    value: Any
+
+
+@dataclass(frozen=True)
 class ReleaseView:
     """A statistics release with its figures and consistency warnings."""
 

@@ -6,27 +6,19 @@ as an Amendment of the existing publication, never as a new one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Literal
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scrapers import records
 from store import models as m
+from store import publications, releases
 from store.models import now
-from store.upsert import insert_ignore, insert_or_update
+from store.publications import Outcome, Saved
+from store.upsert import insert_ignore
 
-Outcome = Literal["new", "amended", "unchanged"]
-
-
-@dataclass(frozen=True)
-class Saved:
-    """The result of one upsert."""
-
-    id: int
-    outcome: Outcome
+__all__ = ["Outcome", "Saved"]  # and the functions below
 
 
 # --- sources ---------------------------------------------------------------------------------
@@ -72,211 +64,24 @@ def record_source_outcome(
         src.consecutive_failures = (src.consecutive_failures or 0) + 1
 
 
-# --- publications ----------------------------------------------------------------------------
-
-
-def find_publication(session: Session, pub: records.Publication) -> m.Publication | None:
-    """The stored row for `pub` (normalised): by key, by any known URL variant, then by title + date."""
-    row = session.execute(select(m.Publication).where(m.Publication.key == pub.key)).scalar_one_or_none()
-    if row:
-        return row
-    row = session.execute(
-        select(m.Publication).join(m.PublicationUrl).where(m.PublicationUrl.url.in_(pub.url_variants))
-    ).scalars().first()
-    if row:
-        return row
-    if pub.title_key:
-        return session.execute(
-            select(m.Publication).where(m.Publication.title_key == pub.title_key).order_by(m.Publication.id)
-        ).scalars().first()
-    return None
-
-
-def is_known_url(session: Session, url: str) -> bool:
-    """True when some stored publication is reachable through canonical URL `url` (any variant)."""
-    return session.execute(select(m.PublicationUrl.id).where(m.PublicationUrl.url == url)).first() is not None
+# --- publications and releases, one at a time (the batch writers are store.publications and store.releases) ---
 
 
 def upsert_publication(session: Session, pub: records.Publication, *, seen_at: datetime | None = None) -> Saved:
-    """Store `pub` (normalised: keys filled, UTC datetimes) once; a changed title or update date is an amendment."""
-    seen_at = seen_at or now()
-    # one lookup (and lock) of the source per transaction, not one per item
-    ids = session.info.setdefault("msbrief_source_ids", {})
-    source_id = ids.get(pub.source) or ids.setdefault(pub.source, ensure_source(session, pub.source))
-    published, updated = pub.published, pub.updated
-    row = find_publication(session, pub)
-    if row is None:
-        new_id = insert_ignore(
-            session,
-            m.Publication.__table__,
-            {
-                "source_id": source_id,
-                "key": pub.key,
-                "title_key": pub.title_key,
-                "external_id": pub.external_id,
-                "url": pub.url,
-                "title": pub.title,
-                "kind": pub.kind,
-                "summary": pub.summary,
-                "topics": list(pub.topics),
-                # An item without a date keeps the date it was first seen, flagged as estimated.
-                "published": published or seen_at,
-                "updated": updated,
-                "date_estimated": pub.date_estimated or published is None,
-                "first_seen": seen_at,
-                "last_seen": seen_at,
-                "amendment_count": 0,
-                "change_note": pub.change_note,
-            },
-            ["key"],
-        )
-        if new_id is not None:
-            _add_urls(session, new_id, pub)
-            _sync_attachments(session, new_id, pub.attachments)
-            return Saved(new_id, "new")
-        row = find_publication(session, pub)  # another writer inserted it first
-        assert row is not None
-
-    changes: dict[str, list[str | None]] = {}
-    if pub.title and pub.title != row.title:
-        changes["title"] = [row.title, pub.title]
-    if updated and updated != row.updated:
-        changes["updated"] = [_iso(row.updated), _iso(updated)]
-    if published and row.date_estimated:
-        changes["published"] = [_iso(row.published), _iso(published)]
-    row.last_seen = seen_at
-    row.summary = pub.summary or row.summary
-    row.topics = list(pub.topics) or row.topics
-    _add_urls(session, row.id, pub)
-    _sync_attachments(session, row.id, pub.attachments)
-    if not changes:
-        return Saved(row.id, "unchanged")
-    if "title" in changes:
-        row.title = pub.title
-        row.title_key = pub.title_key
-    if "updated" in changes:
-        row.updated = updated
-    if "published" in changes:
-        row.published = published
-        row.date_estimated = False
-    row.change_note = pub.change_note or row.change_note
-    # A date found for a formerly undated item is a correction, not news: no amendment entry.
-    if set(changes) == {"published"}:
-        return Saved(row.id, "unchanged")
-    row.amended_at = seen_at
-    row.amendment_count = (row.amendment_count or 0) + 1
-    session.add(m.Amendment(publication_id=row.id, at=seen_at, changes=changes, note=pub.change_note))
-    return Saved(row.id, "amended")
-
-
-def _iso(dt: datetime | None) -> str | None:
-    return dt.isoformat() if dt else None
-
-
-def _add_urls(session: Session, publication_id: int, pub: records.Publication) -> None:
-    for url in pub.url_variants:
-        insert_ignore(session, m.PublicationUrl.__table__, {"url": url, "publication_id": publication_id}, ["url"])
-
-
-def _sync_attachments(session: Session, publication_id: int, attachments: tuple[records.Attachment, ...]) -> None:
-    for a in attachments:
-        insert_or_update(
-            session,
-            m.Attachment.__table__,
-            {
-                "publication_id": publication_id,
-                "url": a.url,
-                "title": a.title,
-                "content_type": a.content_type,
-                "size": a.size,
-                "filename": a.filename,
-            },
-            ["publication_id", "url"],
-            ["title", "content_type", "size", "filename"],
-        )
-
-
-# --- statistics releases and figures ---------------------------------------------------------
+    """Store one normalised publication of its source (see store.publications.save)."""
+    return publications.save(session, _source_id(session, pub.source), [pub], seen_at=seen_at)[0]
 
 
 def upsert_release(session: Session, rel: records.Release, *, publication_id: int | None = None) -> tuple[Saved, int]:
-    """Store a release and its figures; (saved release, number of new figure statements)."""
-    existing = session.execute(
-        select(m.StatisticsRelease).where(m.StatisticsRelease.period == rel.period)
-    ).scalar_one_or_none()
-    outcome: Outcome = "unchanged"
-    if existing is None:
-        rid = insert_ignore(
-            session,
-            m.StatisticsRelease.__table__,
-            {
-                "publication_id": publication_id,
-                "period": rel.period,
-                "title": rel.title,
-                "page_url": rel.page_url,
-                "bulletin_url": rel.bulletin_url,
-                "published": rel.published,
-                "updated": rel.updated,
-                "warnings": list(rel.warnings),
-                "change_notes": [list(c) for c in rel.change_notes],
-                "first_seen": now(),
-                "last_seen": now(),
-            },
-            ["period"],
-        )
-        if rid is not None:
-            outcome = "new"
-        existing = session.execute(
-            select(m.StatisticsRelease).where(m.StatisticsRelease.period == rel.period)
-        ).scalar_one()
-    else:
-        if (rel.title != existing.title or rel.updated != existing.updated
-                or [list(c) for c in rel.change_notes] != existing.change_notes):
-            outcome = "amended"
-        existing.title = rel.title
-        existing.page_url = rel.page_url
-        existing.bulletin_url = rel.bulletin_url or existing.bulletin_url
-        existing.published = rel.published or existing.published
-        existing.updated = rel.updated or existing.updated
-        existing.warnings = list(rel.warnings)
-        existing.change_notes = [list(c) for c in rel.change_notes]
-        existing.last_seen = now()
-        if publication_id:
-            existing.publication_id = publication_id
-    new_figures = sum(
-        upsert_figure(session, existing.id, f, source_url=rel.bulletin_url or rel.page_url) for f in rel.figures
-    )
-    return Saved(existing.id, outcome), new_figures
+    """Store one release and its figures; (saved release, number of new figure statements)."""
+    saved, new_figures = releases.save(session, [rel], publication_ids={rel.page_url: publication_id} if publication_id else {})
+    return saved[0], new_figures
 
 
-def upsert_figure(session: Session, release_id: int, fig: records.Figure, *, source_url: str) -> bool:
-    """Store one statement of a release; a changed value keeps the old one in `history`. True if new."""
-    values = {
-        "release_id": release_id,
-        "period": fig.period,
-        "metric": fig.metric,
-        "value": fig.value,
-        "value_num": float(fig.value) if isinstance(fig.value, (int, float)) and not isinstance(fig.value, bool) else None,
-        "unit": fig.unit,
-        "evidence": fig.evidence,
-        "source_url": source_url,
-        "first_seen": now(),
-        "history": [],
-    }
-    if insert_ignore(session, m.Figure.__table__, values, ["release_id", "period", "metric"]) is not None:
-        return True
-    row = session.execute(
-        select(m.Figure).where(
-            m.Figure.release_id == release_id, m.Figure.period == fig.period, m.Figure.metric == fig.metric
-        )
-    ).scalar_one()
-    if row.value != fig.value or row.evidence != fig.evidence:
-        row.history = [*row.history, {"value": row.value, "evidence": row.evidence, "replaced_at": now().isoformat()}]
-        row.value = fig.value
-        row.value_num = values["value_num"]
-        row.unit = fig.unit
-        row.evidence = fig.evidence
-    return False
+def _source_id(session: Session, name: str) -> int:
+    """The id of source `name` (created and locked on first use in this transaction)."""
+    ids = session.info.setdefault("msbrief_source_ids", {})
+    return ids.get(name) or ids.setdefault(name, ensure_source(session, name))
 
 
 # --- statistics announcements ----------------------------------------------------------------
@@ -284,7 +89,7 @@ def upsert_figure(session: Session, release_id: int, fig: records.Figure, *, sou
 
 def upsert_announcement(session: Session, ann: records.Announcement) -> Saved:
     """Store an announced release (normalised: canonical URL); a moved date keeps the old one in `previous_dates`."""
-    source_id = ensure_source(session, ann.source)
+    source_id = _source_id(session, ann.source)
     url = ann.url
     row = session.execute(
         select(m.StatisticsAnnouncement).where(m.StatisticsAnnouncement.url == url)
@@ -338,57 +143,7 @@ def upsert_announcement(session: Session, ann: records.Announcement) -> Saved:
     return Saved(row.id, "unchanged")
 
 
-# --- fetch state -----------------------------------------------------------------------------
-
-
-def get_validators(session: Session, url: str) -> tuple[str | None, str | None]:
-    """(ETag, Last-Modified) stored for `url`, to send back on the next request."""
-    row = session.execute(
-        select(m.FetchState.etag, m.FetchState.last_modified).where(m.FetchState.url == url)
-    ).first()
-    return (row[0], row[1]) if row else (None, None)
-
-
-def record_fetch(
-    session: Session,
-    url: str,
-    *,
-    status: int | None,
-    etag: str | None = None,
-    last_modified: str | None = None,
-    error: str | None = None,
-    cached_body: str | None = None,
-) -> None:
-    """Remember the outcome of one request. Validators are kept from a 304; errors count up."""
-    at = now()
-    row = session.execute(select(m.FetchState).where(m.FetchState.url == url)).scalar_one_or_none()
-    if row is None:
-        insert_ignore(session, m.FetchState.__table__, {"url": url, "consecutive_failures": 0}, ["url"])
-        row = session.execute(select(m.FetchState).where(m.FetchState.url == url)).scalar_one()
-    row.last_status = status
-    row.last_fetched_at = at
-    if error:
-        row.last_error = error
-        row.consecutive_failures = (row.consecutive_failures or 0) + 1
-        return
-    row.last_error = None
-    row.consecutive_failures = 0
-    row.last_success_at = at
-    if cached_body is not None:
-        row.cached_body = cached_body
-    if status != 304:
-        row.etag = etag
-        row.last_modified = last_modified
-
-
-def cached_body(session: Session, url: str, *, max_age: timedelta) -> str | None:
-    """The body kept for `url` (robots.txt) if it was fetched successfully within `max_age`."""
-    row = session.execute(
-        select(m.FetchState.cached_body, m.FetchState.last_success_at).where(m.FetchState.url == url)
-    ).first()
-    if row is None or row[0] is None or row[1] is None or now() - row[1] > max_age:
-        return None
-    return row[0]
+# --- sources' runs -----------------------------------------------------------------------------
 
 
 def last_success(session: Session, source: str) -> tuple[datetime | None, str | None]:

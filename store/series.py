@@ -44,7 +44,7 @@ def series(session: Session, metric: str, *, periods: str = "quarter",
     rows = session.execute(
         select(m.Figure.period, m.Figure.value, m.StatisticsRelease.period, m.StatisticsRelease.published)
         .join(m.StatisticsRelease, m.Figure.release_id == m.StatisticsRelease.id)
-        .where(m.Figure.metric.in_(metrics))
+        .where(m.Figure.metric.in_(metrics), m.Figure.withheld_reason.is_(None))
         .where(m.StatisticsRelease.published < before if before is not None else True)
     ).all()
     statements: dict[str, list[tuple[tuple[Any, ...], str, Any]]] = {}

@@ -11,7 +11,7 @@ Modules: documents (the readers), section (the key results, title, period, dates
 crossrelease (between releases), extractor (the entry point).
 """
 
-from scrapers.nrm.crossrelease import CrossReleaseCheck, check_against_previous
+from scrapers.nrm.crossrelease import CrossReleaseCheck, ReleaseIndex, check_against_previous
 from scrapers.nrm.extractor import Extraction, extract, figures_as_json
 
-__all__ = ("CrossReleaseCheck", "Extraction", "check_against_previous", "extract", "figures_as_json")
+__all__ = ("CrossReleaseCheck", "Extraction", "ReleaseIndex", "check_against_previous", "extract", "figures_as_json")

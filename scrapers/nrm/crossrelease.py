@@ -50,14 +50,56 @@ class CrossReleaseCheck:
         )
 
 
-def _statements(earlier: Mapping[str, Any] | Iterable[Any]) -> Iterator[tuple[Any, str | None]]:
-    """(figure, period of the release that stated it, or None when only figures were given)."""
-    items = earlier.values() if isinstance(earlier, Mapping) else earlier
-    for item in items:
-        if hasattr(item, "figures"):
-            yield from ((f, item.period) for f in item.figures)
-        else:
-            yield item, None
+class ReleaseIndex:
+    """What every release said, indexed once: any release is then checked in time linear in its own figures.
+
+    `said[(metric, period)]` holds each release's statement of its own period (by release period);
+    `restated[(original metric, period)]` each later release's restatement of that period.
+    """
+
+    def __init__(self) -> None:
+        self.said: dict[tuple[str, str], set[tuple[str | None, Any]]] = {}  # -> {(by release, value)}
+        self.restated: dict[tuple[str, str], set[tuple[str, Any]]] = {}
+
+    def add(self, by: str | None, figures: Iterable[Any]) -> None:
+        """The figures release `by` states (None: figures of releases not named)."""
+        for f in figures:
+            if not _number(f.value):
+                continue
+            if by is None or f.period == by:
+                self.said.setdefault((f.metric, f.period), set()).add((by, f.value))
+            if by is not None and f.metric in RESTATEMENTS and f.period != by:
+                self.restated.setdefault((RESTATEMENTS[f.metric], f.period), set()).add((by, f.value))
+
+    def check(self, release: Any) -> CrossReleaseCheck:
+        """Compare `release`'s restatements of earlier periods with what those periods' releases said,
+        and note where later releases restated its own figures."""
+        notes: list[Notice] = []
+        withheld: list[Withheld] = []
+        for f in release.figures:
+            if not _number(f.value):
+                continue
+            original = RESTATEMENTS.get(f.metric)
+            if original is None:
+                later = self.restated.get((f.metric, f.period), set())
+                for by, value in sorted(later, key=lambda bv: (bv[0], str(bv[1]))):
+                    if by != release.period and value != f.value:
+                        notes.append(Notice(f"{period_label(f.period)} was later restated as {value:,} (was {f.value:,}) "
+                                            f"in the {period_label(by)} release: {metric_label(f.metric)}",
+                                            metrics=(f.metric,), kind="revision"))
+                continue
+            values = [v for by, v in self.said.get((original, f.period), ()) if by != release.period]
+            if not values or f.value in values:
+                continue
+            then = min(values, key=lambda v: (abs(v - f.value), v))
+            if abs(f.value - then) <= REVISION_LIMIT * then:
+                notes.append(Notice(f"{period_label(f.period)} was revised from {then:,} to {f.value:,} "
+                                    f"({metric_label(original)})", metrics=(f.metric,), kind="revision"))
+            else:
+                withheld.append(Withheld(f, f"{metric_label(f.metric)} for {period_label(f.period)} is given as "
+                                            f"{f.value:,}, but that period's own release said {then:,}: more than a "
+                                            "revision would change it"))
+        return CrossReleaseCheck(tuple(notes), tuple(withheld))
 
 
 def check_against_previous(release: Any, earlier: Mapping[str, Any] | Iterable[Any]) -> CrossReleaseCheck:
@@ -65,41 +107,15 @@ def check_against_previous(release: Any, earlier: Mapping[str, Any] | Iterable[A
 
     `release` is an Extraction or a records.Release (anything with `period` and `figures`);
     `earlier` is a mapping period -> release, an iterable of releases, or an iterable of figures.
-    Linear: the earlier statements are indexed once, and the result does not depend on their
-    order. Restatements by releases later than `release` of its own figures give notes too.
+    The result does not depend on their order. To check many releases, build one ReleaseIndex.
     """
-    said: dict[tuple[str, str], set[Any]] = {}  # (metric, period) -> values its own release stated
-    restated: dict[tuple[str, str], set[tuple[Any, str]]] = {}  # (original metric, period) -> (value, by release)
-    for f, by in _statements(earlier):
-        if by == release.period or not _number(f.value):
-            continue
-        if by is None or f.period == by:
-            said.setdefault((f.metric, f.period), set()).add(f.value)
-        if by is not None and f.metric in RESTATEMENTS and f.period == release.period:
-            restated.setdefault((RESTATEMENTS[f.metric], f.period), set()).add((f.value, by))
-    notes: list[Notice] = []
-    withheld: list[Withheld] = []
-    for f in release.figures:
-        original = RESTATEMENTS.get(f.metric)
-        if original is None or not _number(f.value):
-            if (f.metric, f.period) in restated and _number(f.value):
-                for value, by in sorted(restated[(f.metric, f.period)], key=lambda vb: (vb[1], str(vb[0]))):
-                    if _number(value) and value != f.value:
-                        notes.append(Notice(f"{period_label(f.period)} was later restated as {value:,} (was {f.value:,}) "
-                                            f"in the {period_label(by)} release: {metric_label(f.metric)}",
-                                            metrics=(f.metric,), kind="revision"))
-            continue
-        values = [v for v in said.get((original, f.period), ()) if _number(v)]
-        if not values or f.value in values:
-            continue
-        then = min(values, key=lambda v: (abs(v - f.value), v))
-        if abs(f.value - then) <= REVISION_LIMIT * then:
-            notes.append(Notice(f"{period_label(f.period)} was revised from {then:,} to {f.value:,} "
-                                f"({metric_label(original)})", metrics=(f.metric,), kind="revision"))
-        else:
-            withheld.append(Withheld(f, f"{metric_label(f.metric)} for {period_label(f.period)} is given as {f.value:,}, "
-                                        f"but that period's own release said {then:,}: more than a revision would change it"))
-    return CrossReleaseCheck(tuple(notes), tuple(withheld))
+    index = ReleaseIndex()
+    items = list(earlier.values() if isinstance(earlier, Mapping) else earlier)
+    for item in items:
+        if hasattr(item, "figures"):
+            index.add(item.period, item.figures)
+    index.add(None, [item for item in items if not hasattr(item, "figures")])
+    return index.check(release)
 
 
 def _number(value: Any) -> bool:
