@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 from feeds.briefing import BriefingData, briefing_subject, render_briefing
-from feeds.changes import change_entries
+from feeds.changes import change_entries, changes_of
 from feeds.site import BriefingLink, FeedLink, render_index
 from feeds.syndication import FeedSpec, render_feed
 from feeds.weeks import week_bounds
@@ -141,6 +141,6 @@ def build_site(data: SiteData, *, site_url: str, max_entries: int) -> dict[str, 
         archive.append(BriefingLink(week, briefing_subject(week), briefing_path(week), complete))
     files["index.html"] = render_index(
         feeds=links, sources=sources, release=data.latest_release, newest_release=data.newest_release,
-        referrals=data.referrals, guidance=change_entries(data.guidance), briefings=archive[::-1], site_url=site_url,
+        referrals=data.referrals, guidance=changes_of(data.guidance), briefings=archive[::-1], site_url=site_url,
     )
     return files

@@ -7,7 +7,8 @@ document's key, what happened and when), so a feed reader shows every change onc
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Iterable
 
 from feeds.formatting import date_text
@@ -23,18 +24,34 @@ def change_line(change: Change, tz: str = LONDON_TZ_NAME) -> str:
     return f"updated {date_text(change.at, tz=tz)}: {words.rstrip('.')}"
 
 
-def change_entries(items: Iterable[FeedItem]) -> list[FeedItem]:
-    """One entry per document's publication (when dated) and per recorded change, newest first."""
-    entries = []
+@dataclass(frozen=True)
+class ChangeEntry:
+    """A document's publication or one of its changes: the document, when, and the line saying what."""
+
+    item: FeedItem
+    key: str  # the entry's own identity: the document's key, what happened, when
+    at: datetime
+    line: str  # "published 16 December 2024", "updated 8 October 2024: Updated information about..."
+    words: str  # the change in the source's words ("" for a publication)
+
+
+def changes_of(items: Iterable[FeedItem]) -> list[ChangeEntry]:
+    """Each document's publication (when dated) and each of its recorded changes, newest first."""
+    found = []
     for item in items:
-        title = plain_text(item.title) or "(untitled)"
         if item.date:
-            entries.append(replace(item, key=f"{item.key}#published", title=f"{title} \N{EM DASH} published "
-                                   f"{date_text(item.date)}", updated=None, amended_at=None, changes=()))
+            found.append(ChangeEntry(item, f"{item.key}#published", item.date, f"published {date_text(item.date)}", ""))
         for change in item.changes:
-            words = plain_text(change.note) or plain_text(change.what)
-            entries.append(replace(
-                item, key=f"{item.key}#change:{change.at.isoformat()}", title=f"{title} \N{EM DASH} {change_line(change)}",
-                summary=words, published=change.at, date_estimated=False, updated=None, amended_at=None, changes=(),
-            ))
-    return sorted(entries, key=lambda e: (-e.last_changed.timestamp(), e.key))
+            found.append(ChangeEntry(item, f"{item.key}#change:{change.at.isoformat()}", change.at,
+                                     change_line(change), plain_text(change.note) or plain_text(change.what)))
+    return sorted(found, key=lambda e: (-e.at.timestamp(), e.key))
+
+
+def change_entries(items: Iterable[FeedItem]) -> list[FeedItem]:
+    """The guidance feed's entries: one per ChangeEntry, titled "<document> — <what happened>"."""
+    return [
+        replace(e.item, key=e.key, title=f"{plain_text(e.item.title) or '(untitled)'} \N{EM DASH} {e.line}",
+                summary=e.words or e.item.summary, published=e.at, date_estimated=False, updated=None,
+                amended_at=None, changes=(), archive=False)
+        for e in changes_of(items)
+    ]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from feeds.charts import chart_view, quarterly
-from feeds.changes import change_line
+from feeds.changes import ChangeEntry, change_line
 from feeds.nrm_summary import headline_figures, stale_note, summarise_release
 from feeds.render import environment
 from feeds.sanitise import safe_url
@@ -58,12 +58,12 @@ def render_index(
     release: ReleaseView | None,
     newest_release: ReleaseView | None = None,
     referrals: Sequence[SeriesPoint],
-    guidance: Sequence[FeedItem] = (),
+    guidance: Sequence[ChangeEntry] = (),
     briefings: Sequence[BriefingLink] = (),
     site_url: str,
 ) -> bytes:
     """index.html as UTF-8 bytes. `sources` is (name, title, items) per source; `guidance` the
-    guidance change entries (feeds.changes), newest first; `briefings` the archive, newest first."""
+    guidance documents' changes (feeds.changes), newest first; `briefings` the archive, newest first."""
     points = quarterly(referrals)
     latest = [(name, title, newest_first(items)[:ITEMS_PER_SOURCE]) for name, title, items in sources]
     everything = [i for _, _, items in sources for i in items if not i.archive]
