@@ -412,6 +412,7 @@ def _context(data: BriefingData, week: str, chart_cid: str | None, unsubscribe: 
         "week_from": date_text(data.start, tz=tz),
         "week_to": date_text(data.end - timedelta(days=1), tz=tz),
         "empty": data.is_empty,
+        "short": data.is_empty and not archived,
         "page": page,
         "archived": len(archived),
         "window_from": date_text(data.since, tz=tz),
@@ -448,7 +449,8 @@ def render_briefing(data: BriefingData, *, week: str, unsubscribe: Unsubscribe |
     """
     chart_cid = f"nrm-referrals-{week.lower()}@msbrief"
     points = quarterly(data.referrals)[-CHART_QUARTERS:]
-    png = referrals_chart(points) if chart and data.release and len(points) >= 2 else None
+    short = data.is_empty and not data.archived  # a quiet week: a short message, no figures or chart
+    png = referrals_chart(points) if chart and not short and data.release and len(points) >= 2 else None
     ctx = _context(data, week, chart_cid if png else None, unsubscribe, page=unsubscribe is None)
     env = environment()
     text = env.get_template("briefing.txt.j2").render(ctx)
