@@ -119,17 +119,17 @@ def publication_counts(engine: Engine) -> dict[str, int]:
 
 def briefing(settings: Settings, engine: Engine, week: str, *, naive: bool = False) -> dict[str, Any]:
     """Read the week from the store and render the briefing (text, HTML with inlined CSS, chart)."""
-    from feeds.briefing import render_briefing
+    from feeds.briefing import Unsubscribe, render_briefing
     from pipeline.briefing import read_week
 
-    data = naive_read_week(engine, week, tz=settings.timezone) if naive else read_week(engine, week, tz=settings.timezone)
-    rendered = render_briefing(data, week=week, unsubscribe_mailto=settings.unsubscribe_mailto,
-                               unsubscribe_url=settings.unsubscribe_url)
+    data = naive_read_week(engine, week, settings=settings) if naive else read_week(engine, week, settings=settings)
+    unsubscribe = Unsubscribe.of(settings.unsubscribe_mailto or settings.contact_email, settings.unsubscribe_url)
+    rendered = render_briefing(data, week=week, unsubscribe=unsubscribe)
     return {"week": week, "publications": len(data.publications), "html_bytes": len(rendered.html.encode()),
             "text_bytes": len(rendered.text.encode()), "chart_bytes": len(rendered.chart_png or b"")}
 
 
-def naive_read_week(engine: Engine, week: str, *, tz: str):  # type: ignore[no-untyped-def]
+def naive_read_week(engine: Engine, week: str, *, settings: Settings):  # type: ignore[no-untyped-def]
     """flows.weekly.read_week, then the week's publications found again by scanning every publication.
 
     The store's week query also runs (read_week is used whole, so this keeps up with its changes),
@@ -141,8 +141,8 @@ def naive_read_week(engine: Engine, week: str, *, tz: str):  # type: ignore[no-u
     from pipeline.briefing import read_week
     from store import queries
 
-    start, end = week_bounds(week, tz)
-    data = read_week(engine, week, tz=tz)
+    start, end = week_bounds(week, settings.timezone)
+    data = read_week(engine, week, settings=settings)
     with session_factory(engine)() as s:
         everything = queries.feed_items(s)
     publications = [i for i in everything if start <= i.first_seen < end

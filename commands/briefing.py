@@ -6,6 +6,7 @@ import argparse
 from datetime import datetime, timezone
 
 from commands.errors import CommandError, database, load_settings
+from feeds.weeks import WEEK_RULE
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -13,14 +14,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         "briefing",
         help="compose the weekly email briefing and send it (or write it to <output_dir>/outbox)",
         description=(
-            "Compose the briefing of one ISO week (default: last full week, Europe/London) and send it "
-            "to MSBRIEF_RECIPIENTS over MSBRIEF_SMTP_URL. A week is sent once: a second run sends only to "
+            f"Compose the briefing of one ISO week and send it to MSBRIEF_RECIPIENTS over MSBRIEF_SMTP_URL. "
+            f"The week, unless --week names one (the same rule as `msbrief demo`): {WEEK_RULE}. New in a week "
+            "means first seen that week and published no more than MSBRIEF_BRIEFING_WINDOW_WEEKS weeks before it "
+            "(so a first run lists only recent items). A week is sent once: a second run sends only to "
             "recipients not yet accepted. Without MSBRIEF_SMTP_URL (or with --dry-run) it writes "
             "<output_dir>/outbox/<week>.eml and <week>.html and records nothing. "
             "Exit status 1 when some recipient was refused or failed."
         ),
     )
-    p.add_argument("--week", help="ISO week, e.g. 2026-W47 (default: the last full week)")
+    p.add_argument("--week", help="ISO week, e.g. 2026-W47 (default: see above)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--send", dest="send", action="store_const", const=True, default=None,
                       help="send over SMTP (the default when MSBRIEF_SMTP_URL is set)")

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from commands.errors import CommandError, database, load_settings
+from feeds.weeks import WEEK_RULE
 from pipeline.sources import SOURCES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "demo",
         help="the same cycle offline: recorded sources served on loopback, SQLite, output under ./var/",
         description="Start the mirror of recorded sources on a free loopback port, point every source at it, "
-        "ingest, publish feeds to var/public/ and write this week's briefing to var/outbox/. A second demo "
+        "ingest, publish feeds to var/public/ and write the briefing to var/outbox/ (never sent) for the same "
+        f"week `msbrief briefing` would report on: {WEEK_RULE}. A second demo "
         "in the same directory is a second cycle: nothing new, every request answered 304. The recorded "
         "sources are the repository's tests/fixtures (they are not shipped in the package: some of their "
         "text may be quoted for testing only); --corpus names another copy.",
@@ -142,19 +144,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _demo_briefing(report) -> str | None:  # type: ignore[no-untyped-def]
-    """Write this week's briefing to var/outbox (never sent) so the demo shows the email too."""
-    from feeds.weeks import format_week
+    """Write the briefing of the default week to var/outbox (never sent) so the demo shows the email too."""
     from pipeline.briefing import run_briefing
     from pipeline.engine import get_engine
 
-    # The demo's items were first seen today, so the current week is the one with news in it.
-    week = format_week(datetime.now(timezone.utc).date())
     try:
-        run_briefing(get_engine(), load_settings(), week=week, send=False, force=True, now=datetime.now(timezone.utc))
+        outcome = run_briefing(get_engine(), load_settings(), send=False, force=True, now=datetime.now(timezone.utc))
     except Exception as exc:  # noqa: BLE001 - the demo reports it, like any other failure
         report.warnings.append(f"writing the demo briefing failed: {exc}")
         return None
-    return week
+    return outcome.week
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -5,6 +5,12 @@ text/html part (CSS inlined, table layout, at most 640px wide) and the referrals
 shows by Content-ID. Everything that came from a source is reduced to plain text here and
 escaped by the template (HTML autoescape); links are kept only when they are http(s) URLs.
 Nothing from a source ever goes into a header: the subject is built from the week alone.
+
+What is news in a week (one rule, `BriefingData.is_new` and `news_changes`): an item msbrief
+first saw that week, published no earlier than `window_start` (the first-run window: older items
+found then are the archive, in the feeds by their own dates); an undated item counts only when it
+was not found in its source's first reading. A change is news when msbrief learned of it that
+week and it is dated no earlier than `window_start`.
 """
 
 from __future__ import annotations
@@ -16,26 +22,26 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from typing import Any, Iterable, Sequence
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
+from urllib.parse import quote, urlsplit
 
 import css_inline
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from feeds import sanitise
+from feeds.changes import change_line
 from feeds.charts import quarterly, referrals_chart
-from feeds.formatting import release_period_label
-from feeds.sanitise import plain_text
+from feeds.formatting import clip, date_text, release_period_label
+from feeds.nrm_summary import Headline, headline_figures, revision_text, stale_note
+from feeds.render import environment
+from feeds.sanitise import plain_text, safe_url
 from feeds.weeks import week_label
-from store.read import FeedItem, ReleaseView, SeriesPoint, SourceHealth, UpcomingRelease
+from store.read import Change, FeedItem, ReleaseView, SeriesPoint, SourceHealth, UpcomingRelease
 from vocabulary.calendar import LONDON_TZ_NAME
-from vocabulary.periods import previous_period, same_period_last_year
 
-# Topics that make an item "relevant": listed before the others of its source.
+# Topics that make an item "relevant": listed first; a generalist source's items without one are collapsed.
 RELEVANT_TOPICS = frozenset({
     "modern slavery", "human trafficking", "labour exploitation", "sexual exploitation",
     "forced criminality", "child exploitation", "county lines",
 })
+OFF_TOPIC_MODES = ("collapse", "omit", "list")
 SUMMARY_CHARS = 280
 CHART_QUARTERS = 12
 
@@ -52,34 +58,71 @@ class InForce:
 
 @dataclass(frozen=True)
 class BriefingData:
-    """Everything one week's briefing shows, read from the store by flows/weekly.py.
+    """Everything one week's briefing shows, read from the store by pipeline/briefing.py.
 
-    `start` and `end` bound the week in UTC ([start, end)); `publications` are the items first
-    seen or amended in it; `failed_sources` maps a source name to its latest error this week.
+    `start` and `end` bound the week in UTC ([start, end)); `window_start` is the earliest
+    publication date that counts as new (the first-run window); `publications` are the candidate
+    items (first seen, amended or updated around the week); `guidance_source` names the source
+    whose changes have a section of their own; `generalist_sources` publish on every subject:
+    their items with no relevant topic are collapsed to one line (`off_topic="collapse"`), left out
+    ("omit") or listed ("list"); `site_url` is where the index page is served (the collapsed line
+    links to the source's list there).
     """
 
     start: datetime
     end: datetime
-    release: ReleaseView | None = None
+    window_start: datetime | None = None
+    release: ReleaseView | None = None  # the latest release with figures: the headline
+    newest_release: ReleaseView | None = None  # the latest release, with or without figures
     referrals: tuple[SeriesPoint, ...] = ()
     publications: tuple[FeedItem, ...] = ()
     upcoming: tuple[UpcomingRelease, ...] = ()
     in_force: tuple[InForce, ...] = ()
     health: tuple[SourceHealth, ...] = ()
     failed_sources: dict[str, str] = field(default_factory=dict)
-    warnings: tuple[str, ...] = ()
+    guidance_source: str = ""
+    latest_guidance: tuple[FeedItem, ...] = ()  # the guidance documents changed most recently (any week)
+    generalist_sources: frozenset[str] = frozenset()
+    off_topic: str = "collapse"
+    site_url: str = ""
     timezone: str = LONDON_TZ_NAME
 
     @property
+    def since(self) -> datetime:
+        return self.window_start or self.start
+
+    def is_new(self, item: FeedItem) -> bool:
+        """True when `item` is news this week (the rule in the module docstring)."""
+        if not self.start <= item.first_seen < self.end:
+            return False
+        return item.date >= self.since if item.date else not item.archive
+
+    def news_changes(self, item: FeedItem) -> tuple[Change, ...]:
+        """The changes of `item` that are news this week (none for an item that is itself new)."""
+        if self.is_new(item):
+            return ()
+        return tuple(c for c in item.changes if self.start <= c.seen < self.end and self.since <= c.at < self.end)
+
+    @property
+    def archived(self) -> tuple[FeedItem, ...]:
+        """Items first seen this week that are not news: the archive a first reading found."""
+        return tuple(i for i in self.publications if self.start <= i.first_seen < self.end and not self.is_new(i))
+
+    @property
+    def news(self) -> tuple[FeedItem, ...]:
+        """The items that are new or changed this week."""
+        return tuple(i for i in self.publications if self.is_new(i) or self.news_changes(i))
+
+    @property
     def release_is_new(self) -> bool:
-        """True when the latest release was published during this week."""
+        """True when the headline release was published during this week."""
         published = self.release.published if self.release else None
         return bool(published and self.start <= published < self.end)
 
     @property
     def is_empty(self) -> bool:
-        """True when nothing was published or amended this week."""
-        return not self.publications and not self.release_is_new
+        """True when nothing was published or changed this week."""
+        return not self.news and not self.release_is_new
 
 
 @dataclass(frozen=True)
@@ -124,164 +167,36 @@ def _address(name: str, value: str) -> str:
     return value.strip()
 
 
-def list_unsubscribe(mailto: str | None, url: str | None) -> str | None:
-    """The List-Unsubscribe value: "<mailto:...>, <https://...>", or None when neither is set."""
-    values = []
-    if mailto:
-        mailto = _header_value("unsubscribe_mailto", mailto)
-        if not mailto.lower().startswith("mailto:"):
-            mailto = f"mailto:{mailto}"
-        if "@" not in mailto or any(c in mailto for c in "<> ,"):
-            raise ValueError(f"unsubscribe_mailto {mailto!r} is not a mailto: address")
-        values.append(f"<{mailto}>")
-    if url:
-        url = _header_value("unsubscribe_url", url)
-        if urlsplit(url).scheme not in ("https", "http") or any(c in url for c in "<> ,"):
-            raise ValueError(f"unsubscribe_url {url!r} is not an http(s) URL")
-        values.append(f"<{url}>")
-    return ", ".join(values) or None
-
-
-# --- source text -----------------------------------------------------------------------------
-
-
-def safe_url(url: str | None) -> str | None:
-    """`url` if it is an absolute http(s) URL with no whitespace in it, else None."""
-    url = sanitise.safe_url(url)
-    return url if url and not any(c.isspace() for c in url) else None
-
-
-def _clip(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.") + "\N{HORIZONTAL ELLIPSIS}"
-
-
-# --- figures ---------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
-class Segment:
-    """A piece of a headline row: text, and for a stated figure the link to its source."""
+class Unsubscribe:
+    """How a recipient leaves the list: a mailto address (always) and a one-click URL (when set)."""
 
-    text: str
+    mailto: str
     url: str | None = None
-    evidence: str = ""
+
+    @classmethod
+    def of(cls, mailto: str, url: str | None = None) -> Unsubscribe:
+        """Validated: `mailto` an address (with or without "mailto:"), `url` an http(s) URL or empty."""
+        address = _header_value("unsubscribe_mailto", mailto).removeprefix("mailto:")
+        if "@" not in address or any(c in address for c in "<> ,?"):
+            raise ValueError(f"unsubscribe_mailto {mailto!r} is not an email address (expected name@domain)")
+        if url:
+            url = _header_value("unsubscribe_url", url)
+            if urlsplit(url).scheme not in ("https", "http") or safe_url(url) is None or any(c in url for c in "<>,"):
+                raise ValueError(f"unsubscribe_url {url!r} is not an http(s) URL")
+        return cls(address, url or None)
+
+    @property
+    def mailto_link(self) -> str:
+        return f"mailto:{self.mailto}?subject={quote('unsubscribe')}"
+
+    @property
+    def header(self) -> str:
+        """The List-Unsubscribe value (RFC 2369): "<mailto:...>, <https://...>"."""
+        return ", ".join(f"<{v}>" for v in (self.mailto_link, self.url) if v)
 
 
-@dataclass(frozen=True)
-class HeadlineRow:
-    """One row of headline figures: a label and its linked numbers."""
-
-    label: str
-    segments: tuple[Segment, ...]
-    refs: tuple[int, ...] = ()  # plain-text link references ([1], [2]) for the row's figures
-
-
-def _fmt(value: Any, unit: str, *, change: bool = False) -> str:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return str(value)
-    if unit == "pct":
-        number = f"{abs(value):g}%" if change else f"{value:g}%"
-        if not change:
-            return number
-        return "no change" if value == 0 else (f"up {number}" if value > 0 else f"down {number}")
-    return f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
-
-
-class _Headline:
-    """Builds the headline rows of a release, looking each figure up by metric and period."""
-
-    def __init__(self, release: ReleaseView):
-        self.release = release
-
-    def num(self, metric: str, *periods: str | None, change: bool = False) -> Segment | None:
-        fig = None
-        for period in (*periods, self.release.period):
-            if period and (fig := self.release.figure(metric, period)):
-                break
-        if fig is None:
-            return None
-        return Segment(_fmt(fig.value, fig.unit, change=change), safe_url(fig.source_url), plain_text(fig.evidence))
-
-    def rows(self) -> list[tuple[str, list[Segment | str]]]:
-        rel = self.release
-        yearly = rel.period.endswith("-year")
-        prev, last_year = previous_period(rel.period), same_period_last_year(rel.period)
-        rows: list[tuple[str, list[Segment | str]]] = []
-        total = self.num("total_referrals")
-        rows.append(("Referrals", [total, f" potential victims referred, {release_period_label(rel.period)}"] if total else []))
-        rows.append((
-            "On the previous year" if yearly else "On the previous quarter",
-            self._change("pct_change_vs_previous", "previous_period_referrals", prev),
-        ))
-        if not yearly:
-            rows.append(("On the same quarter last year",
-                         self._change("pct_change_vs_last_year", "same_period_last_year_referrals", last_year)))
-        sca, sca_pct = self.num("sca_count"), self.num("sca_pct")
-        ieca, ieca_pct = self.num("ieca_count"), self.num("ieca_pct")
-        rows.append(("SCA / IECA", [
-            *self._count_pct(sca, sca_pct, " to the Single Competent Authority"),
-            *(["; "] if (sca or sca_pct) and (ieca or ieca_pct) else []),
-            *self._count_pct(ieca, ieca_pct, " to the Immigration Enforcement Competent Authority"),
-        ]))
-        rg, rg_pct = self.num("reasonable_grounds_decisions"), self.num("positive_rg_pct")
-        cg, cg_pct = self.num("conclusive_grounds_decisions"), self.num("positive_cg_pct")
-        decisions: list[Segment | str] = []
-        if rg:
-            decisions += [rg, " reasonable grounds", *([" (", rg_pct, " positive)"] if rg_pct else [])]
-        if cg:
-            decisions += [*(["; "] if rg else []), cg, " conclusive grounds", *([" (", cg_pct, " positive)"] if cg_pct else [])]
-        rows.append(("Decisions", decisions))
-        dtn = self.num("dtn_count")
-        duty: list[Segment | str] = []
-        if dtn:
-            duty = [dtn, " reports of adult potential victims"]
-            change = self._change("dtn_pct_change_vs_previous", "dtn_previous_period", prev)
-            duty += [" (", *change, ")"] if change else []
-        rows.append(("Duty to Notify", duty))
-        return rows
-
-    def _change(self, pct_metric: str, count_metric: str, period: str | None) -> list[Segment | str]:
-        pct = self.num(pct_metric, change=True)
-        count = self.num(count_metric, period)
-        out: list[Segment | str] = []
-        if pct:
-            out.append(pct)
-        if count:
-            out += [" from " if pct else "", count, f" in {release_period_label(period)}" if period else ""]
-        return out
-
-    @staticmethod
-    def _count_pct(count: Segment | None, pct: Segment | None, tail: str) -> list[Segment | str]:
-        if count and pct:
-            return [count, " (", pct, ")", tail]
-        if count or pct:
-            return [count or pct, tail]  # type: ignore[list-item]
-        return []
-
-
-def headline_rows(release: ReleaseView, refs: dict[str, int]) -> list[HeadlineRow]:
-    """The headline figures of `release`, each number linked to where it was stated.
-
-    `refs` numbers the source URLs for the plain-text part ([1], [2], ...); it is filled in here.
-    """
-    out = []
-    for label, parts in _Headline(release).rows():
-        segments = tuple(p if isinstance(p, Segment) else Segment(p) for p in parts if p)
-        if not any(s.url or s.evidence for s in segments):
-            segments = (Segment("not stated in the bulletin"),)
-        row_refs = []
-        for s in segments:
-            if s.url:
-                refs.setdefault(s.url, len(refs) + 1)
-                if refs[s.url] not in row_refs:
-                    row_refs.append(refs[s.url])
-        out.append(HeadlineRow(label, segments, tuple(row_refs)))
-    return out
-
-
-# --- publications, coming up, health ---------------------------------------------------------
+# --- the week's items ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -291,57 +206,114 @@ class ItemView:
     title: str
     url: str | None
     kind: str
-    date_text: str
-    date_estimated: bool
+    date_text: str  # "" when the source gives no date
     status: str  # "new" or "amended"
-    note: str
+    changes: tuple[str, ...]  # what changed, one line per change, in the source's words where it gave them
     summary: str
     relevant: bool
 
 
 @dataclass(frozen=True)
 class SourceGroup:
-    """The week's publications of one source."""
+    """The week's publications of one source; `others` counts its collapsed off-topic items."""
 
+    name: str
     title: str
     items: tuple[ItemView, ...]
+    others: int = 0
+    others_url: str | None = None
 
 
-def _local(dt: datetime | None, tz: ZoneInfo, *, with_time: bool = False) -> str:
-    if dt is None:
-        return ""
-    local = dt.astimezone(tz)
-    text = f"{local.day} {local:%B %Y}"
-    if with_time and (local.hour or local.minute):
-        hour = local.hour % 12 or 12
-        text += f", {hour}:{local.minute:02d}{'am' if local.hour < 12 else 'pm'}"
-    return text
+def _relevant(item: FeedItem) -> bool:
+    return bool(RELEVANT_TOPICS.intersection(item.topics))
+
+
+def _item_view(data: BriefingData, item: FeedItem) -> ItemView:
+    new = data.is_new(item)
+    return ItemView(
+        title=clip(plain_text(item.title), 300) or "(untitled)",
+        url=safe_url(item.url),
+        kind=item.kind,
+        date_text=date_text(item.date, tz=data.timezone),
+        status="new" if new else "amended",
+        changes=() if new else tuple(change_line(c, data.timezone) for c in data.news_changes(item)),
+        summary=clip(plain_text(item.summary), SUMMARY_CHARS),
+        relevant=_relevant(item),
+    )
+
+
+def _newest_first_key(item: FeedItem) -> tuple[float, int]:
+    when = item.date or item.first_seen
+    return (-when.timestamp(), -item.id)
 
 
 def publication_groups(data: BriefingData) -> list[SourceGroup]:
-    """The week's publications per source: relevant topics first, then newest first."""
-    tz = ZoneInfo(data.timezone)
-    by_source: dict[str, list[tuple[FeedItem, ItemView]]] = {}
-    for item in data.publications:
-        new = data.start <= item.first_seen < data.end
-        view = ItemView(
-            title=_clip(plain_text(item.title), 300) or "(untitled)",
-            url=safe_url(item.url),
-            kind=item.kind,
-            date_text=_local(item.published, tz),
-            date_estimated=item.date_estimated,
-            status="new" if new else "amended",
-            note="" if new else plain_text(item.amendment_note or "") or "details changed",
-            summary=_clip(plain_text(item.summary), SUMMARY_CHARS),
-            relevant=bool(RELEVANT_TOPICS.intersection(item.topics)),
-        )
-        by_source.setdefault(plain_text(item.source_title) or item.source, []).append((item, view))
+    """The week's news per source (the guidance source has its own section): relevant items
+    first, then newest first; sources with relevant items lead. A generalist source's off-topic
+    items are collapsed to a count, left out, or listed, as `data.off_topic` says."""
+    by_source: dict[str, list[FeedItem]] = {}
+    titles: dict[str, str] = {}
+    for item in data.news:
+        if item.source == data.guidance_source:
+            continue
+        by_source.setdefault(item.source, []).append(item)
+        titles[item.source] = plain_text(item.source_title) or item.source
     groups = []
-    for title, pairs in by_source.items():
-        pairs.sort(key=lambda p: (not p[1].relevant, -p[0].published.timestamp(), -p[0].id))
-        groups.append(SourceGroup(title, tuple(v for _, v in pairs)))
+    for name, items in by_source.items():
+        items.sort(key=lambda i: (not _relevant(i), *_newest_first_key(i)))
+        shown, hidden = items, []
+        if name in data.generalist_sources and data.off_topic != "list":
+            shown = [i for i in items if _relevant(i)]
+            hidden = [i for i in items if not _relevant(i)]
+        if not shown and (not hidden or data.off_topic == "omit"):
+            continue
+        others = len(hidden) if data.off_topic == "collapse" else 0
+        link = safe_url(f"{data.site_url.rstrip('/')}/#source-{name}") if data.site_url else None
+        groups.append(SourceGroup(name, titles[name], tuple(_item_view(data, i) for i in shown), others, link))
     groups.sort(key=lambda g: (not any(i.relevant for i in g.items), g.title.lower()))
     return groups
+
+
+@dataclass(frozen=True)
+class GuidanceView:
+    """A guidance document that is new or changed: what it is and each change, in GOV.UK's words."""
+
+    title: str
+    url: str | None
+    lines: tuple[str, ...]  # "published 16 December 2024", "updated 8 October 2024: ..."
+
+
+def guidance_changes(data: BriefingData) -> list[GuidanceView]:
+    """The guidance source's documents new or changed this week, most recent change first."""
+    found = []
+    for item in data.news:
+        if item.source != data.guidance_source:
+            continue
+        if data.is_new(item):
+            lines = [f"published {date_text(item.date, tz=data.timezone)}" if item.date else "new"]
+            when = item.date or item.first_seen
+        else:
+            changes = data.news_changes(item)
+            lines = [change_line(c, data.timezone) for c in changes]
+            when = changes[0].at
+        found.append((when, GuidanceView(clip(plain_text(item.title), 300) or "(untitled)", safe_url(item.url),
+                                         tuple(lines))))
+    found.sort(key=lambda pair: pair[0], reverse=True)
+    return [view for _, view in found]
+
+
+def latest_guidance_line(data: BriefingData) -> GuidanceView | None:
+    """The most recent guidance change on record, for a week with none: where things stand."""
+    for item in data.latest_guidance:
+        change = item.latest_change
+        line = change_line(change, data.timezone) if change else (
+            f"published {date_text(item.date, tz=data.timezone)}" if item.date else "")
+        if line:
+            return GuidanceView(clip(plain_text(item.title), 300) or "(untitled)", safe_url(item.url), (line,))
+    return None
+
+
+# --- coming up, health -----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -356,23 +328,24 @@ class ComingUp:
 
 def coming_up(data: BriefingData) -> list[ComingUp]:
     """Announced releases and in-force dates, soonest first (undated ones last)."""
-    tz = ZoneInfo(data.timezone)
     dated: list[tuple[float, ComingUp]] = []
     for ann in data.upcoming:
         notes = []
+        when = date_text(ann.release_at, tz=data.timezone, with_time=True) or plain_text(ann.release_date_text) \
+            or "date not announced"
         if ann.state == "cancelled":
             notes.append("cancelled" + (f": {plain_text(ann.cancellation_reason)}" if ann.cancellation_reason else ""))
-        elif ann.state == "provisional":
+        elif ann.state == "provisional" and "provisional" not in when.lower():
             notes.append("provisional date")
         if ann.previous_dates:
             notes.append("moved from " + ", ".join(plain_text(d) for d in ann.previous_dates))
-        when = _local(ann.release_at, tz, with_time=True) or plain_text(ann.release_date_text) or "date not announced"
         key = ann.release_at.timestamp() if ann.release_at else float("inf")
         dated.append((key, ComingUp(plain_text(ann.title), safe_url(ann.url), when, "; ".join(notes))))
     for entry in data.in_force:
         source = f"; {plain_text(entry.source_title)}" if entry.source_title else ""
         dated.append((entry.date.timestamp(), ComingUp(
-            plain_text(entry.title), safe_url(entry.url), _local(entry.date, tz), f"comes into force{source}"
+            plain_text(entry.title), safe_url(entry.url), date_text(entry.date, tz=data.timezone),
+            f"comes into force{source}",
         )))
     dated.sort(key=lambda pair: pair[0])
     return [c for _, c in dated]
@@ -389,114 +362,101 @@ class HealthRow:
 
 def health_rows(data: BriefingData) -> list[HealthRow]:
     """One line per source: failed this week (with the error), failing now, or fine."""
-    tz = ZoneInfo(data.timezone)
+    tz = data.timezone
     rows = []
     for h in data.health:
         title = plain_text(h.title) or h.name
         if h.name in data.failed_sources:
-            text = f"failed this week: {_clip(plain_text(data.failed_sources[h.name]), 200)}"
+            text = f"failed this week: {clip(plain_text(data.failed_sources[h.name]), 200)}"
             if h.last_status == "ok":
-                text += f" (recovered; last success {_local(h.last_success_at, tz)})"
+                text += f" (recovered; last success {date_text(h.last_success_at, tz=tz)})"
             rows.append(HealthRow(title, False, text))
         elif h.last_status == "failed":
-            text = f"failing ({h.consecutive_failures} runs in a row): {_clip(plain_text(h.last_error or ''), 200)}"
+            text = f"failing ({h.consecutive_failures} runs in a row): {clip(plain_text(h.last_error or ''), 200)}"
             rows.append(HealthRow(title, False, text))
         elif h.last_status is None:
             rows.append(HealthRow(title, False, "not read yet"))
         else:
-            rows.append(HealthRow(title, True, f"ok, last read {_local(h.last_run_at, tz)}"))
+            rows.append(HealthRow(title, True, f"last read {date_text(h.last_run_at, tz=tz)}"))
     for name, error in sorted(data.failed_sources.items()):
         if name not in {h.name for h in data.health}:
-            rows.append(HealthRow(name, False, f"failed this week: {_clip(plain_text(error), 200)}"))
+            rows.append(HealthRow(name, False, f"failed this week: {clip(plain_text(error), 200)}"))
     return rows
 
 
 # --- rendering -------------------------------------------------------------------------------
 
-_ENV = Environment(
-    loader=PackageLoader("feeds", "templates"),
-    autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
 
-
-def _context(data: BriefingData, week: str, chart_cid: str | None, unsubscribe: dict[str, str | None]) -> dict[str, Any]:
-    tz = ZoneInfo(data.timezone)
+def _refs(headlines: Sequence[Headline], release_url: str | None) -> dict[str, int]:
+    """Numbers for the plain-text part's link references ([1], [2]): each figure's source, then the release."""
     refs: dict[str, int] = {}
-    release = data.release
-    rows = headline_rows(release, refs) if release else []
-    release_url = safe_url(release.bulletin_url or release.page_url) if release else None
+    for h in headlines:
+        if h.source_url:
+            refs.setdefault(h.source_url, len(refs) + 1)
     if release_url:
         refs.setdefault(release_url, len(refs) + 1)
+    return refs
+
+
+def _context(data: BriefingData, week: str, chart_cid: str | None, unsubscribe: Unsubscribe | None,
+             *, page: bool) -> dict[str, Any]:
+    tz = data.timezone
+    release = data.release
+    headlines = headline_figures(release) if release else []
+    release_url = safe_url(release.bulletin_url or release.page_url) if release else None
+    refs = _refs(headlines, release_url)
+    archived = data.archived
     return {
         "week": week,
         "subject": briefing_subject(week),
-        "week_from": _local(data.start, tz),
-        "week_to": _local(data.end.astimezone(tz) - timedelta(days=1), tz),
+        "week_from": date_text(data.start, tz=tz),
+        "week_to": date_text(data.end - timedelta(days=1), tz=tz),
         "empty": data.is_empty,
+        "short": data.is_empty and not archived,
+        "page": page,
+        "archived": len(archived),
+        "window_from": date_text(data.since, tz=tz),
         "release": release,
         "release_title": plain_text(release.title) if release else "",
         "release_url": release_url,
         "release_ref": refs.get(release_url or "", 0),
-        "release_published": _local(release.published, tz) if release else "",
+        "release_published": date_text(release.published, tz=tz) if release else "",
         "release_is_new": data.release_is_new,
         "release_period": release_period_label(release.period) if release else "",
-        "rows": rows,
+        "stale": stale_note(data.newest_release, release),
+        "headlines": headlines,
+        "refs_of": refs,
         "refs": sorted(((n, u) for u, n in refs.items())),
+        "revisions": [revision_text(r) for r in release.revisions] if release else [],
         "chart_cid": chart_cid,
-        "release_warnings": [plain_text(w) for w in release.warnings] if release else [],
-        "warnings": [plain_text(w) for w in data.warnings],
+        "guidance_section": bool(data.guidance_source),
+        "guidance": guidance_changes(data),
+        "latest_guidance": latest_guidance_line(data),
         "groups": publication_groups(data),
         "coming_up": coming_up(data),
-        "health": health_rows(data),
-        "unsubscribe_url": safe_url(unsubscribe.get("url")),
-        "unsubscribe_mailto": (unsubscribe.get("mailto") or "").removeprefix("mailto:"),
+        "health": [] if page else health_rows(data),
+        "unsubscribe": unsubscribe,
+        "site_url": safe_url(data.site_url),
     }
 
 
-def render_briefing(
-    data: BriefingData,
-    *,
-    week: str,
-    unsubscribe_mailto: str | None = None,
-    unsubscribe_url: str | None = None,
-) -> RenderedBriefing:
-    """Render the week's briefing: subject, plain text, HTML with inlined CSS, chart PNG."""
+def render_briefing(data: BriefingData, *, week: str, unsubscribe: Unsubscribe | None,
+                    chart: bool = True) -> RenderedBriefing:
+    """Render the week's briefing: subject, plain text, HTML with inlined CSS, chart PNG.
+
+    With `unsubscribe` None it is the briefing's page in the site's archive: no source health,
+    no unsubscribe line; `chart=False` leaves the chart out.
+    """
     chart_cid = f"nrm-referrals-{week.lower()}@msbrief"
     points = quarterly(data.referrals)[-CHART_QUARTERS:]
-    chart = referrals_chart(points, fmt="png", mark_latest=True) if (not data.is_empty and len(points) >= 2) else None
-    ctx = _context(data, week, chart_cid if chart else None,
-                   {"mailto": unsubscribe_mailto, "url": unsubscribe_url})
-    text = _ENV.get_template("briefing.txt.j2").render(ctx)
-    html = _ENV.get_template("briefing.html.j2").render(ctx)
+    short = data.is_empty and not data.archived  # a quiet week: a short message, no figures or chart
+    png = referrals_chart(points) if chart and not short and data.release and len(points) >= 2 else None
+    ctx = _context(data, week, chart_cid if png else None, unsubscribe, page=unsubscribe is None)
+    env = environment()
+    text = env.get_template("briefing.txt.j2").render(ctx)
+    html = env.get_template("briefing.html.j2").render(ctx)
     html = css_inline.inline(html, load_remote_stylesheets=False, keep_at_rules=True)
-    return RenderedBriefing(ctx["subject"], text, html, chart, chart_cid)
-
-
-def compose_briefing(
-    data: BriefingData,
-    *,
-    week: str,
-    mail_from: str,
-    recipients: Sequence[str],
-    message_id: str,
-    unsubscribe_mailto: str | None,
-    unsubscribe_url: str | None,
-    date: datetime,
-) -> EmailMessage:
-    """The week's briefing as one message: text/plain and text/html (+ the chart inline by CID).
-
-    With one recipient `To` names it; with several (or none, for a preview) it is
-    "undisclosed-recipients:;" and the sender gives each recipient its own envelope.
-    """
-    rendered = render_briefing(data, week=week, unsubscribe_mailto=unsubscribe_mailto, unsubscribe_url=unsubscribe_url)
-    return message_from(
-        rendered, mail_from=mail_from, recipients=recipients, message_id=message_id,
-        unsubscribe=list_unsubscribe(unsubscribe_mailto, unsubscribe_url), date=date,
-    )
+    return RenderedBriefing(ctx["subject"], text, html, png, chart_cid)
 
 
 def message_from(
@@ -505,10 +465,14 @@ def message_from(
     mail_from: str,
     recipients: Sequence[str],
     message_id: str,
-    unsubscribe: str | None,
+    unsubscribe: Unsubscribe,
     date: datetime,
 ) -> EmailMessage:
-    """Wrap a rendered briefing in an EmailMessage with the briefing's headers."""
+    """Wrap a rendered briefing in an EmailMessage with the briefing's headers.
+
+    With one recipient `To` names it; with several (or none, for a preview) it is
+    "undisclosed-recipients:;" and the sender gives each recipient its own envelope.
+    """
     if date.tzinfo is None:
         raise ValueError(f"date {date!r} is naive: pass an aware datetime")
     addresses = [_address("recipient", r) for r in recipients]
@@ -521,10 +485,9 @@ def message_from(
     msg["To"] = addresses[0] if len(addresses) == 1 else "undisclosed-recipients:;"  # none: a preview
     msg["Date"] = format_datetime(date)
     msg["Message-ID"] = message_id
-    if unsubscribe:
-        msg["List-Unsubscribe"] = unsubscribe
-        if "<http" in unsubscribe:
-            msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    msg["List-Unsubscribe"] = unsubscribe.header
+    if unsubscribe.url:
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058: the URL takes a POST
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(rendered.text, subtype="plain", charset="utf-8")
     msg.add_alternative(rendered.html, subtype="html", charset="utf-8")

@@ -10,8 +10,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
-from feeds.site import FeedLink, render_index
+from feeds.briefing import BriefingData, briefing_subject, render_briefing
+from feeds.changes import change_entries, changes_of
+from feeds.site import BriefingLink, FeedLink, render_index
 from feeds.syndication import FeedSpec, render_feed
+from feeds.weeks import week_bounds
 from store.read import FeedItem, ReleaseView, SeriesPoint
 
 TOPIC = "modern slavery"
@@ -26,9 +29,12 @@ class SiteData:
     by_source: Mapping[str, Sequence[FeedItem]]  # source name -> its items
     statistics: Sequence[FeedItem]  # items of kind "statistics"
     topic: Sequence[FeedItem]  # items tagged with TOPIC
-    latest_release: ReleaseView | None
+    latest_release: ReleaseView | None  # the latest with figures: the headline
     referrals: Sequence[SeriesPoint]  # total_referrals by period
     source_titles: Mapping[str, str] = field(default_factory=dict)  # name -> title, also for sources with no items
+    newest_release: ReleaseView | None = None  # the latest, with or without figures
+    guidance: Sequence[FeedItem] = ()  # the guidance source's documents (their changes make the guidance feed)
+    briefings: Sequence[tuple[str, BriefingData, bool]] = ()  # (week, its data, complete) for the archive, oldest first
 
 
 def feed_path(slug: str, fmt: str) -> str:
@@ -56,12 +62,36 @@ class FeedDef:
     items: Sequence[FeedItem]
 
 
+def briefing_path(week: str) -> str:
+    """Where the archive page of `week`'s briefing lives under the public directory."""
+    return f"briefings/{week}.html"
+
+
+def _briefing_entries(data: SiteData, site_url: str) -> list[FeedItem]:
+    """One feed entry per complete week of the archive, dated the Monday after it."""
+    entries = []
+    for week, briefing, complete in data.briefings:
+        if not complete:
+            continue
+        news = briefing.news
+        end = week_bounds(week, briefing.timezone)[1]
+        summary = (f"{len(news)} new or changed publication{'s' if len(news) != 1 else ''} from the sources."
+                   if news else "Nothing new from the sources that week.")
+        entries.append(FeedItem(
+            id=0, key=f"briefing:{week}", source="msbrief", source_title="msbrief", url=site_url + briefing_path(week),
+            title=briefing_subject(week), kind="briefing", summary=summary, topics=(), published=end, updated=None,
+            date_estimated=False, first_seen=end, amended_at=None,
+        ))
+    return entries
+
+
 def _source_names(data: SiteData) -> list[str]:
     return sorted(set(data.by_source) | set(data.source_titles))
 
 
-def feed_catalogue(data: SiteData) -> list[FeedDef]:
-    """Every feed the site publishes: all, statistics, the topic, then each source by name."""
+def feed_catalogue(data: SiteData, site_url: str = "") -> list[FeedDef]:
+    """Every feed the site publishes: all, statistics, the topic, guidance changes, past briefings,
+    then each source by name."""
     names = _source_names(data)
     titles = [_source_title(data, n) for n in names]
     if len(titles) > 1:
@@ -78,6 +108,12 @@ def feed_catalogue(data: SiteData) -> list[FeedDef]:
                 data.statistics),
         FeedDef(f"topic-{_slug(TOPIC)}", f"msbrief: topic \u201c{TOPIC}\u201d",
                 f"Items from every source tagged \u201c{TOPIC}\u201d, newest first.", data.topic),
+        FeedDef("guidance", "msbrief: modern slavery guidance and policy changes",
+                "Each new GOV.UK guidance or policy document, and each change to one, in GOV.UK's own words.",
+                change_entries(data.guidance)),
+        FeedDef("briefings", "msbrief: weekly briefings",
+                "The weekly modern slavery briefing, one entry per week, linked to its page in the archive.",
+                _briefing_entries(data, site_url)),
     ]
     catalogue += [
         FeedDef(f"source-{_slug(name)}", f"msbrief: {title}", f"New and updated items from {title}, newest first.",
@@ -92,14 +128,19 @@ def build_site(data: SiteData, *, site_url: str, max_entries: int) -> dict[str, 
     site_url = site_url.rstrip("/") + "/"
     files: dict[str, bytes] = {}
     links: list[FeedLink] = []
-    for feed in feed_catalogue(data):
+    for feed in feed_catalogue(data, site_url):
         paths = {fmt: feed_path(feed.slug, fmt) for fmt in FORMATS}
         for fmt, path in paths.items():
             spec = FeedSpec(feed.slug, feed.title, feed.description, f"{site_url}{path}", site_url)
             files[path] = render_feed(spec, feed.items, fmt=fmt, max_entries=max_entries)
         links.append(FeedLink(feed.title, feed.description, rss=paths["rss"], atom=paths["atom"], site_url=site_url))
     sources = [(name, _source_title(data, name), data.by_source.get(name, ())) for name in _source_names(data)]
+    archive = []
+    for week, briefing, complete in data.briefings:
+        files[briefing_path(week)] = render_briefing(briefing, week=week, unsubscribe=None, chart=False).html.encode()
+        archive.append(BriefingLink(week, briefing_subject(week), briefing_path(week), complete))
     files["index.html"] = render_index(
-        feeds=links, sources=sources, release=data.latest_release, referrals=data.referrals, site_url=site_url
+        feeds=links, sources=sources, release=data.latest_release, newest_release=data.newest_release,
+        referrals=data.referrals, guidance=changes_of(data.guidance), briefings=archive[::-1], site_url=site_url,
     )
     return files

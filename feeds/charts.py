@@ -1,14 +1,18 @@
-"""The chart of quarterly NRM referrals, as PNG (email) or SVG (index page), byte-for-byte repeatable.
+"""The chart of quarterly NRM referrals: a PNG for the email, an HTML bar chart for the index page.
 
-Matplotlib with the Agg canvas and no pyplot (no global figure state, safe in worker threads).
-Repeatable output: a fixed SVG hash salt, no creation date in the metadata, a fixed Software /
-Creator string, and glyphs drawn as paths so the SVG needs no fonts.
+The PNG is drawn by Matplotlib (Agg canvas, no pyplot: no global figure state, safe in worker
+threads), byte-for-byte repeatable (fixed Software string, no dates), with large type so it stays
+legible when a phone shrinks it. The page's chart is plain HTML and CSS (`ChartView`, laid out by
+templates/chart.html.j2): its text is real text at the page's own size at any width, and the bars
+stretch to the width of the screen.
 """
 
 from __future__ import annotations
 
 import io
-from typing import Literal, Sequence
+import math
+from dataclasses import dataclass
+from typing import Sequence
 
 import matplotlib
 
@@ -16,23 +20,22 @@ matplotlib.use("Agg")
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from feeds.formatting import is_number, number, release_period_label  # noqa: E402
 from store.read import SeriesPoint  # noqa: E402
-from vocabulary.periods import is_period, is_quarter  # noqa: E402
+from vocabulary.periods import is_period, is_quarter, parse_period  # noqa: E402
 
 BAR = "#8fb3d9"
 LATEST = "#1d4f91"
 INK = "#1f2933"
 MUTED = "#52606d"
 CREATOR = "msbrief"
+QUARTERS_SHOWN = 12  # three years: the bars stay wide enough for their labels on a phone
 
 _RC = {
-    "svg.hashsalt": "msbrief-referrals",
-    "svg.fonttype": "path",
     "font.family": "DejaVu Sans",
-    "font.size": 10,
+    "font.size": 13,
     "axes.edgecolor": MUTED,
     "axes.labelcolor": INK,
     "xtick.color": MUTED,
@@ -42,57 +45,104 @@ _RC = {
 
 def quarterly(points: Sequence[SeriesPoint]) -> list[SeriesPoint]:
     """The quarterly points with a number, oldest first (year totals and gaps left out)."""
-    return sorted((p for p in points if is_period(p.period) and is_quarter(p.period) and is_number(p.value)), key=lambda p: p.period)
+    return sorted((p for p in points if is_period(p.period) and is_quarter(p.period) and is_number(p.value)),
+                  key=lambda p: p.period)
 
 
-def referrals_chart(points: Sequence[SeriesPoint], *, fmt: Literal["png", "svg"], mark_latest: bool = True) -> bytes:
-    """A bar chart of quarterly NRM referrals; the latest quarter darker, its value and period labelled."""
-    if fmt not in ("png", "svg"):
-        raise ValueError(f"chart format {fmt!r}: expected 'png' or 'svg'")
-    series = quarterly(points)
+def _tick(point: SeriesPoint, first: bool) -> tuple[str, str]:
+    """("Q3", "2023") under a year's first quarter or the first bar, ("Q4", "") otherwise."""
+    year, quarter = parse_period(point.period)
+    return f"Q{quarter}", str(year) if first or quarter == 1 else ""
+
+
+def referrals_chart(points: Sequence[SeriesPoint]) -> bytes:
+    """A PNG bar chart of the last QUARTERS_SHOWN quarters of referrals; the latest darker and labelled."""
+    series = quarterly(points)[-QUARTERS_SHOWN:]
     with matplotlib.rc_context(_RC):
-        fig = Figure(figsize=(8, 3.6), dpi=100)
+        fig = Figure(figsize=(6, 3.6), dpi=200)
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
         if series:
-            _draw(ax, series, mark_latest=mark_latest)
+            _draw(ax, series)
         else:
             ax.set_axis_off()
             ax.text(0.5, 0.5, "No quarterly referral figures yet", ha="center", va="center", color=MUTED,
                     transform=ax.transAxes)
         fig.tight_layout()
         out = io.BytesIO()
-        if fmt == "svg":
-            fig.savefig(out, format="svg", metadata={"Date": None, "Creator": CREATOR})
-        else:
-            fig.savefig(out, format="png", metadata={"Software": CREATOR})
+        fig.savefig(out, format="png", metadata={"Software": CREATOR})
     return out.getvalue()
 
 
-def _draw(ax, series: list[SeriesPoint], *, mark_latest: bool) -> None:  # type: ignore[no-untyped-def]
+def _draw(ax, series: list[SeriesPoint]) -> None:  # type: ignore[no-untyped-def]
     xs = range(len(series))
     values = [p.value for p in series]
-    colours = [BAR] * len(series)
-    if mark_latest:
-        colours[-1] = LATEST
-    bars = ax.bar(xs, values, color=colours, width=0.75)
-    for bar, point in zip(bars, series):
-        bar.set_gid(f"bar-{point.period}")  # the SVG names each bar after its quarter
-    ax.set_title("Potential victims referred to the NRM, by quarter", loc="left", color=INK, fontsize=11, pad=24 if mark_latest else 8)
+    colours = [BAR] * (len(series) - 1) + [LATEST]
+    ax.bar(xs, values, color=colours, width=0.75)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: number(int(v))))
+    ax.yaxis.set_major_locator(MaxNLocator(4))
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis="y", color="#d9e2ec", linewidth=0.8)
     ax.set_axisbelow(True)
-    # One tick per year, at its first quarter in the series; every quarter when the series is short.
-    ticks = [(i, p) for i, p in enumerate(series) if len(series) <= 8 or p.period.endswith("Q1") or i == 0]
-    ax.set_xticks([i for i, _ in ticks])
-    ax.set_xticklabels([p.period.replace("-", " ") if len(series) <= 8 else p.period[:4] for _, p in ticks])
+    ax.set_xticks(list(xs))
+    ax.set_xticklabels(["\n".join(_tick(p, i == 0)).strip() for i, p in enumerate(series)])
     ax.set_xlim(-0.6, len(series) - 0.4)
-    top = max(values)
-    ax.set_ylim(0, top * 1.18)
-    if mark_latest:
-        last = series[-1]
-        ax.annotate(number(last.value), xy=(len(series) - 1, last.value), xytext=(0, 4), textcoords="offset points",
-                    ha="center", va="bottom", color=LATEST, fontweight="bold", gid="latest-value")
-        ax.text(0.0, 1.03, f"Latest: {release_period_label(last.period)}, {number(last.value)}",
-                transform=ax.transAxes, ha="left", va="bottom", color=LATEST, fontweight="bold", gid="latest-label")
+    ax.set_ylim(0, max(values) * 1.22)
+    last = series[-1]
+    ax.annotate(number(last.value), xy=(len(series) - 1, last.value), xytext=(0, 4), textcoords="offset points",
+                ha="right", va="bottom", color=LATEST, fontweight="bold")
+    ax.set_title(f"Referrals by quarter; latest {release_period_label(last.period)}", loc="left", color=INK,
+                 fontsize=13, pad=10)
+
+
+@dataclass(frozen=True)
+class ChartBar:
+    """One quarter's bar: its height as a share of the plot, value and labels."""
+
+    period: str
+    value: str
+    height_pct: float
+    quarter: str  # "Q3"
+    year: str  # "2023" under a year's first bar, else ""
+    latest: bool
+
+
+@dataclass(frozen=True)
+class ChartView:
+    """The page's bar chart: bars, horizontal grid lines (height %, label) and the latest value."""
+
+    bars: tuple[ChartBar, ...]
+    gridlines: tuple[tuple[float, str], ...]
+    latest_label: str
+    description: str
+
+
+def _step(top: float) -> int:
+    """A round grid step giving three to five lines under `top` (1, 2 or 5 times a power of ten)."""
+    raw = top / 4
+    power = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1
+    return int(next(m * power for m in (1, 2, 5, 10) if m * power >= raw))
+
+
+def chart_view(points: Sequence[SeriesPoint]) -> ChartView | None:
+    """The last QUARTERS_SHOWN quarters as a ChartView; None when there are none."""
+    series = quarterly(points)[-QUARTERS_SHOWN:]
+    if not series:
+        return None
+    top = max(float(p.value) for p in series) * 1.15 or 1.0
+    step = _step(top)
+    gridlines = tuple((round(v / top * 100, 2), number(v)) for v in range(0, int(top) + 1, step))
+    bars = tuple(
+        ChartBar(p.period, number(p.value), round(float(p.value) / top * 100, 2), *_tick(p, i == 0),
+                 latest=i == len(series) - 1)
+        for i, p in enumerate(series)
+    )
+    last = series[-1]
+    first_label, last_label = release_period_label(series[0].period), release_period_label(last.period)
+    return ChartView(
+        bars=bars,
+        gridlines=gridlines,
+        latest_label=f"Latest: {last_label}, {number(last.value)}",
+        description=(f"Bar chart of potential victims referred to the NRM each quarter, from {first_label} to "
+                     f"{last_label}. Latest quarter, {last_label}: {number(last.value)}."),
+    )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from vocabulary.calendar import LONDON
+from vocabulary.calendar import LONDON_TZ_NAME
 from vocabulary.periods import is_period, period_label
 
 
@@ -13,7 +14,7 @@ def number(value: Any) -> str:
     """A count or percentage with thousands separators; whole floats lose their ".0"."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, int):
+    if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     if isinstance(value, float):
         return f"{value:,.1f}"
@@ -25,12 +26,24 @@ def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def london_date(dt: datetime) -> str:
-    """The calendar date in London, e.g. "10 August 2023"."""
-    local = dt.astimezone(LONDON)
-    return f"{local.day} {local:%B %Y}"
+def date_text(dt: datetime | None, *, tz: str = LONDON_TZ_NAME, with_time: bool = False) -> str:
+    """The calendar date in `tz`, e.g. "10 August 2023" ("10 August 2023, 9:30am" with the time); "" for None."""
+    if dt is None:
+        return ""
+    local = dt.astimezone(ZoneInfo(tz))
+    text = f"{local.day} {local:%B %Y}"
+    if with_time and (local.hour or local.minute):
+        text += f", {local.hour % 12 or 12}:{local.minute:02d}{'am' if local.hour < 12 else 'pm'}"
+    return text
 
 
 def release_period_label(period: str) -> str:
     """A stored period as readers write it ("April to June 2023"); anything else as it is."""
     return period_label(period) if is_period(period) else period
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut at a word boundary to at most `limit` characters, with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.") + "\N{HORIZONTAL ELLIPSIS}"

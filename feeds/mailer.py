@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
 from email.utils import parseaddr
-from typing import Callable, Iterable, Literal
+from typing import Callable, Literal
 from urllib.parse import urlsplit
 
 log = logging.getLogger(__name__)
@@ -262,21 +262,3 @@ class Mailer:
 
 def _b64(text: str) -> str:
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
-
-
-def send_each(
-    config: SmtpConfig,
-    message: EmailMessage,
-    recipients: Iterable[str],
-    *,
-    on_result: Callable[[SendResult], None] | None = None,
-) -> list[SendResult]:
-    """Send `message` to each recipient separately; `on_result` is called right after each reply."""
-    results = []
-    with Mailer(config) as mailer:
-        for recipient in recipients:
-            result = mailer.send(message, recipient)
-            if on_result:
-                on_result(result)
-            results.append(result)
-    return results

@@ -13,10 +13,14 @@ import html
 from dataclasses import dataclass
 from typing import Any
 
-from feeds.formatting import is_number, number, release_period_label
+from feeds.formatting import date_text, is_number, number, release_period_label
 from feeds.sanitise import clean_html, plain_text, safe_url
-from store.read import ReleaseView
-from vocabulary.periods import is_quarter, previous_period, same_period_last_year
+from store.read import ReleaseView, Revision
+from vocabulary.metrics import metric_label
+from vocabulary.periods import is_quarter, period_order, previous_period, same_period_last_year
+
+AWAITING_FIGURES = "Figures will follow when the bulletin is published."
+
 
 def _value(release: ReleaseView, *candidates: tuple[str, str | None]) -> Any:
     """The first numeric value among (metric, period) candidates; the extractor may file a
@@ -140,11 +144,15 @@ def _pair_sentence(f: _Figures, first: tuple[str, str], second: tuple[str, str],
     return None
 
 
-def _nationalities_sentence(f: _Figures) -> str | None:
+def _nationalities(f: _Figures) -> list[str]:
     names = f.r.value("top_nationalities", f.period)
-    if not isinstance(names, list) or not names:
-        return None
-    names = [plain_text(str(n)) for n in names if str(n).strip()]
+    if not isinstance(names, list):
+        return []
+    return [plain_text(str(n)) for n in names if plain_text(str(n))]
+
+
+def _nationalities_sentence(f: _Figures) -> str | None:
+    names = _nationalities(f)
     return f"The most common nationalities referred were {_join(names)}." if names else None
 
 
@@ -189,15 +197,28 @@ def _sentences(release: ReleaseView) -> list[str]:
     return [s[0].upper() + s[1:] for s in found if s]
 
 
+def revision_text(revision: Revision) -> str:
+    """ "April to June 2023 was revised from 3,998 to 3,995 (potential victims referred to the NRM)"."""
+    return (f"{release_period_label(revision.period)} was revised from {number(revision.was)} to "
+            f"{number(revision.now)} ({metric_label(revision.metric)})")
+
+
+def revisions_note(release: ReleaseView) -> str:
+    """The routine revisions this release makes, as one note for staff ("" when none)."""
+    texts = [revision_text(r) for r in release.revisions]
+    return f"Revised in this release: {'; '.join(texts)}." if texts else ""
+
+
 def summarise_release(release: ReleaseView) -> str:
-    """The release in plain text: one paragraph of figures, then a "Note:" paragraph for each
-    consistency warning. Empty when the release has no usable figures."""
-    paragraphs = []
+    """The release in plain text: one paragraph of figures, then a note of the revisions it makes.
+
+    Operator warnings (checks, reading problems) never appear here. A release with no figures
+    that is the newest one says its figures will follow; an older one says nothing.
+    """
     body = " ".join(_sentences(release))
-    if body:
-        paragraphs.append(body)
-    paragraphs += [f"Note: {plain_text(w).rstrip('.')}." for w in release.warnings if plain_text(w)]
-    return "\n\n".join(paragraphs)
+    if not body:
+        return AWAITING_FIGURES if release.awaiting_figures else ""
+    return "\n\n".join(p for p in (body, revisions_note(release)) if p)
 
 
 def summarise_release_html(release: ReleaseView) -> str:
@@ -206,6 +227,8 @@ def summarise_release_html(release: ReleaseView) -> str:
     if not text:
         return ""
     parts = [f"<p>{html.escape(p)}</p>" for p in text.split("\n\n")]
+    if not release.figures:
+        return clean_html("".join(parts))
     link = safe_url(release.bulletin_url) or safe_url(release.page_url)
     if link:
         parts.append(f'<p>Source: <a href="{html.escape(link)}">{html.escape(plain_text(release.title))}</a></p>')
@@ -220,6 +243,7 @@ class Headline:
     value: str
     detail: str
     source_url: str | None
+    evidence: str = ""
 
 
 def headline_figures(release: ReleaseView) -> list[Headline]:
@@ -230,25 +254,47 @@ def headline_figures(release: ReleaseView) -> list[Headline]:
         fig = release.figure(metric)
         return safe_url(fig.source_url) if fig else None
 
+    def evidence(metric: str) -> str:
+        fig = release.figure(metric)
+        return plain_text(fig.evidence) if fig else ""
+
     rows: list[Headline] = []
     total = f.get("total_referrals")
     if total is not None:
         rows.append(Headline("Referrals to the NRM", number(total), "; ".join(_referral_changes(f, total)),
-                             src("total_referrals")))
+                             src("total_referrals"), evidence("total_referrals")))
     for prefix, label in (("sca", "Sent to the Single Competent Authority"),
                           ("ieca", "Sent to the Immigration Enforcement Competent Authority")):
         count, pct = f.get(f"{prefix}_count"), f.get(f"{prefix}_pct")
         if count is not None or pct is not None:
             value = number(count) if count is not None else f"{number(pct)}%"
             detail = f"{number(pct)}% of referrals" if count is not None and pct is not None else ""
-            rows.append(Headline(label, value, detail, src(f"{prefix}_count") or src(f"{prefix}_pct")))
+            metric = f"{prefix}_count" if count is not None else f"{prefix}_pct"
+            rows.append(Headline(label, value, detail, src(metric), evidence(metric)))
     for metric, short, label in (("reasonable_grounds_decisions", "rg", "Reasonable grounds decisions"),
                                  ("conclusive_grounds_decisions", "cg", "Conclusive grounds decisions")):
         count, pct = f.get(metric), f.get(f"positive_{short}_pct")
         if count is not None:
-            rows.append(Headline(label, number(count), f"{number(pct)}% positive" if pct is not None else "", src(metric)))
+            rows.append(Headline(label, number(count), f"{number(pct)}% positive" if pct is not None else "", src(metric),
+                                 evidence(metric)))
     dtn = f.get("dtn_count")
     if dtn is not None:
         rows.append(Headline("Duty to Notify reports (adults)", number(dtn), _change(dtn, f.dtn_vs_previous()) or "",
-                             src("dtn_count")))
+                             src("dtn_count"), evidence("dtn_count")))
+    names = _nationalities(f)
+    if names:
+        rows.append(Headline("Most common nationalities", _join(names), "", src("top_nationalities"),
+                             evidence("top_nationalities")))
     return rows
+
+
+def stale_note(newest: ReleaseView | None, headline: ReleaseView | None) -> str:
+    """ "The April to June 2024 release (8 August 2024) has no bulletin yet; latest figures from July to
+    September 2023." when a newer release than the one with figures is out; "" otherwise."""
+    if newest is None or headline is None or newest.figures:
+        return ""
+    if period_order(newest.period) <= period_order(headline.period):
+        return ""
+    published = f" ({date_text(newest.published)})" if newest.published else ""
+    return (f"The {release_period_label(newest.period)} release{published} has no bulletin yet; "
+            f"latest figures from {release_period_label(headline.period)}.")

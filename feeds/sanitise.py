@@ -52,11 +52,13 @@ def plain_text(markup: str) -> str:
 
 
 def safe_url(url: str | None) -> str | None:
-    """`url` when it is an absolute http(s) URL, else None (never a javascript: or data: link)."""
+    """`url` when it is an absolute http(s) URL with no whitespace inside, else None (never a
+    javascript: or data: link)."""
     if not url:
         return None
     url = url.strip()
     parts = urlsplit(url)
-    if parts.scheme.lower() in ("http", "https") and parts.netloc and not _XML_INVALID.search(url):
+    if parts.scheme.lower() in ("http", "https") and parts.netloc and not _XML_INVALID.search(url) \
+            and not any(c.isspace() for c in url):
         return url
     return None

@@ -3,6 +3,8 @@
 Feed readers punish unstable ids, missing dates and invalid XML, so:
 - an entry's id is derived from the item's key (urn:uuid, uuid5), never from a row id or a date;
 - one entry per item: an amended item keeps its id and gets a new updated date and a note;
+- a first-seen time is never a publication date: an undated item has no published date, and one
+  found in its source's first reading (the archive) sorts after every dated entry;
 - the same items give the same bytes: entries sorted by (last changed, newest first; key), the
   feed's updated/lastBuildDate is the newest entry's date, a fixed generator string;
 - everything a source wrote is reduced to plain text (titles) or allow-listed HTML (summaries).
@@ -20,7 +22,7 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 
-from feeds.formatting import london_date
+from feeds.changes import change_line
 from feeds.nrm_summary import summarise_release_html
 from feeds.sanitise import clean_html, plain_text, safe_url
 from store.read import FeedItem
@@ -55,25 +57,26 @@ def feed_id(slug: str) -> str:
 
 
 def newest_first(items: Iterable[FeedItem]) -> list[FeedItem]:
-    """One item per key (the latest change wins), sorted by last change, newest first, then key."""
+    """One item per key (the latest change wins), newest change first, then key; the archive's
+    undated items last (their date is unknown, so they are never "the newest")."""
     by_key: dict[str, FeedItem] = {}
     for item in items:
         seen = by_key.get(item.key)
         if seen is None or (item.last_changed, item.id) > (seen.last_changed, seen.id):
             by_key[item.key] = item
-    return sorted(by_key.values(), key=lambda i: (-i.last_changed.timestamp(), i.key))
+    return sorted(by_key.values(), key=lambda i: (i.archive, -i.last_changed.timestamp(), i.key))
 
 
 def entry_summary_html(item: FeedItem) -> str:
-    """The entry's summary as safe HTML: the release summary (or the source's), then date and amendment notes."""
+    """The entry's summary as safe HTML: the release summary (or the source's), then date and change notes."""
     parts = []
     body = summarise_release_html(item.release) if item.release else ""
     parts.append(body or clean_html(item.summary))
-    if item.date_estimated:
-        parts.append(f"<p><em>Date not given by the source; first seen {london_date(item.first_seen)}.</em></p>")
-    if item.amended_at and item.amendment_note:
-        note = html.escape(plain_text(item.amendment_note), quote=False)
-        parts.append(f"<p><strong>Updated {london_date(item.amended_at)}:</strong> {note}.</p>")
+    if item.date is None:
+        parts.append("<p><em>The source gives no date for this item.</em></p>")
+    for change in item.changes[:3]:
+        line = html.escape(change_line(change), quote=False)
+        parts.append(f"<p><strong>{line[0].upper()}{line[1:]}.</strong></p>")
     return "".join(p for p in parts if p)
 
 
@@ -92,7 +95,8 @@ def render_feed(spec: FeedSpec, items: Sequence[FeedItem], *, fmt: Literal["rss"
     fg.language("en-GB")
     fg.author({"name": "msbrief"})
     fg.generator(GENERATOR)
-    fg.updated(entries[0].last_changed if entries else EMPTY_FEED_UPDATED)
+    dated = [e.last_changed for e in entries if not e.archive]
+    fg.updated(max(dated) if dated else EMPTY_FEED_UPDATED)
     for item in entries:
         _add_entry(fg, spec, item)
     if fmt == "rss":
@@ -105,9 +109,10 @@ def _add_entry(fg: FeedGenerator, spec: FeedSpec, item: FeedItem) -> None:
     fe.id(entry_id(item.key))  # also the RSS guid, isPermaLink="false"
     fe.title(plain_text(item.title) or "(untitled)")
     fe.link(href=safe_url(item.url) or spec.site_url, rel="alternate", type="text/html")
-    fe.published(item.published)
+    if item.date:
+        fe.published(item.date)
     fe.updated(item.last_changed)
-    fe.msbrief.updated = item.last_changed
+    fe.msbrief.updated = item.last_changed if item.date or item.changes else None  # RSS: no first-seen dates
     source = plain_text(item.source_title) or item.source
     fe.author({"name": source})
     fe.msbrief.creator = source

@@ -9,6 +9,9 @@ from zoneinfo import ZoneInfo
 from vocabulary.calendar import LONDON_TZ_NAME
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+# The default week of a briefing, as `msbrief briefing --help` and `msbrief demo --help` state it.
+WEEK_RULE = ("the last full ISO week (Monday to Sunday, Europe/London) before now or, until msbrief has "
+             "read its sources for a full week, the week of its first reading (still in progress)")
 
 
 def parse_week(week: str) -> date:

@@ -25,21 +25,24 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Sequence
 
+from zoneinfo import ZoneInfo
+
 from dateutil import parser as date_parser
 
 from feeds.briefing import (
     BriefingData,
     InForce,
+    Unsubscribe,
     briefing_subject,
-    list_unsubscribe,
     message_from,
     recipients_of,
     render_briefing,
 )
-from feeds.mailer import Mailer, SendResult, SmtpConfig
+from feeds.mailer import Mailer, SmtpConfig
 from feeds.publish import atomic_write
-from feeds.weeks import parse_week, previous_week, week_bounds
+from feeds.weeks import format_week, parse_week, previous_week, week_bounds
 from pipeline.settings import Settings
+from pipeline.sources import SOURCES
 from store import deliveries as protocol
 from store import queries
 from store.db import Engine, read_session
@@ -153,27 +156,61 @@ def in_force_dates(items: Sequence[FeedItem], *, after: datetime) -> tuple[InFor
     return tuple(sorted(found, key=lambda f: f.date))
 
 
-def read_week(engine: Engine, week: str, *, tz: str = LONDON_TZ_NAME) -> BriefingData:
-    """Everything the briefing of `week` shows, as the store has it now."""
-    start, end = week_bounds(week, tz)
+GUIDANCE_SHOWN = 5
+
+
+def default_week(engine: Engine, now: datetime, tz: str = LONDON_TZ_NAME) -> str:
+    """The week a briefing reports on unless told otherwise (feeds.weeks.WEEK_RULE), for `briefing` and `demo` alike.
+
+    A week before msbrief first read its sources has nothing to report, so until a full week has
+    passed since then, the default is the week of that first reading (still in progress).
+    """
+    last_full = previous_week(now, tz)
     with read_session(engine) as s:
-        publications = queries.changed_between(s, start, end)
+        first = queries.first_cycle_at(s)
+    if first is None:
+        return last_full
+    first_week = format_week(first.astimezone(ZoneInfo(tz)).date())
+    return max(last_full, first_week, key=lambda w: parse_week(w))
+
+
+def read_week(engine: Engine, week: str, *, settings: Settings, now: datetime | None = None) -> BriefingData:
+    """Everything the briefing of `week` shows, as the store has it now.
+
+    "Coming up" starts at the end of the week, or at `now` while the week is still in progress.
+    """
+    tz = settings.timezone
+    start, end = week_bounds(week, tz)
+    window_start = start - timedelta(weeks=settings.briefing_window_weeks)
+    upcoming_from = min(end, now) if now else end
+    guidance = next((spec.name for spec in SOURCES.values() if spec.guidance), "")
+    with read_session(engine) as s:
+        publications = queries.changed_between(s, start, end, since=window_start)
         release = queries.latest_release(s, before=end, with_figures=True)  # headline numbers
+        newest = queries.latest_release(s, before=end)
         referrals = series(s, "total_referrals", before=end)
-        upcoming = queries.upcoming_releases(s, after=end)
+        upcoming = queries.upcoming_releases(s, after=upcoming_from)
         guidelines = queries.feed_items(s, kind="guideline")
+        latest_guidance = queries.recently_changed(s, source=guidance, before=end, limit=GUIDANCE_SHOWN) if guidance else []
         health = queries.source_health(s)
         failed = queries.failed_sources_between(s, start, end)
     return BriefingData(
         start=start,
         end=end,
+        window_start=window_start,
         release=release,
+        newest_release=newest,
         referrals=tuple(referrals),
         publications=tuple(publications),
         upcoming=tuple(upcoming),
-        in_force=in_force_dates(guidelines, after=end),
+        in_force=in_force_dates(guidelines, after=upcoming_from),
         health=tuple(health),
         failed_sources=failed,
+        guidance_source=guidance,
+        latest_guidance=tuple(latest_guidance),
+        generalist_sources=frozenset(spec.name for spec in SOURCES.values() if spec.generalist),
+        off_topic=settings.briefing_off_topic,
+        site_url=settings.site_url,
         timezone=tz,
     )
 
@@ -238,7 +275,7 @@ def run_briefing(
     force: bool = False,
     now: datetime,
 ) -> BriefingOutcome:
-    """Compose the briefing of `week` (default: the last full week before `now`) and send or write it.
+    """Compose the briefing of `week` (default: `default_week`) and send or write it.
 
     `send=None` sends when settings.smtp_url is set and writes a dry run otherwise; `send=False`
     always writes `<output_dir>/outbox/<week>.eml` and `.html` and records nothing. `force`
@@ -246,7 +283,7 @@ def run_briefing(
     """
     if now.tzinfo is None:
         raise ValueError(f"now={now!r} is naive: pass an aware datetime")
-    week = week or previous_week(now, settings.timezone)
+    week = week or default_week(engine, now, settings.timezone)
     parse_week(week)
     if send is None:
         send = bool(settings.smtp_url)
@@ -255,7 +292,7 @@ def run_briefing(
     config = smtp_config(settings) if send else None
     if config:
         config.endpoint()  # a bad URL is an error before anything is claimed
-    data = read_week(engine, week, tz=settings.timezone)
+    data = read_week(engine, week, settings=settings, now=now)
     subject = briefing_subject(week)
     outcome = BriefingOutcome(week=week, subject=subject, dry_run=not send, action="", empty=data.is_empty)
     if data.is_empty and not settings.send_empty_briefing:
@@ -274,20 +311,17 @@ def run_briefing(
 
 
 def _message_id(settings: Settings, week: str) -> str:
-    domain = parseaddr(settings.mail_from)[1].rpartition("@")[2] or "msbrief.invalid"
+    domain = parseaddr(settings.sender)[1].rpartition("@")[2] or "msbrief.invalid"
     # Short enough that the header is never folded: <briefing.2026-w47.0123456789abcdef@domain>
     return f"<briefing.{week.lower()}.{secrets.token_hex(8)}@{domain}>"
 
 
 def _compose(data: BriefingData, settings: Settings, week: str, recipients: Sequence[str], message_id: str,
              date: datetime) -> tuple[EmailMessage, str, str]:
-    rendered = render_briefing(
-        data, week=week, unsubscribe_mailto=settings.unsubscribe_mailto, unsubscribe_url=settings.unsubscribe_url
-    )
-    msg = message_from(
-        rendered, mail_from=settings.mail_from, recipients=recipients, message_id=message_id,
-        unsubscribe=list_unsubscribe(settings.unsubscribe_mailto, settings.unsubscribe_url), date=date,
-    )
+    unsubscribe = Unsubscribe.of(settings.unsubscribe_mailto or settings.contact_email, settings.unsubscribe_url)
+    rendered = render_briefing(data, week=week, unsubscribe=unsubscribe)
+    msg = message_from(rendered, mail_from=settings.sender, recipients=recipients, message_id=message_id,
+                       unsubscribe=unsubscribe, date=date)
     return msg, rendered.preview_html(), rendered.text
 
 

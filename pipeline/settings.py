@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
+from typing_extensions import Annotated, Literal
 
 from vocabulary.calendar import LONDON_TZ_NAME
 
@@ -66,11 +66,13 @@ class Settings(BaseSettings):
     smtp_secret_block: str = ""  # name of a Prefect Secret block holding the SMTP password
     smtp_timeout: float = 30.0
     smtp_ca_file: Path | None = None  # PEM file of CAs to trust for the SMTP server (default: the system's)
-    mail_from: str = "msbrief <msbrief@example.org>"
+    mail_from: str = ""  # empty: "msbrief <contact_email>"
     recipients: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    unsubscribe_mailto: str = ""
-    unsubscribe_url: str = ""
+    unsubscribe_mailto: str = ""  # empty: contact_email (List-Unsubscribe always has a mailto)
+    unsubscribe_url: str = ""  # one-click unsubscribe (RFC 8058 POST) when set
     send_empty_briefing: bool = True  # a week with nothing new: send "nothing new" (true) or nothing
+    briefing_window_weeks: int = Field(default=4, ge=0)  # only items published this many weeks before the week count as new
+    briefing_off_topic: Literal["collapse", "omit", "list"] = "collapse"  # a generalist source's off-topic items
 
     # orchestration
     notify_block: str = ""  # name of a Prefect notification block to alert on failed runs
@@ -117,6 +119,11 @@ class Settings(BaseSettings):
     @property
     def http_user_agent(self) -> str:
         return self.user_agent or f"msbrief/0.1 (+mailto:{self.contact_email})"
+
+    @property
+    def sender(self) -> str:
+        """The briefing's From: MSBRIEF_MAIL_FROM, else msbrief at the contact address."""
+        return self.mail_from.strip() or f"msbrief <{self.contact_email}>"
 
     @property
     def public_dir(self) -> Path:

@@ -6,9 +6,15 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 from feeds.build import TOPIC, SiteData, build_site
 from feeds.publish import atomic_write, write_site
-from pipeline.settings import Settings
+from feeds.weeks import format_week, parse_week, week_bounds
+from pipeline.briefing import read_week
+from pipeline.settings import Settings, get_settings
+from pipeline.sources import SOURCES
 from store import queries
 from store.db import Engine, read_session
 from store.series import series
@@ -17,9 +23,31 @@ log = logging.getLogger("pipeline.site")
 MARKER = ".published"  # in the output dir (not public/): the store fingerprint of the last build
 
 
-def load_site_data(engine: Engine) -> SiteData:
-    """Every item (partitioned per source, statistics, topic), the latest release and the referrals series."""
+def archive_weeks(first: datetime | None, latest: datetime | None, tz: str) -> list[tuple[str, bool]]:
+    """(week, complete) from the week of the first reading to the week of the latest one, oldest first.
+
+    Both come from the store, so the same store gives the same pages; a week is complete once a
+    reading has happened after it ended.
+    """
+    if first is None or latest is None:
+        return []
+    weeks = []
+    day = parse_week(format_week(first.astimezone(ZoneInfo(tz)).date()))
+    last = parse_week(format_week(latest.astimezone(ZoneInfo(tz)).date()))
+    while day <= last:
+        week = format_week(day)
+        weeks.append((week, latest >= week_bounds(week, tz)[1]))
+        day += timedelta(weeks=1)
+    return weeks
+
+
+def load_site_data(engine: Engine, settings: Settings | None = None) -> SiteData:
+    """Every item (partitioned per source, statistics, topic), the latest releases, the referrals
+    series, the guidance documents and the weeks of the briefing archive."""
+    settings = settings or get_settings()
+    guidance = next((spec.name for spec in SOURCES.values() if spec.guidance), "")
     with read_session(engine) as session:
+        weeks = archive_weeks(queries.first_cycle_at(session), queries.last_reading_at(session), settings.timezone)
         items = queries.feed_items(session)  # one query: the feeds are slices of it
         by_source: dict[str, list] = {}
         for item in items:
@@ -30,8 +58,11 @@ def load_site_data(engine: Engine) -> SiteData:
             statistics=[i for i in items if i.kind == "statistics"],
             topic=[i for i in items if TOPIC in i.topics],
             latest_release=queries.latest_release(session, with_figures=True),  # headline numbers
+            newest_release=queries.latest_release(session),
             referrals=series(session, "total_referrals"),
             source_titles={s.name: s.title for s in queries.source_health(session)},
+            guidance=by_source.get(guidance, []),
+            briefings=[(week, read_week(engine, week, settings=settings), complete) for week, complete in weeks],
         )
 
 
@@ -76,7 +107,8 @@ def publish_site(settings: Settings, engine: Engine, *, force: bool = False) -> 
         result.paths = sorted(str(p) for p in [*(public / "feeds").glob("*.xml"), public / "index.html"])
         result.skipped = "nothing changed in the store since the last build"
         return result
-    files = build_site(load_site_data(engine), site_url=settings.site_url, max_entries=settings.feed_max_entries)
+    files = build_site(load_site_data(engine, settings), site_url=settings.site_url,
+                       max_entries=settings.feed_max_entries)
     result.written = write_site(public, files)
     atomic_write(marker, fingerprint.encode("utf-8"))  # only after every file is in place
     result.paths = sorted(str(public / name) for name in files)

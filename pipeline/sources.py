@@ -24,6 +24,8 @@ class SourceSpec:
     base_url_fallback: str = ""  # the Settings field used when that one is empty (one site, two sources)
     watches_releases: bool = False  # announces statistics releases: runs again just after each one
     options: tuple[tuple[str, str], ...] = ()  # (collect() keyword, Settings field) passed when set
+    generalist: bool = False  # publishes on every subject: the briefing collapses its off-topic items
+    guidance: bool = False  # its changes (dated notes) are the briefing's "Guidance and policy changes"
 
     def adapter(self) -> ModuleType:
         """The adapter module (imported on first use: `msbrief --help` needs none of them)."""
@@ -54,11 +56,12 @@ SOURCES: dict[str, SourceSpec] = {
     spec.name: spec
     for spec in (
         SourceSpec("govuk_nrm", "scrapers.govuk", "govuk_base_url", watches_releases=True),
-        SourceSpec("sentencing_council", "scrapers.sentencing_council", "sentencing_council_base_url"),
+        SourceSpec("sentencing_council", "scrapers.sentencing_council", "sentencing_council_base_url",
+                   generalist=True),
         SourceSpec("iasc", "scrapers.iasc", "iasc_base_url"),
         SourceSpec("atleu", "scrapers.atleu", "atleu_base_url"),
         SourceSpec("govuk_guidance", "scrapers.govuk_guidance", "govuk_guidance_base_url",
-                   base_url_fallback="govuk_base_url", options=(("watch", "govuk_guidance_watch"),)),
+                   base_url_fallback="govuk_base_url", options=(("watch", "govuk_guidance_watch"),), guidance=True),
     )
 }
 

@@ -136,6 +136,7 @@ class Amendment(Base):
     changes: Mapped[dict[str, Any]] = mapped_column()  # {"title": [old, new], "updated": [old, new]}
     note: Mapped[str | None] = mapped_column(Text)
     identity: Mapped[str | None] = mapped_column(String(64))  # a dated change note's: sha1 of (time, words)
+    recorded_at: Mapped[datetime | None]  # when msbrief learned of it (`at` is when the source says it happened)
 
     publication: Mapped[Publication] = relationship(back_populates="amendments")
 

@@ -211,7 +211,7 @@ class _Page:
         if changes:
             note = pub.withdrawn_note if set(changes) == {"withdrawn"} else pub.change_note
             self.amendments.append({"publication_id": row["id"], "at": self.seen_at, "changes": changes,
-                                    "note": note, "identity": None})
+                                    "note": note, "identity": None, "recorded_at": self.seen_at})
         amended = len(notes) + (1 if changes else 0)
         if amended:
             times = [n.at for n in notes] + ([self.seen_at] if changes else [])
@@ -229,7 +229,7 @@ class _Page:
             self.notes.add((row_id, identity))
             new.append(note)
             self.amendments.append({"publication_id": row_id, "at": note.at, "identity": identity, "note": note.note,
-                                    "changes": {"updated": [None, _iso(note.at)]}})
+                                    "changes": {"updated": [None, _iso(note.at)]}, "recorded_at": self.seen_at})
         return new
 
     def _links(self, pub: Publication, row_id: int) -> None:

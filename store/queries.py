@@ -2,17 +2,60 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Iterable
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from store import models as m
-from store.read import FeedItem, FigureView, ReleaseView, SourceHealth, Statement, UpcomingRelease
+from store.read import Change, FeedItem, FigureView, ReleaseView, Revision, SourceHealth, Statement, UpcomingRelease
+from vocabulary.metrics import RESTATEMENTS
+from vocabulary.periods import period_order
 
 
-def _release_view(rel: m.StatisticsRelease) -> ReleaseView:
+def _revisions(session: Session, rel: m.StatisticsRelease) -> tuple[Revision, ...]:
+    """The earlier periods `rel` restates differently from what their own releases said."""
+    restating = [f for f in _published(rel) if f.metric in RESTATEMENTS and f.period != rel.period
+                 and isinstance(f.value_num, float)]
+    if not restating:
+        return ()
+    own = session.execute(
+        select(m.StatisticsRelease.period, m.Figure.metric, m.Figure.value)
+        .join(m.Figure, m.Figure.release_id == m.StatisticsRelease.id)
+        .where(m.StatisticsRelease.period.in_({f.period for f in restating}),
+               m.Figure.period == m.StatisticsRelease.period,
+               m.Figure.metric.in_({RESTATEMENTS[f.metric] for f in restating}),
+               m.Figure.withheld_reason.is_(None))
+    ).all()
+    said = {(period, metric): value for period, metric, value in own}
+    found = []
+    for f in restating:
+        was = said.get((f.period, RESTATEMENTS[f.metric]))
+        if isinstance(was, (int, float)) and not isinstance(was, bool) and was != f.value:
+            found.append(Revision(f.period, RESTATEMENTS[f.metric], was, f.value))
+    return tuple(dict.fromkeys(found))
+
+
+def _latest_period_with_figures(session: Session) -> tuple[int, int] | None:
+    periods = session.execute(
+        select(m.StatisticsRelease.period).where(m.StatisticsRelease.figures.any(m.Figure.withheld_reason.is_(None)))
+    ).scalars().all()
+    return max((period_order(p) for p in periods), default=None)
+
+
+def _published(rel: m.StatisticsRelease) -> list[m.Figure]:
+    """A release's figures readers may see: a withheld one is for operators only."""
+    return [f for f in rel.figures if f.withheld_reason is None]
+
+
+def _release_view(rel: m.StatisticsRelease, session: Session | None = None) -> ReleaseView:
+    """The read model of `rel`; with a session, also its revisions and whether figures are awaited."""
+    figures = _published(rel)
+    awaiting = False
+    if session is not None and not figures:
+        latest = _latest_period_with_figures(session)
+        awaiting = latest is None or period_order(rel.period) > latest
     return ReleaseView(
         period=rel.period,
         title=rel.title,
@@ -20,31 +63,53 @@ def _release_view(rel: m.StatisticsRelease) -> ReleaseView:
         bulletin_url=rel.bulletin_url,
         published=rel.published,
         updated=rel.updated,
-        figures=tuple(  # published figures only: a withheld one is for operators, never for readers
-            FigureView(f.metric, f.value, f.unit, f.evidence, f.period, f.source_url) for f in rel.figures
-            if f.withheld_reason is None
-        ),
-        warnings=tuple(rel.warnings or ()),
+        figures=tuple(FigureView(f.metric, f.value, f.unit, f.evidence, f.period, f.source_url) for f in figures),
+        warnings=tuple(str(w) for w in rel.warnings or ()),
+        revisions=_revisions(session, rel) if session is not None else (),
+        awaiting_figures=awaiting,
     )
 
 
-def _amendment_note(pub: m.Publication) -> str | None:
-    if not pub.amendments:
-        return None
-    last = pub.amendments[-1]
+def _what_changed(changes: dict) -> str:
+    """What msbrief saw change, in plain words ("title changed from 'Old'", "withdrawn")."""
     parts = []
-    for field, (old, new) in sorted(last.changes.items()):
+    for field, values in sorted((changes or {}).items()):
+        old = values[0] if isinstance(values, (list, tuple)) and values else None
         if field == "title":
-            parts.append(f"title changed from {old!r}")
+            parts.append(f"title changed from \u201c{old}\u201d" if old else "title changed")
         elif field == "updated":
-            parts.append(f"updated {(new or '')[:10]}")
+            parts.append("page updated")
+        elif field == "withdrawn":
+            parts.append("withdrawn")
+        elif field == "document_type":
+            parts.append("document type changed")
         else:
-            parts.append(f"{field} changed")
-    note = "; ".join(parts)
-    return f"{note}: {last.note}" if last.note else note
+            parts.append(f"{field.replace('_', ' ')} changed")
+    return "; ".join(parts)
 
 
-def _feed_item(pub: m.Publication, releases: dict[int, ReleaseView]) -> FeedItem:
+def _changes(pub: m.Publication) -> tuple[Change, ...]:
+    """The publication's changes, newest first: its amendments, and the source's latest change note
+    when no amendment carries it (the history a document came with on its first sight)."""
+    found = [Change(at=a.at, note=(a.note or "").strip(), what=_what_changed(a.changes),
+                    seen=a.recorded_at or a.at)
+             for a in pub.amendments]
+    note = (pub.change_note or "").strip()
+    if note and pub.updated and not any(c.note == note for c in found):
+        found.append(Change(at=pub.updated, note=note, what="", seen=pub.first_seen))
+    return tuple(sorted(found, key=lambda c: c.at, reverse=True))
+
+
+def first_readings(session: Session) -> dict[str, datetime]:
+    """When each source's first successful reading finished (its backfill): source name -> time."""
+    rows = session.execute(
+        select(m.SourceRun.source, func.min(m.SourceRun.finished_at))
+        .where(m.SourceRun.status == "ok").group_by(m.SourceRun.source)
+    ).all()
+    return {name: at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at for name, at in rows if at}
+
+
+def _feed_item(pub: m.Publication, releases: dict[int, ReleaseView], readings: dict[str, datetime]) -> FeedItem:
     return FeedItem(
         id=pub.id,
         key=pub.key,
@@ -60,7 +125,8 @@ def _feed_item(pub: m.Publication, releases: dict[int, ReleaseView]) -> FeedItem
         date_estimated=pub.date_estimated,
         first_seen=pub.first_seen,
         amended_at=pub.amended_at,
-        amendment_note=_amendment_note(pub),
+        changes=_changes(pub),
+        archive=pub.date_estimated and pub.source.name in readings and pub.first_seen <= readings[pub.source.name],
         release=releases.get(pub.id),
     )
 
@@ -75,8 +141,9 @@ def _items(session: Session, stmt: Select) -> list[FeedItem]:
         .where(m.StatisticsRelease.publication_id.in_(ids))
         .options(selectinload(m.StatisticsRelease.figures))
     ).scalars().all() if ids else []
-    releases = {r.publication_id: _release_view(r) for r in rels if r.publication_id is not None}
-    return [_feed_item(p, releases) for p in pubs]
+    releases = {r.publication_id: _release_view(r, session) for r in rels if r.publication_id is not None}
+    readings = first_readings(session)
+    return [_feed_item(p, releases, readings) for p in pubs]
 
 
 def feed_items(
@@ -101,20 +168,49 @@ def feed_items(
     return items[:limit] if limit else items
 
 
-def changed_between(session: Session, start: datetime, end: datetime) -> list[FeedItem]:
-    """Publications first seen or amended in [start, end), newest first."""
+def changed_between(session: Session, start: datetime, end: datetime, *, since: datetime | None = None) -> list[FeedItem]:
+    """Publications first seen in [start, end), or amended or updated in [since, end), newest first.
+
+    `since` (default `start`) reaches back for changes dated before the week but learned in it;
+    the briefing decides which of these are news.
+    """
+    since = since or start
     stmt = (
         select(m.Publication)
         .join(m.Source)
         .where(
             or_(
                 and_(m.Publication.first_seen >= start, m.Publication.first_seen < end),
-                and_(m.Publication.amended_at >= start, m.Publication.amended_at < end),
+                and_(m.Publication.amended_at >= since, m.Publication.amended_at < end),
+                and_(m.Publication.updated >= since, m.Publication.updated < end, m.Publication.first_seen < end),
             )
         )
         .order_by(m.Publication.published.desc(), m.Publication.id.desc())
     )
     return _items(session, stmt)
+
+
+def recently_changed(session: Session, *, source: str, before: datetime, limit: int) -> list[FeedItem]:
+    """`source`'s publications by their latest dated change or publication before `before`, most recent first."""
+    def latest(item: FeedItem) -> datetime | None:
+        dates = [c.at for c in item.changes if c.at < before] + ([item.date] if item.date and item.date < before else [])
+        return max(dates, default=None)
+
+    dated = [(at, item) for item in feed_items(session, source=source) if (at := latest(item)) is not None]
+    dated.sort(key=lambda pair: (pair[0], pair[1].id), reverse=True)
+    return [item for _, item in dated[:limit]]
+
+
+def last_reading_at(session: Session) -> datetime | None:
+    """When some source was last read (None before any reading)."""
+    at = session.execute(select(func.max(m.Source.last_run_at))).scalar_one_or_none()
+    return at.replace(tzinfo=timezone.utc) if at is not None and at.tzinfo is None else at
+
+
+def first_cycle_at(session: Session) -> datetime | None:
+    """When msbrief first stored a publication (None for an empty store)."""
+    at = session.execute(select(func.min(m.Publication.first_seen))).scalar_one_or_none()
+    return at.replace(tzinfo=timezone.utc) if at is not None and at.tzinfo is None else at
 
 
 def latest_release(
@@ -129,7 +225,7 @@ def latest_release(
     rel = session.execute(
         stmt.order_by(m.StatisticsRelease.published.desc(), m.StatisticsRelease.id.desc()).limit(1)
     ).scalar_one_or_none()
-    return _release_view(rel) if rel else None
+    return _release_view(rel, session) if rel else None
 
 
 def releases(session: Session) -> list[ReleaseView]:
@@ -209,6 +305,10 @@ def failed_sources_between(session: Session, start: datetime, end: datetime) -> 
     return {name: error or "failed" for name, error in rows}
 
 
+def _week_of(at: datetime | None) -> str:
+    return "" if at is None else "%d-W%02d" % at.isocalendar()[:2]
+
+
 def change_fingerprint(session: Session) -> str:
     """A cheap summary of everything the feeds and index page show; it moves whenever they would."""
     parts = [
@@ -218,5 +318,6 @@ def change_fingerprint(session: Session) -> str:
         session.execute(select(func.count(), func.max(m.StatisticsRelease.updated),
                                func.max(m.StatisticsRelease.last_seen))).one(),
         session.execute(select(func.count(), func.max(m.Source.title))).one(),
+        _week_of(last_reading_at(session)),  # the briefing archive gains a week when a reading starts one
     ]
     return repr(parts)

@@ -30,8 +30,22 @@ class Statement:
 
 
 @dataclass(frozen=True)
+class Revision:
+    """A figure of an earlier period that this release states differently from that period's own release."""
+
+    period: str
+    metric: str  # the metric restated (total_referrals, dtn_count)
+    was: Any  # what the period's own release said
+    now: Any  # what this release says
+
+
+@dataclass(frozen=True)
 class ReleaseView:
-    """A statistics release with its figures and consistency warnings."""
+    """A statistics release with its figures, the revisions it makes, and its warnings.
+
+    `warnings` are the extractor's notes for operators (checks, reading problems): they go to the
+    run's artifact and never to readers; `revisions` are routine and are shown to staff as notes.
+    """
 
     period: str
     title: str
@@ -41,6 +55,8 @@ class ReleaseView:
     updated: datetime | None
     figures: tuple[FigureView, ...]
     warnings: tuple[str, ...]
+    revisions: tuple[Revision, ...] = ()
+    awaiting_figures: bool = False  # no figures yet, and newer than every release that has some
 
     def figure(self, metric: str, period: str | None = None) -> FigureView | None:
         """The figure `metric` describing `period` (default: this release's own period)."""
@@ -56,11 +72,24 @@ class ReleaseView:
 
 
 @dataclass(frozen=True)
+class Change:
+    """One change of a publication: its date, the source's own words (GOV.UK's change note, or ""),
+    what msbrief saw change in plain words, and when msbrief learned of it."""
+
+    at: datetime
+    note: str
+    what: str
+    seen: datetime
+
+
+@dataclass(frozen=True)
 class FeedItem:
     """A publication as feeds and the briefing show it.
 
-    `key` is the stable identity (never changes on re-runs); `amendment_note` says what changed
-    the last time the item was amended.
+    `key` is the stable identity (never changes on re-runs). `published` is the first-seen time
+    when `date_estimated` (the source gives no date): show `date` instead, which is None then.
+    `archive` marks an undated item found in its source's first reading: its date is unknown and
+    it is not news. `changes` are its recorded changes, newest first.
     """
 
     id: int
@@ -77,13 +106,24 @@ class FeedItem:
     date_estimated: bool
     first_seen: datetime
     amended_at: datetime | None
-    amendment_note: str | None
+    changes: tuple[Change, ...] = ()
+    archive: bool = False
     release: ReleaseView | None = None
 
     @property
+    def date(self) -> datetime | None:
+        """The publication date the source gives; None when it gives none."""
+        return None if self.date_estimated else self.published
+
+    @property
     def last_changed(self) -> datetime:
-        """The date a feed reader should show as <updated>."""
-        return max(d for d in (self.published, self.updated, self.amended_at) if d is not None)
+        """The date a feed reader should show as <updated>: never a first-seen time as a publication date."""
+        dates = [d for d in (self.date, self.updated, self.amended_at) if d is not None]
+        return max(dates) if dates else self.first_seen
+
+    @property
+    def latest_change(self) -> Change | None:
+        return self.changes[0] if self.changes else None
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,9 @@ def _rss_problems(root: Element, self_url: str | None) -> list[str]:
             if guid.get("isPermaLink") != "false" or not URI.match(guid.text):
                 problems.append(f"item {n} guid {guid.text!r} isPermaLink={guid.get('isPermaLink')!r}")
         pub = _text(item, "pubDate")
-        if pub is None or not RFC822.match(pub):
+        if pub is None and UNDATED in (_text(item, "description") or ""):
+            pass  # the source gives no date: a first-seen time is never passed off as one
+        elif pub is None or not RFC822.match(pub):
             problems.append(f"item {n} pubDate {pub!r} is not an RFC 822 date")
         else:
             parsedate_to_datetime(pub)
@@ -149,6 +151,9 @@ class _Inspector(HTMLParser):
                 self.problems.append(f"event handler {name}={value!r} on <{tag}>")
             if name in ("href", "src", "action", "xlink:href") and value and re.match(r"\s*(javascript|data|vbscript):", value, re.I):
                 self.problems.append(f"{name}={value!r} on <{tag}>")
+
+
+UNDATED = "The source gives no date for this item."
 
 
 def active_html(fragment: str, *, page: bool = False) -> list[str]:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from conftest import FIXTURES
 from feeds.build import SiteData
 from scrapers import records
-from store.read import FeedItem, FigureView, ReleaseView, SeriesPoint
+from store.read import Change, FeedItem, FigureView, ReleaseView, SeriesPoint
 
 T0 = datetime(2023, 8, 10, 8, 30, tzinfo=timezone.utc)
 SITE = "https://msbrief.example.org/"
@@ -25,7 +25,7 @@ def item(n: int, *, source: str = "iasc", days: int = 0, **changes) -> FeedItem:
         id=n, key=f"https://{source}.example.org/item-{n}", source=source, source_title=TITLES[source],
         url=f"https://{source}.example.org/item-{n}", title=f"Item {n} from {source}", kind="news",
         summary=f"<p>Summary of item {n}.</p>", topics=(), published=T0 + timedelta(days=days), updated=None,
-        date_estimated=False, first_seen=T0 + timedelta(days=days), amended_at=None, amendment_note=None,
+        date_estimated=False, first_seen=T0 + timedelta(days=days), amended_at=None,
     )
     return replace(base, **changes)
 
@@ -80,6 +80,7 @@ def site_items() -> list[FeedItem]:
         item(2, source="iasc", days=-3, topics=("modern slavery",)),
         item(3, source="iasc", days=-10, date_estimated=True, first_seen=T0 - timedelta(days=2)),
         item(4, source="atleu", days=-20, topics=("human trafficking",), amended_at=T0 + timedelta(days=1),
-             updated=T0 + timedelta(days=1), amendment_note="title changed from 'Old title'"),
+             updated=T0 + timedelta(days=1),
+             changes=(Change(T0 + timedelta(days=1), "", "title changed from \u201cOld title\u201d", T0 + timedelta(days=1)),)),
         item(5, source="atleu", days=-30, title=EVIL, summary=EVIL, topics=("modern slavery",)),
     ]

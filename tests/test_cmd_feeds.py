@@ -58,7 +58,8 @@ def test_feeds_build_rebuilds_everything_from_the_database(engine, configured, c
     public = configured
     feeds = sorted(p.relative_to(public).as_posix() for p in (public / "feeds").glob("*.xml"))
     assert feeds == sorted(f"feeds/{slug}.{fmt}.xml" for fmt in ("rss", "atom") for slug in
-                           ("all", "statistics", "topic-modern-slavery", "source-govuk_nrm", "source-iasc", "source-atleu"))
+                           ("all", "statistics", "topic-modern-slavery", "guidance", "briefings", "source-govuk_nrm",
+                            "source-iasc", "source-atleu"))
     for path in feeds:
         assert feed_problems((public / path).read_bytes(), self_url=SITE + path) == [], path
     everything = feedparser.parse((public / "feeds/all.atom.xml").read_bytes())

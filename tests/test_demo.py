@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
+import sqlite3
 import subprocess
 import sys
+from datetime import datetime, timedelta, timezone
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 
+import feedparser
 import pytest
+
+from feeds.weeks import week_bounds
+from vocabulary.metrics import METRICS
 
 pytestmark = pytest.mark.slow
 MSBRIEF = Path(sys.executable).parent / "msbrief"
@@ -46,3 +55,71 @@ def test_demo_twice_is_a_full_cycle_then_a_cycle_of_304s(tmp_path):
     for err in (err1, err2):
         assert "Traceback" not in err, err[-5000:]
         assert "database is locked" not in err, err[-5000:]
+
+
+# What operators read and subscribers must not: the extractor's notes, the store's vocabulary.
+OPERATOR_NOTES = ("no HTML bulletin attached", "no figures extracted", "held back", "Consistency checks",
+                  "Date not given by the source; first seen")
+SNAKE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
+
+
+def readable(text: str) -> str:
+    """The words a reader sees: link targets, ids and the feeds' category terms left out."""
+    text = re.sub(r"(?:href|src|id|term|scheme|rel)=\"[^\"]*\"", "", text)
+    text = re.sub(r"https?://\S+|urn:uuid:\S+|cid:\S+", "", text)
+    return re.sub(r"<category[^>]*>[^<]*</category>", "", text)
+
+
+def test_the_demo_shows_readers_plain_words_true_dates_and_only_news_within_the_window(tmp_path):
+    report, _ = demo(tmp_path)
+    var = tmp_path / "var"
+    (eml,) = (var / "outbox").glob("*.eml")
+    msg = BytesParser(policy=policy.default).parse(eml.open("rb"))
+    text = msg.get_body(("plain",)).get_content()
+    html = (var / "outbox" / f"{eml.stem}.html").read_text(encoding="utf-8")
+    page = (var / "public" / "index.html").read_text(encoding="utf-8")
+    feeds = {p.name: p.read_text(encoding="utf-8") for p in (var / "public" / "feeds").glob("*.xml")}
+    archive = {p.name: p.read_text(encoding="utf-8") for p in (var / "public" / "briefings").glob("*.html")}
+    assert archive and f"{eml.stem}.html" in archive and f"briefings/{eml.stem}.html" in page
+
+    # no metric name and no operator note reaches the email, the page or a feed
+    for name, body in {"text": text, "html": html, "index.html": page, **feeds, **archive}.items():
+        words = readable(body)
+        assert not [w for w in SNAKE.findall(words) if w in METRICS or w.endswith(("_pct", "_count"))], name
+        assert not [n for n in OPERATOR_NOTES if n in body], name
+    assert "was revised from 3,998 to 3,995" in text and "was revised from 3,998 to 3,995" in page
+    assert "Figures will follow when the bulletin is published." in feeds["statistics.atom.xml"]
+    assert ("The April to June 2024 release (8 August 2024) has no bulletin yet; latest figures from July to "
+            "September 2023.") in text.replace("\n", " ")
+
+    # unsubscribe with default settings: the header and a visible line in both parts; From from settings
+    assert msg["List-Unsubscribe"].strip() == "<mailto:msbrief-operators@example.org?subject=unsubscribe>"
+    assert "To unsubscribe, email msbrief-operators@example.org" in text and "To unsubscribe, email" in html
+    assert msg["From"] == "msbrief <msbrief-operators@example.org>"
+
+    # the first run's briefing: only items published inside the window count as new
+    start, _ = week_bounds(eml.stem)
+    window = start - timedelta(weeks=4)
+    db = sqlite3.connect(var / "msbrief.db")
+    rows = db.execute("select title, published, date_estimated from publications").fetchall()
+    inside = [t for t, p, undated in rows if not undated and datetime.fromisoformat(p).replace(tzinfo=timezone.utc) >= window]
+    listed = re.findall(r"^\* (?:\[AMENDED\] )?(.+)$", text.split("NEW AND AMENDED PUBLICATIONS", 1)[1].split("COMING UP")[0], re.M)
+    assert all(any(t.startswith(line[:40]) for t in inside) for line in listed), (listed, inside)
+    archived = len(rows) - len(inside)
+    assert f"{archived} earlier publications found this week were added to the archive" in text.replace("\n", " ")
+
+    # the guidance feed: one entry per change, saying what changed in GOV.UK's words
+    guidance = feedparser.parse(feeds["guidance.atom.xml"])
+    assert any(" \u2014 updated 1 October 2024: Added a new page" in e.title for e in guidance.entries)
+    assert "GUIDANCE AND POLICY CHANGES" in text
+
+    # after the backfill no first-seen time is a publication date, and no undated item tops a feed
+    undated = {t for t, _, flag in rows if flag}
+    assert undated  # the IASC gives no dates
+    for name, body in feeds.items():
+        parsed = feedparser.parse(body)
+        if parsed.entries:
+            assert parsed.entries[0].title not in undated, name
+        for e in parsed.entries:
+            if e.title in undated:
+                assert "published_parsed" not in e, (name, e.title)

@@ -130,7 +130,8 @@ def test_hostile_titles_and_summaries_are_inert_everywhere(tmp_path):
     week = format_week(datetime.now(timezone.utc).date())
     with smtp_server(tmp_path, mode="plain", auth=False) as server:
         brief = Settings(database_url=db_url, output_dir=tmp_path / "var", smtp_url=f"smtp+plain://127.0.0.1:{server.port}",
-                         recipients=["staff@example.org"], mail_from="msbrief <briefing@example.org>")
+                         recipients=["staff@example.org"], mail_from="msbrief <briefing@example.org>",
+                         briefing_window_weeks=100_000, briefing_off_topic="list")  # every hostile item is news
         outcome = run_briefing(engine, brief, week=week, send=True, now=datetime.now(timezone.utc))
         assert outcome.ok, outcome.summary
         assert len(server.handler.messages) == 1

@@ -9,11 +9,11 @@ import pytest
 from feed_checks import active_html
 from feed_samples import T0, expected_figures, release_view
 from feeds.formatting import release_period_label
-from feeds.nrm_summary import headline_figures, summarise_release, summarise_release_html
+from feeds.nrm_summary import headline_figures, stale_note, summarise_release, summarise_release_html
 from scrapers import records
 from store import queries, repo
 from store.db import transaction
-from store.read import FigureView
+from store.read import FigureView, Revision
 
 Q2_2023 = (
     "Between April and June 2023, 3,998 potential victims of modern slavery were referred to the NRM, "
@@ -36,7 +36,7 @@ def test_the_2023_q2_summary_from_the_store(sqlite_engine):
     with transaction(sqlite_engine) as s:
         view = queries.latest_release(s)
     text = summarise_release(view)
-    assert text == Q2_2023 + "\n\nNote: SCA + IECA (3,998) does not match the total (3,999)."
+    assert text == Q2_2023  # an operator's warning never reaches readers
     html = summarise_release_html(view)
     assert html.startswith("<p>Between April and June 2023, 3,998 potential victims")
     assert f'href="{url}"' in html and active_html(html) == []
@@ -90,11 +90,26 @@ def test_a_restated_quarter_filed_under_its_own_period_is_found():
     assert "a 16% decrease on the previous quarter (4,746)" in summarise_release(view)
 
 
-def test_warnings_are_notes_and_are_escaped_in_html():
-    view = release_view(warnings=("stated change -16% vs counts <b>-15.6%</b>", "previous quarter was 4,746 in the last release"))
+def test_warnings_stay_with_operators_and_revisions_are_plain_notes():
+    view = replace(release_view(warnings=("stated change -16% vs counts <b>-15.6%</b>",)),
+                   revisions=(Revision("2023-Q1", "total_referrals", 4746, 4739),))
     paragraphs = summarise_release(view).split("\n\n")
-    assert paragraphs[1:] == ["Note: stated change -16% vs counts -15.6%.", "Note: previous quarter was 4,746 in the last release."]
-    assert "<b>" not in summarise_release_html(view)
+    assert paragraphs[1:] == ["Revised in this release: January to March 2023 was revised from 4,746 to 4,739 "
+                              "(potential victims referred to the NRM)."]
+    assert "-15.6%" not in summarise_release_html(view) and "<b>" not in summarise_release_html(view)
+
+
+def test_a_release_without_figures_says_they_will_follow_only_when_it_is_the_newest():
+    bare = replace(release_view(), figures=())
+    assert summarise_release(replace(bare, awaiting_figures=True)) == "Figures will follow when the bulletin is published."
+    assert summarise_release(bare) == ""
+
+
+def test_the_stale_headline_says_which_release_has_no_bulletin_yet():
+    newer = replace(release_view(), period="2024-Q2", figures=(), published=T0.replace(year=2024))
+    assert stale_note(newer, release_view()) == ("The April to June 2024 release (10 August 2024) has no bulletin yet; "
+                                                 "latest figures from April to June 2023.")
+    assert stale_note(release_view(), release_view()) == ""
 
 
 def test_headline_figures_carry_their_source():

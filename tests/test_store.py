@@ -177,7 +177,7 @@ def test_naive_datetimes_are_refused(engine):
             s.flush()
 
 
-def test_feed_queries_return_read_models_with_amendment_notes(engine):
+def test_feed_queries_return_read_models_with_their_changes(engine):
     from store import queries
 
     later = datetime(2023, 9, 1, tzinfo=timezone.utc)
@@ -190,7 +190,8 @@ def test_feed_queries_return_read_models_with_amendment_notes(engine):
         items = queries.feed_items(s)
         assert [i.title for i in items] == ["Modern slavery offences guideline", "Motoring guidelines (corrected)"]
         assert items[0].source_title == "Sentencing Council"
-        assert "title changed from" in items[1].amendment_note
+        assert items[1].latest_change.what == "title changed from \u201cMotoring offences sentencing guidelines published\u201d"
+        assert items[1].latest_change.at == items[1].latest_change.seen == later
         assert [i.title for i in queries.feed_items(s, topic="modern slavery")] == ["Modern slavery offences guideline"]
         week = queries.changed_between(s, later, datetime(2023, 9, 8, tzinfo=timezone.utc))
         assert len(week) == 2

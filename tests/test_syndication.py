@@ -17,6 +17,7 @@ from feeds.syndication import FeedSpec, entry_id, render_feed
 from scrapers import records
 from store import queries, repo
 from store.db import transaction
+from store.read import Change
 from scrapers.normalise import normalise_publication
 
 SPEC = FeedSpec("all", "msbrief: all", "Everything msbrief collects.", f"{SITE}feeds/all.rss.xml", SITE)
@@ -34,8 +35,8 @@ def test_every_feed_is_valid_for_feed_readers(path):
 
 
 def test_the_site_publishes_every_feed_in_both_formats():
-    slugs = {"all", "statistics", "topic-modern-slavery", "source-govuk_nrm", "source-iasc", "source-atleu",
-             "source-sentencing_council"}
+    slugs = {"all", "statistics", "topic-modern-slavery", "guidance", "briefings", "source-govuk_nrm", "source-iasc",
+             "source-atleu", "source-sentencing_council"}
     assert set(FEEDS) == {f"feeds/{s}.{fmt}.xml" for s in slugs for fmt in ("rss", "atom")}
     parsed = feedparser.parse(FILES["feeds/source-iasc.atom.xml"])
     assert parsed.feed.title == "msbrief: Independent Anti-Slavery Commissioner"
@@ -96,7 +97,8 @@ def test_same_items_same_bytes_whatever_their_order():
 def test_entries_are_newest_change_first_and_capped():
     items = [item(n, days=n) for n in range(10)]
     # item 0 is the oldest publication but was amended last: it leads
-    items[0] = replace(items[0], amended_at=T0 + timedelta(days=20), amendment_note="title changed from 'x'")
+    items[0] = replace(items[0], amended_at=T0 + timedelta(days=20),
+                       changes=(Change(T0 + timedelta(days=20), "", "title changed", T0 + timedelta(days=20)),))
     for fmt in ("rss", "atom"):
         got = entries(render_feed(SPEC, items, fmt=fmt, max_entries=3))
         assert [e.link for e in got] == [items[0].url, items[9].url, items[8].url]
@@ -113,10 +115,25 @@ def test_an_empty_feed_is_valid_and_repeatable():
         assert data == render_feed(SPEC, [], fmt=fmt) and entries(data) == []
 
 
-def test_an_undated_item_says_so():
+def test_an_undated_item_says_so_and_its_first_sight_is_no_publication_date():
     it = item(3, date_estimated=True, first_seen=T0 + timedelta(days=1), published=T0 + timedelta(days=1))
-    (entry,) = entries(render_feed(SPEC, [it], fmt="atom"))
-    assert "Date not given by the source; first seen 11 August 2023." in entry.summary
+    for fmt in ("rss", "atom"):
+        (entry,) = entries(render_feed(SPEC, [it], fmt=fmt))
+        assert "The source gives no date for this item." in entry.summary
+        assert "published_parsed" not in entry  # neither pubDate nor <published>
+
+
+def test_the_archive_s_undated_items_never_top_a_feed():
+    dated = [item(n, days=-100 * n) for n in range(1, 4)]  # published long before the backfill
+    undated = [item(n, date_estimated=True, archive=True, first_seen=T0 + timedelta(days=30),
+                    published=T0 + timedelta(days=30)) for n in range(4, 6)]
+    for fmt in ("rss", "atom"):
+        data = render_feed(SPEC, undated + dated, fmt=fmt)
+        assert feed_problems(data, self_url=SPEC.self_url) == []
+        got = entries(data)
+        assert [e.link for e in got[:3]] == [i.url for i in dated]
+        parsed = feedparser.parse(data)
+        assert parsed.feed.updated_parsed[:3] == dated[0].published.timetuple()[:3]  # not the backfill's day
 
 
 @pytest.mark.parametrize("fmt", ["rss", "atom"])

@@ -3,7 +3,8 @@
 - every URL column 2048 characters (was 1000; a publication key 700), an ETag 1024 (was 500);
 - fetch_state keyed by (source, url): two sources reading one site keep their own validators;
   existing rows are given the source that read their host when this migration was written;
-- amendments.identity (a dated change note stored once per publication);
+- amendments.identity (a dated change note stored once per publication) and recorded_at (when
+  msbrief learned of a change the source dates itself);
 - publications: document_type, closes_at, withdrawn_at, withdrawn_note, organisations, context_note;
 - figures.withheld_reason (a statement a check withheld from readers).
 
@@ -57,6 +58,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("amendments") as batch:
         batch.add_column(sa.Column("identity", sa.String(64), nullable=True))
+        batch.add_column(sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=True))
         batch.create_unique_constraint("uq_amendments_publication_id_identity", ["publication_id", "identity"])
 
     with op.batch_alter_table("publications") as batch:
@@ -79,6 +81,7 @@ def downgrade() -> None:
             batch.drop_column(name)
     with op.batch_alter_table("amendments") as batch:
         batch.drop_constraint("uq_amendments_publication_id_identity", type_="unique")
+        batch.drop_column("recorded_at")
         batch.drop_column("identity")
     with op.batch_alter_table("fetch_state") as batch:
         batch.drop_constraint("uq_fetch_state_source_url", type_="unique")
