@@ -49,6 +49,7 @@ def stop(process: subprocess.Popen) -> None:
 class LiveServer:
     env: dict[str, str]  # the environment for its clients: PREFECT_API_URL, a PREFECT_HOME of their own
     log: Path  # everything the server printed
+    database: str  # "sqlite" or "postgresql"
 
 
 @contextmanager
@@ -83,7 +84,7 @@ def prefect_server(home: Path, *, database_url: str, settings: dict[str, str] | 
         try:
             # 20-90 s on a loaded 2-core machine
             wait_until(healthy, timeout=240, what="the Prefect server to answer /api/health")
-            yield LiveServer(env=env, log=log_path)
+            yield LiveServer(env=env, log=log_path, database=database_url.split(":")[0].split("+")[0])
         finally:
             stop(server)
 

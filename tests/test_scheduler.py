@@ -1,16 +1,17 @@
 """The Prefect server's own scheduler creates msbrief's runs; a worker, or `msbrief serve`, runs them.
 
-A real `prefect server start` (SQLite, then PostgreSQL) with a short scheduler loop. The deployments
-are registered the two ways the README documents (`prefect deploy --all` with a process worker, and
-`msbrief serve`); every schedule must get SCHEDULED runs from the scheduler at the times its cron
-means on London clocks (worked out here with zoneinfo, on both sides of the next clock change). Then
-one run falls due and is run with nobody triggering it.
+A real `prefect server start` (SQLite, then PostgreSQL) with a short scheduler loop. On each, the
+deployments are registered the two ways the README documents (`prefect deploy --all`, and `msbrief
+serve`), and every schedule must get SCHEDULED runs from the scheduler at the times its cron means
+on London clocks (worked out here with zoneinfo, on both sides of the next clock change). Then one
+run falls due and is run with nobody triggering it, by the runner of the README's setup for that
+database: `msbrief serve` on one machine (SQLite), a process worker when scaling out (PostgreSQL).
 """
 
 from __future__ import annotations
 
 import json
-import os
+import re
 import subprocess
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -20,13 +21,14 @@ import pytest
 import yaml
 
 from conftest import ROOT, drop_pg_database, new_pg_database
-from prefect_live import BIN, LiveServer, api, prefect, prefect_server, stop, wait_until
+from prefect_live import BIN, LiveServer, api, prefect, prefect_server, save_webhook_block, stop, wait_until, webhook_receiver
 from vocabulary.calendar import LONDON
 
 pytestmark = pytest.mark.slow
 PREFECT_YAML = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
 SCHEDULED_NAMES = {d["name"] for d in PREFECT_YAML["deployments"] if d.get("schedules")}
 DUE_DEPLOYMENT = "publish/publish-feeds"  # needs only a database and an output directory
+RUNNER = {"sqlite": "msbrief serve", "postgresql": "prefect worker"}  # who runs the run that falls due
 
 
 # --- what a cron means on London clocks, worked out without Prefect -----------------------------
@@ -131,9 +133,9 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         drop_pg_database(pg_admin, url)
 
 
-# --- the two ways of registering, each followed by a run that falls due --------------------------
+# --- the two ways of registering, and a run that falls due ---------------------------------------
 
-def test_prefect_deploy_gets_runs_from_the_scheduler_and_a_worker_runs_them(server, tmp_path):
+def test_prefect_deploy_gets_runs_from_the_scheduler(server, tmp_path):
     env = server.env
     # The documented way to give a worker's runs their settings: the work pool's job variables.
     template = json.loads(prefect(["work-pool", "get-default-base-job-template", "--type", "process"],
@@ -152,27 +154,23 @@ def test_prefect_deploy_gets_runs_from_the_scheduler_and_a_worker_runs_them(serv
     for deployment in deployments:  # the pull step names no path of the machine `prefect deploy` ran on
         assert deployment.pull_steps == PREFECT_YAML["pull"], deployment.name
         assert str(ROOT) not in deployment.model_dump_json(), f"{deployment.name} records {ROOT}"
-
     assert_every_schedule_gets_its_london_times(env, since=registered)
 
-    # A worker started elsewhere, with no MSBRIEF_* setting of its own.
-    worker_log = tmp_path / "worker.log"
-    worker_cwd = tmp_path / "worker"
-    worker_cwd.mkdir()
-    with open(worker_log, "w") as log:
-        worker = subprocess.Popen([str(BIN / "prefect"), "worker", "start", "--pool", "msbrief"], env=env,
-                                  cwd=worker_cwd, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            run = let_a_run_fall_due(env, log=worker_log, process=worker)
-        finally:
-            stop(worker)
-    assert run.state.is_completed(), f"{run.state.type.value}: {run.state.message}\n{worker_log.read_text()[-4000:]}"
-    # it read the settings from the pool and wrote where they say
-    assert (tmp_path / "var" / "public" / "index.html").is_file(), worker_log.read_text()[-4000:]
+    if RUNNER[server.database] == "prefect worker":
+        # A worker started elsewhere, with no MSBRIEF_* setting of its own: the pool's reach its runs.
+        worker_log = tmp_path / "worker.log"
+        (tmp_path / "worker").mkdir()
+        with open(worker_log, "w") as log:
+            worker = subprocess.Popen([str(BIN / "prefect"), "worker", "start", "--pool", "msbrief"], env=env,
+                                      cwd=tmp_path / "worker", stdout=log, stderr=subprocess.STDOUT)
+            try:
+                let_a_run_fall_due(env, log=worker_log, process=worker, output_dir=tmp_path / "var")
+            finally:
+                stop(worker)
     assert_no_traceback(server)
 
 
-def test_msbrief_serve_gets_runs_from_the_scheduler_and_runs_them(server, tmp_path):
+def test_msbrief_serve_gets_runs_from_the_scheduler(server, tmp_path):
     env = server.env
     with api(env) as client:  # one machine, no work pool: start from a server without deployments
         for deployment in client.read_deployments():
@@ -193,11 +191,10 @@ def test_msbrief_serve_gets_runs_from_the_scheduler_and_runs_them(server, tmp_pa
 
             wait_until(served, timeout=240, what="msbrief serve to register its deployments")
             assert_every_schedule_gets_its_london_times(env, since=registered)
-            run = let_a_run_fall_due(env, log=serve_log, process=serve)
+            if RUNNER[server.database] == "msbrief serve":
+                let_a_run_fall_due(env, log=serve_log, process=serve, output_dir=tmp_path / "var")
         finally:
             stop(serve)
-    assert run.state.is_completed(), f"{run.state.type.value}: {run.state.message}\n{serve_log.read_text()[-4000:]}"
-    assert (tmp_path / "var" / "public" / "index.html").is_file(), serve_log.read_text()[-4000:]
     assert_no_traceback(server)
 
 
@@ -287,7 +284,7 @@ def scheduled_runs(env: dict[str, str], deployment_ids: list) -> list:  # type: 
 
 # --- a run that falls due -------------------------------------------------------------------------
 
-def let_a_run_fall_due(env: dict[str, str], *, log: Path, process: subprocess.Popen):  # type: ignore[no-untyped-def]
+def let_a_run_fall_due(env: dict[str, str], *, log: Path, process: subprocess.Popen, output_dir: Path) -> None:
     """Give publish-feeds an extra schedule due in under a minute; wait for that run to finish.
 
     The other deployments are paused first (which drops their planned runs), so nothing else here
@@ -298,29 +295,52 @@ def let_a_run_fall_due(env: dict[str, str], *, log: Path, process: subprocess.Po
 
     with api(env) as client:
         for deployment in client.read_deployments():
-            if f"publish/{deployment.name}" != DUE_DEPLOYMENT:
+            if deployment.name != DUE_DEPLOYMENT.split("/")[1]:
                 client.pause_deployment(deployment.id)
         target = client.read_deployment_by_name(DUE_DEPLOYMENT)
-        due = datetime.now(timezone.utc) + timedelta(seconds=40)
+        due = datetime.now(timezone.utc) + timedelta(seconds=30)
         (schedule,) = client.create_deployment_schedules(
             target.id, [(IntervalSchedule(interval=timedelta(days=365), anchor_date=due), True)])
 
     def finished():  # type: ignore[no-untyped-def]
         if process.poll() is not None:
             pytest.fail(f"the process that should run it exited:\n{log.read_text()[-4000:]}")
+        at_due = FlowRunFilterExpectedStartTime(after_=due - timedelta(seconds=1), before_=due + timedelta(seconds=1))
         with api(env) as client:
-            runs = [r for r in client.read_flow_runs(flow_run_filter=FlowRunFilter(expected_start_time=FlowRunFilterExpectedStartTime(
-                        after_=due - timedelta(seconds=1), before_=due + timedelta(seconds=1))))
+            runs = [r for r in client.read_flow_runs(flow_run_filter=FlowRunFilter(expected_start_time=at_due))
                     if r.created_by and str(r.created_by.id) == str(schedule.id)]
         assert len(runs) <= 1, runs
         return runs[0] if runs and runs[0].state.is_final() else None
 
     run = wait_until(finished, timeout=300, what=f"the run of {DUE_DEPLOYMENT} due at {due:%H:%M:%S} UTC to finish")
+    assert run.state.is_completed(), f"{run.state.type.value}: {run.state.message}\n{log.read_text()[-4000:]}"
     assert run.auto_scheduled and run.created_by.type == "SCHEDULE"
     assert utc(run.start_time) >= due - timedelta(seconds=15), (run.start_time, due)  # it waited for its time
-    return run
+    # it read its settings (the worker's from the pool) and wrote where they say
+    assert (output_dir / "public" / "index.html").is_file(), log.read_text()[-4000:]
 
 
 def assert_no_traceback(server: LiveServer) -> None:
     log = server.log.read_text()
     assert "Traceback" not in log, log[log.index("Traceback") - 2000:][:6000]
+
+
+# --- the 26-hour automation ------------------------------------------------------------------------
+
+def test_the_no_ingest_automation_tells_when_it_looked(server, tmp_path):
+    """ops/automations.yaml, created as the README says, with its 26 hours cut to the least Prefect allows."""
+    doc = yaml.safe_load((ROOT / "ops" / "automations.yaml").read_text(encoding="utf-8"))
+    (automation,) = doc["automations"]
+    automation["trigger"]["within"] = 10
+    with webhook_receiver() as (url, received):
+        automation["actions"][0]["block_document_id"] = save_webhook_block(server.env, url=url, name="msbrief-ops")
+        (tmp_path / "automations.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+        created = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+        prefect(["automation", "create", "--from-file", "automations.yaml"], server.env, cwd=tmp_path)
+        wait_until(lambda: received, timeout=180, what="the automation's notification")
+    text = received[0]["text"]
+    since, checked = (datetime.strptime(s, "%Y-%m-%d %H:%M").replace(tzinfo=timezone.utc)
+                      for s in re.findall(r"(\d{4}-\d\d-\d\d \d\d:\d\d) UTC", text))
+    assert created <= checked <= datetime.now(timezone.utc), text
+    assert checked - timedelta(minutes=1) <= since <= checked, text
+    assert_no_traceback(server)
