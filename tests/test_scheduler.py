@@ -225,7 +225,9 @@ def assert_every_schedule_gets_its_london_times(env: dict[str, str], *, since: d
     try:
         by_schedule = wait_until(planned, timeout=180, what="the scheduler to plan every schedule past the clock change")
     except pytest.fail.Exception as timed_out:
-        counts = {key: (len(runs), runs[-1].expected_start_time if runs else None) for key, runs in seen.items()}
+        names = {str(s.id): f"{d.name} {s.schedule.cron!r}" for d in deployments for s in d.schedules}
+        counts = {names.get(key, key): (len(runs), runs[-1].expected_start_time if runs else None)
+                  for key, runs in seen.items()}
         raise AssertionError(f"{timed_out}; schedule -> (runs, last): {counts}") from None
     assert set(by_schedule) == {str(s.id) for d in deployments for s in d.schedules}, "runs made by someone else"
     for deployment in deployments:
