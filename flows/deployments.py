@@ -5,7 +5,9 @@ tests/test_deployments.py checks that prefect.yaml says the same.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pipeline.sources import source as source_spec
@@ -73,3 +75,19 @@ def serve_all() -> None:
         )
         for spec in DEPLOYMENTS
     ))
+
+
+def enter_checkout() -> dict[str, str]:
+    """Pull step of prefect.yaml: make the checkout this msbrief is installed from the working directory.
+
+    A process worker starts each run in a temporary directory; the entrypoints (flows/...) are
+    relative to the checkout, so the run moves there before Prefect loads the flow.
+    """
+    checkout = Path(__file__).resolve().parent.parent
+    if not (checkout / "prefect.yaml").is_file():
+        raise RuntimeError(
+            f"msbrief is installed from {str(checkout)!r}, which is not a checkout (no prefect.yaml): "
+            "install the worker's msbrief with scripts/setup.sh (an editable install of the checkout)"
+        )
+    os.chdir(checkout)
+    return {"directory": str(checkout)}

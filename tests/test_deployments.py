@@ -56,3 +56,34 @@ def test_the_documented_automation_is_valid_for_prefect():
     (automation,) = [AutomationCore.model_validate(a) for a in doc["automations"]]
     assert automation.trigger.posture == "Proactive"
     assert automation.trigger.within.total_seconds() == 26 * 3600
+
+
+def test_the_automation_message_names_the_window_it_watched():
+    """A proactive trigger fires on no event: the message's times come from the firing (rendered by Prefect)."""
+    from datetime import datetime, timezone
+
+    from prefect.server.events.schemas.automations import EventTrigger, Firing, TriggerState
+    from prefect.server.utilities.user_templates import render_user_template_sync
+
+    doc = yaml.safe_load((ROOT / "ops" / "automations.yaml").read_text(encoding="utf-8"))
+    (automation,) = doc["automations"]
+    firing = Firing(trigger=EventTrigger.model_validate(automation["trigger"]), trigger_states={TriggerState.Triggered},
+                    triggered=datetime(2026, 3, 29, 9, 30, tzinfo=timezone.utc))
+    (action,) = automation["actions"]
+    body = render_user_template_sync(action["body"], {"firing": firing, "event": None, "automation": automation})
+    assert "since 2026-03-28 07:30 UTC (checked at 2026-03-29 09:30 UTC)" in body, body
+    assert "{{" not in action["subject"] + body
+
+
+def test_the_pull_step_names_no_path_and_enters_the_checkout(monkeypatch, tmp_path):
+    """`prefect deploy` stores prefect.yaml's pull step as written: it must name no machine's path."""
+    import importlib
+    import os
+
+    (step,) = prefect_yaml()["pull"]
+    ((name, inputs),) = step.items()
+    assert inputs == {}
+    module, function = name.rsplit(".", 1)
+    monkeypatch.chdir(tmp_path)  # a process worker starts each run in a temporary directory
+    assert getattr(importlib.import_module(module), function)() == {"directory": str(ROOT)}
+    assert Path(os.getcwd()) == ROOT

@@ -3,38 +3,18 @@ prefect.yaml, a process worker, a triggered run that completes, and its artifact
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-import httpx
 import pytest
 
 from conftest import ROOT, drop_pg_database, new_pg_database
 from mirror_fixture import start_mirror
+from prefect_live import BIN, api, free_port, prefect_server, save_webhook_block, stop, wait_until, webhook_receiver
 from scrapers.normalise import normalise_announcement
 
 pytestmark = pytest.mark.slow
-BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until(check, *, timeout: float, what: str):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.5)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}")
 
 
 def _wait_quietly(check, *, timeout: float) -> bool:  # type: ignore[no-untyped-def]
@@ -52,49 +32,21 @@ def prefect(args: list[str], env: dict[str, str], **kw) -> subprocess.CompletedP
 
 
 @pytest.fixture(scope="module")
-def prefect_server(pg_admin, tmp_path_factory):  # type: ignore[no-untyped-def]
+def prefect_server_env(pg_admin, tmp_path_factory):  # type: ignore[no-untyped-def]
     """A real `prefect server start` on a free loopback port, its database in PostgreSQL."""
-    tmp_path = tmp_path_factory.mktemp("prefect-server")
     db_url = new_pg_database(pg_admin)
-    port = free_port()
-    env = {
-        **os.environ,
-        "PREFECT_HOME": str(tmp_path / "prefect-home"),
-        "PREFECT_API_DATABASE_CONNECTION_URL": db_url.replace("postgresql+psycopg", "postgresql+asyncpg"),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_UI_ENABLED": "false",
-        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
-    }
-    env.pop("PREFECT_API_KEY", None)
-    log = open(tmp_path / "server.log", "w")
-    proc = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
-
-    def healthy() -> bool:
-        if proc.poll() is not None:
-            pytest.fail(f"prefect server exited: {(tmp_path / 'server.log').read_text()[-3000:]}")
-        try:
-            return httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
-
     try:
-        wait_until(healthy, timeout=120, what="the Prefect server to answer /api/health")
-        yield env
+        with prefect_server(tmp_path_factory.mktemp("prefect-server"),
+                            database_url=db_url.replace("postgresql+psycopg", "postgresql+asyncpg")) as live:
+            yield live.env
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
         drop_pg_database(pg_admin, db_url)
 
 
 @pytest.fixture(scope="module")
-def deployed(prefect_server):  # type: ignore[no-untyped-def]
+def deployed(prefect_server_env):  # type: ignore[no-untyped-def]
     """The process work pool and every deployment of prefect.yaml, registered with `prefect deploy`."""
-    env = {**prefect_server}
+    env = {**prefect_server_env}
     created = prefect(["work-pool", "create", "msbrief", "--type", "process"], env)
     assert created.returncode == 0, created.stdout + created.stderr
     result = prefect(["--no-prompt", "deploy", "--all"], env)
@@ -105,10 +57,7 @@ def deployed(prefect_server):  # type: ignore[no-untyped-def]
 
 def test_deploy_from_prefect_yaml_and_run_on_a_process_worker(deployed, tmp_path):
     env = {**deployed}
-    with _client(env) as client:
-        deployment = client.read_deployment_by_name("weekly-briefing/weekly-briefing")
-        (schedule,) = deployment.schedules
-        assert schedule.schedule.cron == "0 8 * * 1" and schedule.schedule.timezone == "Europe/London"
+    with api(env) as client:
         nrm = client.read_deployment_by_name("ingest-source/ingest-govuk-nrm")
 
     work = tmp_path / "work"
@@ -125,7 +74,7 @@ def test_deploy_from_prefect_yaml_and_run_on_a_process_worker(deployed, tmp_path
         worker = subprocess.Popen([str(BIN / "prefect"), "worker", "start", "--pool", "msbrief"], env=worker_env,
                                   cwd=ROOT, stdout=worker_log, stderr=subprocess.STDOUT)
         try:
-            with _client(env) as client:
+            with api(env) as client:
                 run_id = client.create_flow_run_from_deployment(nrm.id).id
             final = wait_until(lambda: _final(env, run_id), timeout=240, what="the triggered flow run to finish")
             assert final.state.type.value == "COMPLETED", (
@@ -147,30 +96,20 @@ def test_deploy_from_prefect_yaml_and_run_on_a_process_worker(deployed, tmp_path
                 pytest.fail(f"no log line from msbrief's loggers among {len(logs)}: {sorted({l.name for l in logs})}\n"
                             + "\nworker log:\n" + (tmp_path / "worker.log").read_text()[-6000:])
         finally:
-            worker.terminate()
-            try:
-                worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+            stop(worker)
             worker_log.close()
 
 
 def _final(env, run_id):  # type: ignore[no-untyped-def]
-    with _client(env) as client:
+    with api(env) as client:
         run = client.read_flow_run(run_id)
     return run if run.state and run.state.is_final() else None
-
-
-def _client(env):  # type: ignore[no-untyped-def]
-    from prefect.client.orchestration import SyncPrefectClient
-
-    return SyncPrefectClient(env["PREFECT_API_URL"])
 
 
 def _artifacts(env, flow_run_id):  # type: ignore[no-untyped-def]
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
-    with _client(env) as client:
+    with api(env) as client:
         found = client.read_artifacts(artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])))
     return {a.key: a for a in found}
 
@@ -179,7 +118,7 @@ def _logs(env, flow_run_id):  # type: ignore[no-untyped-def]
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 
     found, page = [], 200
-    with _client(env) as client:
+    with api(env) as client:
         while True:  # the API pages its answers
             batch = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id])),
                                      limit=page, offset=len(found))
@@ -215,7 +154,7 @@ def test_release_aware_runs_follow_the_announcement(deployed, tmp_path):
     def scheduled() -> list:
         from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
 
-        with _client(env) as client:
+        with api(env) as client:
             runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=["release-watch"])))
         return sorted((r.state.type.value, r.expected_start_time) for r in runs)
 
@@ -237,31 +176,9 @@ def test_release_aware_runs_follow_the_announcement(deployed, tmp_path):
 
 
 def test_a_failed_run_alerts_through_the_configured_notification_block(deployed, tmp_path):
-    import json
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    received: list[dict] = []
-
-    class Hook(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - http.server's name
-            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args):  # quiet
-            pass
-
-    hook = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
-    threading.Thread(target=hook.serve_forever, daemon=True).start()
     env = {**deployed}
-    try:
-        _python(
-            "from prefect.blocks.notifications import CustomWebhookNotificationBlock as B\n"
-            f"B(name='msbrief', url='http://127.0.0.1:{hook.server_port}/hook',"
-            " json_data={'text': '{{subject}}: {{body}}'}).save('msbrief-alerts', overwrite=True)",
-            env,
-        )
+    with webhook_receiver() as (url, received):
+        save_webhook_block(env, url=url, name="msbrief-alerts")
         closed = free_port()  # nothing listens there: the source fails at once
         run_env = {**env, "MSBRIEF_DATABASE_URL": f"sqlite:///{tmp_path / 'msbrief.db'}",
                    "MSBRIEF_OUTPUT_DIR": str(tmp_path / "var"), "MSBRIEF_ATLEU_BASE_URL": f"http://127.0.0.1:{closed}",
@@ -271,48 +188,6 @@ def test_a_failed_run_alerts_through_the_configured_notification_block(deployed,
         assert done.returncode == 1, done.stdout + done.stderr
         assert "Traceback" not in done.stdout + done.stderr
         wait_until(lambda: received, timeout=30, what="the failure notification")
-    finally:
-        hook.shutdown()
     assert len(received) == 1, received  # one alert for the failed cycle, not one per subflow too
     text = received[0]["text"]
     assert "cycle" in text and "FAILED" in text and "atleu" in text, text
-
-
-def test_msbrief_serve_runs_every_deployment_on_its_schedule(deployed, tmp_path):
-    env = {**deployed, "MSBRIEF_DATABASE_URL": f"sqlite:///{tmp_path / 'msbrief.db'}",
-           "MSBRIEF_OUTPUT_DIR": str(tmp_path / "var")}
-    with _client(env) as client:  # one machine, no work pool: start from a server without deployments
-        for d in client.read_deployments():
-            client.delete_deployment(d.id)
-    log = open(tmp_path / "serve.log", "w")
-    serve = subprocess.Popen([str(BIN / "msbrief"), "serve"], env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        def served():  # type: ignore[no-untyped-def]
-            if serve.poll() is not None:
-                pytest.fail("msbrief serve exited: " + (tmp_path / "serve.log").read_text()[-3000:])
-            if "being served" not in (tmp_path / "serve.log").read_text():
-                return None
-            with _client(env) as client:
-                return client.read_deployment_by_name("publish/publish-feeds")
-
-        deployment = wait_until(served, timeout=120, what="msbrief serve to register its deployments")
-        crons = sorted((s.schedule.cron, s.schedule.timezone) for s in deployment.schedules)
-        assert crons == [("45 */4 * * *", "Europe/London"), ("45 9 * * *", "Europe/London")]
-        with _client(env) as client:
-            run = client.create_flow_run_from_deployment(deployment.id)
-
-        def finished():  # type: ignore[no-untyped-def]
-            with _client(env) as client:
-                r = client.read_flow_run(run.id)
-            return r if r.state and r.state.is_final() else None
-
-        final = wait_until(finished, timeout=180, what="the served publish run to finish")
-        assert final.state.is_completed(), final.state.message + (tmp_path / "serve.log").read_text()[-4000:]
-        assert (tmp_path / "var" / "public" / "index.html").is_file()
-    finally:
-        serve.terminate()
-        try:
-            serve.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            serve.kill()
-        log.close()
