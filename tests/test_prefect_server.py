@@ -3,6 +3,7 @@ prefect.yaml, a process worker, a triggered run that completes, and its artifact
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -114,6 +115,19 @@ def _artifacts(env, flow_run_id):  # type: ignore[no-untyped-def]
     return {a.key: a for a in found}
 
 
+def _run_filter(flow_run_id):  # type: ignore[no-untyped-def]
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    return FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+
+
+def _task_logs(env, task_run_id):  # type: ignore[no-untyped-def]
+    from prefect.client.schemas.filters import LogFilter, LogFilterTaskRunId
+
+    with api(env) as client:
+        return client.read_logs(log_filter=LogFilter(task_run_id=LogFilterTaskRunId(any_=[task_run_id])), limit=200)
+
+
 def _logs(env, flow_run_id):  # type: ignore[no-untyped-def]
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 
@@ -191,3 +205,36 @@ def test_a_failed_run_alerts_through_the_configured_notification_block(deployed,
     assert len(received) == 1, received  # one alert for the failed cycle, not one per subflow too
     text = received[0]["text"]
     assert "cycle" in text and "FAILED" in text and "atleu" in text, text
+    assert not text.rstrip().endswith((")", ".", ",", ";")), f"a URL at the end of the alert must stay a clean link: {text}"
+
+    # What an operator sees in the UI, read through the API: the run failed with its one-line reason,
+    # the source's task failed too, its logs hold the reason and no traceback, one artifact per source.
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    with api(env) as client:
+        run = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["cycle"])),
+                                    sort=FlowRunSort.START_TIME_DESC, limit=1)[0]
+        tasks = client.read_task_runs(flow_run_filter=_run_filter(run.id))
+    assert run.state.type.value == "FAILED" and "atleu" in run.state.message, run.state
+    assert run.name.startswith("cycle 20"), f"run names say what they are and when: {run.name!r}"
+    ingest = [t for t in tasks if t.name.startswith("ingest-atleu")]
+    assert ingest and all(t.state.type.value == "FAILED" for t in ingest), [(t.name, t.state.type) for t in tasks]
+    wait_until(lambda: any("atleu" in log.message and "failed" in log.message for log in _logs(env, run.id)),
+               timeout=60, what="the failure's reason in the run's logs")
+    logs = [log.message for log in _logs(env, run.id)] + [
+        log.message for t in tasks for log in _task_logs(env, t.id)]
+    assert not [m for m in logs if "Traceback" in m], "\n".join(m for m in logs if "Traceback" in m)[-3000:]
+    assert "ingest-atleu" in _artifacts(env, run.id), sorted(_artifacts(env, run.id))
+
+
+def test_an_unreachable_prefect_api_is_one_line_and_exit_2(tmp_path):
+    closed = free_port()
+    env = {**os.environ, "PREFECT_API_URL": f"http://127.0.0.1:{closed}/api", "PREFECT_HOME": str(tmp_path / "p"),
+           "MSBRIEF_DATABASE_URL": f"sqlite:///{tmp_path / 'msbrief.db'}", "MSBRIEF_OUTPUT_DIR": str(tmp_path / "var")}
+    for command in (["run"], ["serve"]):
+        done = subprocess.run([str(BIN / "msbrief"), *command], env=env, cwd=tmp_path, capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == 2, (command, done.stdout, done.stderr)
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and f"127.0.0.1:{closed}" in lines[0] and "Traceback" not in done.stderr, done.stderr
