@@ -7,3 +7,16 @@ import logging
 for _name in ("scrapers", "store", "feeds", "pipeline", "flows"):
     if logging.getLogger(_name).level == logging.NOTSET:
         logging.getLogger(_name).setLevel(logging.INFO)
+
+
+class _NoEmptyTraceback(logging.Filter):
+    """Prefect logs a task that *returned* a Failed state with exc_info=True, which prints a bare
+    'NoneType: None' under the line: with no exception there is nothing to show."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[0] is None:
+            record.exc_info = None
+        return True
+
+
+logging.getLogger("prefect.task_runs").addFilter(_NoEmptyTraceback())

@@ -89,7 +89,11 @@ def common_dir(paths: list[str]) -> str:
 def markdown_summary(report: CycleReport) -> str:
     """The run summary artifact operators read in the Prefect UI."""
     ok = len(report.sources) - len(report.failed)
-    out = [f"# msbrief ingest: {ok} of {len(report.sources)} sources ok", ""]
+    if len(report.sources) == 1:
+        only = report.sources[0]
+        out = [f"# msbrief ingest of {only.name}: {'ok' if only.status == 'ok' else 'FAILED'}", ""]
+    else:
+        out = [f"# msbrief ingest: {ok} of {len(report.sources)} sources ok", ""]
     out.append("| source | status | strategy | requests | 304s | bytes | new | amended | figures |")
     out.append("|---|---|---|---:|---:|---:|---:|---:|---:|")
     for s in report.sources:

@@ -94,7 +94,7 @@ class GuardedAdapter(HTTPAdapter):
                 error = exc
         if isinstance(error, socket.timeout):
             raise ConnectTimeoutError(conn, f"Connection to {host} timed out. (connect timeout={conn.timeout})")
-        raise NewConnectionError(conn, f"Failed to establish a new connection: {error}")
+        raise NewConnectionError(conn, f"Failed to establish a new connection: {error}") from error
 
 
 def _watch(conn: HTTPConnection) -> None:

@@ -19,8 +19,9 @@ class ScraperError(Exception):
         self.source = source
         self.url = url
         self.reason = message
-        where = " ".join(p for p in (source and f"[{source}]", url) if p)
-        super().__init__(f"{where}: {message}" if where else message)
+        # The URL comes last, so in a log line or the Prefect UI it is a link with nothing glued to it.
+        text = f"[{source}] {message}" if source else message
+        super().__init__(f"{text}: {url}" if url else text)
 
 
 class FetchError(ScraperError):

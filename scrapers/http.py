@@ -32,8 +32,11 @@ One client may be shared by threads.
 
 from __future__ import annotations
 
+import errno
 import logging
 import random
+import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -85,6 +88,35 @@ class _Response:
     reason: str
     headers: dict[str, str]
     body: bytes = b""
+
+
+_ERRNO_WORDS = {errno.ECONNREFUSED: "connection refused", errno.ECONNRESET: "connection reset",
+                errno.EHOSTUNREACH: "host unreachable", errno.ENETUNREACH: "network unreachable",
+                errno.ETIMEDOUT: "connection timed out", errno.EPIPE: "connection closed"}
+
+
+def network_reason(exc: BaseException) -> str:
+    """What went wrong on the network, in a few words ("connection refused", "host name not found"),
+    from the innermost cause of a requests/urllib3 error rather than its nested reprs."""
+    seen: set[int] = set()
+    stack: list[BaseException] = [exc]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, socket.gaierror) or type(current).__name__ == "NameResolutionError":
+            return "host name not found"
+        if isinstance(current, OSError) and current.errno in _ERRNO_WORDS:
+            return _ERRNO_WORDS[current.errno]
+        if isinstance(current, ssl.SSLError):
+            return f"TLS error: {current.reason or current}"
+        stack += [c for c in (current.__cause__, current.__context__, *current.args) if isinstance(c, BaseException)]
+        reason = getattr(current, "reason", None)
+        if isinstance(reason, BaseException):
+            stack.append(reason)
+    text = str(exc).split(" (Caused by", 1)[0]
+    return f"{type(exc).__name__}: {text}"[:200]
 
 
 class _Transient(Exception):
@@ -395,7 +427,8 @@ class HttpClient:
             except _Transient as exc:
                 failure = exc
             if attempt >= self.max_retries:
-                raise FetchError(f"{failure.reason} (gave up after {attempt + 1} attempts)", source=self.source,
+                tries = f"{attempt + 1} attempt" + ("s" if attempt else "")
+                raise FetchError(f"{failure.reason} (gave up after {tries})", source=self.source,
                                  url=url, status=failure.status)
             attempt += 1
             self._wait_before_retry(url, current, failure, attempt)
@@ -458,8 +491,8 @@ class HttpClient:
                 if cutoff.expired:
                     raise self._overrun(url, by_source, "before the response headers arrived") from exc
                 if isinstance(exc, requests.Timeout):
-                    raise _Transient(f"timed out ({exc.__class__.__name__}: {exc})") from exc
-                raise _Transient(f"connection failed ({exc.__class__.__name__}: {exc})") from exc
+                    raise _Transient(f"timed out ({network_reason(exc)})") from exc
+                raise _Transient(f"connection failed: {network_reason(exc)}") from exc
             with resp:
                 response = _Response(url=current, status=resp.status_code, reason=resp.reason or "",
                                      headers={k.lower(): v for k, v in resp.headers.items()})
@@ -527,8 +560,8 @@ class HttpClient:
             self._count_bytes(raw.tell(), counted)
             if not cutoff.expired:
                 if isinstance(exc, (requests.Timeout, urllib3.exceptions.ReadTimeoutError, TimeoutError)):
-                    raise _Transient(f"timed out reading the body ({exc.__class__.__name__}: {exc})") from exc
-                raise _Transient(f"body cut short after {size} bytes ({exc.__class__.__name__}: {exc})",
+                    raise _Transient(f"timed out reading the body ({network_reason(exc)})") from exc
+                raise _Transient(f"body cut short after {size} bytes ({network_reason(exc)})",
                                  status=resp.status_code) from exc
         raise self._overrun(url, by_source, f"while the body was arriving, {size} bytes read")
 

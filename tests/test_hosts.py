@@ -140,7 +140,7 @@ def test_a_request_to_another_host_is_refused_before_anything_is_sent(mirror, ho
     with pytest.raises(HostNotAllowed) as caught:
         http.get(hostile.base_url + "/feed.xml")
     message = str(caught.value)
-    assert message.startswith(f"[hosttest] {hostile.base_url}/feed.xml: not fetched")
+    assert message.startswith("[hosttest] not fetched") and message.endswith(f"{hostile.base_url}/feed.xml")
     assert f"({host_key(mirror.base_url)})" in message  # the hosts that are allowed
     assert hostile.log == [] and mirror.log == []  # not even its robots.txt
 
@@ -213,7 +213,7 @@ def test_an_item_page_redirecting_to_another_host_fails_the_source_with_one_line
         run(iasc, fixtures_mirror, "iasc")
     assert hostile.log == []
     message = str(caught.value)
-    assert message.startswith(f"[iasc] {fixtures_mirror.url_for('iasc')}/news-insights/iasc-bulletin-may-2024: ")
+    assert message.startswith("[iasc] ") and message.endswith(f"{fixtures_mirror.url_for('iasc')}/news-insights/iasc-bulletin-may-2024")
     assert f"redirect to '{hostile.base_url}/planted', outside this source's hosts" in message and "\n" not in message
 
 
