@@ -7,6 +7,7 @@ document's key, what happened and when), so a feed reader shows every change onc
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Iterable
@@ -15,6 +16,9 @@ from feeds.formatting import date_text
 from feeds.sanitise import plain_text
 from store.read import Change, FeedItem
 from vocabulary.calendar import LONDON_TZ_NAME
+
+
+_FIRST_PUBLISHED = re.compile(r"\s*first published\.?\s*", re.I)
 
 
 def change_line(change: Change, tz: str = LONDON_TZ_NAME) -> str:
@@ -42,6 +46,8 @@ def changes_of(items: Iterable[FeedItem]) -> list[ChangeEntry]:
         if item.date:
             found.append(ChangeEntry(item, f"{item.key}#published", item.date, f"published {date_text(item.date)}", ""))
         for change in item.changes:
+            if _FIRST_PUBLISHED.fullmatch(plain_text(change.note)) and item.date:
+                continue  # GOV.UK's oldest note is the publication itself, already an entry
             found.append(ChangeEntry(item, f"{item.key}#change:{change.at.isoformat()}", change.at,
                                      change_line(change), plain_text(change.note) or plain_text(change.what)))
     return sorted(found, key=lambda e: (-e.at.timestamp(), e.key))
