@@ -25,9 +25,9 @@ from scrapers.nrm import ReleaseIndex
 from scrapers.records import FetchRecord, Release, SourceResult
 from store import fetch_state, publications, queries, releases, repo
 from store.fetch_state import FetchSnapshot
+from store.db import DatabaseUnavailable, Engine, driver_reason, read_session, transaction
 from store.read import Statement
 from vocabulary.metrics import RESTATEMENTS
-from store.db import DatabaseUnavailable, Engine, driver_reason, read_session, transaction
 
 log = logging.getLogger("pipeline.ingest")
 
