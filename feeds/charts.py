@@ -1,7 +1,7 @@
 """The chart of quarterly NRM referrals: a PNG for the email, an HTML bar chart for the index page.
 
-The PNG is drawn by Matplotlib (Agg canvas, no pyplot: no global figure state, safe in worker
-threads), byte-for-byte repeatable (fixed Software string, no dates), with large type so it stays
+The PNG is drawn by Matplotlib (imported when the first chart is drawn; Agg canvas, no pyplot: no
+global figure state, safe in worker threads), byte-for-byte repeatable (fixed Software string, no dates), with large type so it stays
 legible when a phone shrinks it. The page's chart is plain HTML and CSS (`ChartView`, laid out by
 templates/chart.html.j2): its text is real text at the page's own size at any width, and the bars
 stretch to the width of the screen.
@@ -14,17 +14,9 @@ import math
 from dataclasses import dataclass
 from typing import Sequence
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
-
-from feeds.formatting import is_number, number, release_period_label  # noqa: E402
-from store.read import SeriesPoint  # noqa: E402
-from vocabulary.periods import is_period, is_quarter, parse_period  # noqa: E402
+from feeds.formatting import is_number, number, release_period_label
+from store.read import SeriesPoint
+from vocabulary.periods import is_period, is_quarter, parse_period
 
 BAR = "#8fb3d9"
 LATEST = "#1d4f91"
@@ -57,6 +49,12 @@ def _tick(point: SeriesPoint, first: bool) -> tuple[str, str]:
 
 def referrals_chart(points: Sequence[SeriesPoint]) -> bytes:
     """A PNG bar chart of the last QUARTERS_SHOWN quarters of referrals; the latest darker and labelled."""
+    # Matplotlib is imported by the one function that draws with it: seconds of imports on a small
+    # machine, which the feeds and the index page (an HTML chart) never need.
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     series = quarterly(points)[-QUARTERS_SHOWN:]
     with matplotlib.rc_context(_RC):
         fig = Figure(figsize=(6, 3.6), dpi=200)
@@ -75,6 +73,8 @@ def referrals_chart(points: Sequence[SeriesPoint]) -> bytes:
 
 
 def _draw(ax, series: list[SeriesPoint]) -> None:  # type: ignore[no-untyped-def]
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
     xs = range(len(series))
     values = [p.value for p in series]
     colours = [BAR] * (len(series) - 1) + [LATEST]
