@@ -239,7 +239,7 @@ def late_imports(database: str, sizes: list[str], by: dict[str, Any]) -> list[st
     late = {f"{n}/{key}": r["late_imports"] for n in sizes for key, r in by[n].items()
             if isinstance(r, dict) and r.get("late_imports")}
     return [f"{'FAIL' if late else 'PASS'} no scenario on {LABELS[database]} imports a module while measured"
-            + (f": {late}" if late else " (bench/worker.py warm_imports)")]
+            + (f": {late}" if late else " (bench/worker.py warm_up)")]
 
 
 def extraction_section(sizes: list[str], by: dict[str, Any]) -> list[str]:

@@ -1,16 +1,16 @@
-"""Run every benchmark scenario at two archive sizes and write BENCHMARKS.md.
+"""Run every benchmark scenario at two archive sizes on SQLite and PostgreSQL, then the commands; write BENCHMARKS.md.
 
-    .venv/bin/python -m bench            # 1,000 and 10,000 items (about 10-15 minutes on 2 cores)
+    .venv/bin/python -m bench            # 1,000 and 10,000 items on both databases (about 20 minutes on 2 cores)
     .venv/bin/python -m bench --quick    # 200 and 2,000 items, for development
-    .venv/bin/python -m bench --postgres postgresql://postgres@127.0.0.1:5432/test
+    .venv/bin/python -m bench --databases sqlite --no-commands
 
-Per size: generate (or reuse) the corpus and its "+1% new" variant (bench/corpus.py), serve it
-with the mirror in a separate process, and run each scenario in a fresh worker process
-(bench/worker.py) against a temporary SQLite file (or PostgreSQL databases created for the run):
-the first full backfill, a steady-state cycle with nothing new, a cycle with 1% new items (each
-also the naive way, in the same run), the feeds build, the briefing render, figure extraction
-per bulletin, and the steady-state cycle through the Prefect flow against the same work done
-directly. Raw results go to bench/out/results.json; bench/report.py turns them into BENCHMARKS.md.
+Per database and size: generate (or reuse) the corpus and its "+1% new" variant (bench/corpus.py),
+serve it with the mirror in a separate process, and run each scenario in a fresh worker process
+(bench/worker.py) against a temporary SQLite file or PostgreSQL databases created for the run:
+the floor (bench/floor.py), the first full backfill, a steady cycle with nothing new, a cycle with
+1% new items, the feeds build, the briefing render and figure extraction per bulletin. Then the
+real msbrief command's targets (bench/oneoff.py: demo, --help, serve). Raw results go to
+bench/out/results.json; bench/report.py turns them into BENCHMARKS.md.
 """
 
 from __future__ import annotations

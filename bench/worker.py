@@ -28,7 +28,7 @@ RATE_LIMIT = 1_000_000.0  # requests per second per host: i.e. no rate limiting 
 
 
 def configure(spec: dict[str, Any]) -> None:
-    """MSBRIEF_* settings for this scenario (read by flows.settings.get_settings)."""
+    """MSBRIEF_* settings for this scenario (read by pipeline.settings.get_settings)."""
     env = {"MSBRIEF_DATABASE_URL": spec["db"], "MSBRIEF_OUTPUT_DIR": spec["out"],
            "MSBRIEF_RATE_LIMIT_PER_HOST": str(RATE_LIMIT), "MSBRIEF_MAX_RETRIES": "1",
            "MSBRIEF_SITE_URL": "https://msbrief.example.org/"}
