@@ -77,3 +77,24 @@ def measure(*, watch_children: bool = False) -> Iterator[Cost]:
         cost.peak_rss_delta = max(0, cost.peak_rss - before_rss)
         if watch_children:
             cost.child_cpu = max(0.0, children_cpu() - child0)
+
+
+class StatementCounter:
+    """Counts the SQL statements an engine sends, with SQLAlchemy's before_cursor_execute event.
+
+    An executemany counts once (one event); a multi-row INSERT that SQLAlchemy splits into batches
+    ("insertmanyvalues") counts once per batch, as each is a statement of its own. Connection setup
+    (SQLite's PRAGMAs, run on the raw connection) and COMMIT (a DBAPI call, not a statement) are not
+    counted; SQLite's BEGIN IMMEDIATE is.
+    """
+
+    def __init__(self, engine) -> None:  # type: ignore[no-untyped-def]
+        from sqlalchemy import event
+
+        self.total = 0
+        self.executemany = 0
+        event.listen(engine, "before_cursor_execute", self._count)
+
+    def _count(self, conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        self.total += 1
+        self.executemany += bool(executemany)

@@ -3,11 +3,6 @@
 `MirrorProcess(root)` starts `python -m bench.mirror_proc ROOT`, which serves `root` on a free
 loopback port until its stdin closes. The request log is read and cleared through the mirror's
 control API (`/__mirror/log`), which is not itself logged.
-
-`nagle=False` (the default) sets TCP_NODELAY on the mirror's sockets: the stock mirror writes the
-headers and the body of a response in separate sends, so on a keep-alive connection Nagle's
-algorithm and the client's delayed ACK add ~40 ms to every response, a loopback artefact that
-real servers do not have (see the report in BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -37,14 +32,13 @@ def clear_log(base_url: str) -> None:
 class MirrorProcess:
     """A mirror over `root` in a child process; use as a context manager."""
 
-    def __init__(self, root: Path, *, nagle: bool = False) -> None:
+    def __init__(self, root: Path) -> None:
         self.root = Path(root)
-        self.nagle = nagle
         self.base_url = ""
         self._proc: subprocess.Popen[str] | None = None
 
     def __enter__(self) -> "MirrorProcess":
-        args = [sys.executable, "-m", "bench.mirror_proc", str(self.root)] + (["--nagle"] if self.nagle else [])
+        args = [sys.executable, "-m", "bench.mirror_proc", str(self.root)]
         self._proc = subprocess.Popen(args, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         assert self._proc.stdout is not None
         line = self._proc.stdout.readline().strip()
@@ -69,11 +63,9 @@ class MirrorProcess:
         return f"{self.base_url}/{folder}"
 
 
-def _serve(root: str, nagle: bool) -> None:
+def _serve(root: str) -> None:
     import mirror
 
-    if not nagle:
-        mirror._Handler.disable_nagle_algorithm = True  # socketserver's own switch: TCP_NODELAY per connection
     server = mirror.MirrorServer(root, port=0).start()
     print(server.base_url, flush=True)
     try:
@@ -83,4 +75,4 @@ def _serve(root: str, nagle: bool) -> None:
 
 
 if __name__ == "__main__":
-    _serve(sys.argv[1], "--nagle" in sys.argv[2:])
+    _serve(sys.argv[1])

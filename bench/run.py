@@ -1,16 +1,16 @@
-"""Run every benchmark scenario at two archive sizes and write BENCHMARKS.md.
+"""Run every benchmark scenario at two archive sizes on SQLite and PostgreSQL, then the commands; write BENCHMARKS.md.
 
-    .venv/bin/python -m bench            # 1,000 and 10,000 items (about 10-15 minutes on 2 cores)
+    .venv/bin/python -m bench            # 1,000 and 10,000 items on both databases (about 20 minutes on 2 cores)
     .venv/bin/python -m bench --quick    # 200 and 2,000 items, for development
-    .venv/bin/python -m bench --postgres postgresql://postgres@127.0.0.1:5432/test
+    .venv/bin/python -m bench --databases sqlite --no-commands
 
-Per size: generate (or reuse) the corpus and its "+1% new" variant (bench/corpus.py), serve it
-with the mirror in a separate process, and run each scenario in a fresh worker process
-(bench/worker.py) against a temporary SQLite file (or PostgreSQL databases created for the run):
-the first full backfill, a steady-state cycle with nothing new, a cycle with 1% new items (each
-also the naive way, in the same run), the feeds build, the briefing render, figure extraction
-per bulletin, and the steady-state cycle through the Prefect flow against the same work done
-directly. Raw results go to bench/out/results.json; bench/report.py turns them into BENCHMARKS.md.
+Per database and size: generate (or reuse) the corpus and its "+1% new" variant (bench/corpus.py),
+serve it with the mirror in a separate process, and run each scenario in a fresh worker process
+(bench/worker.py) against a temporary SQLite file or PostgreSQL databases created for the run:
+the floor (bench/floor.py), the first full backfill, a steady cycle with nothing new, a cycle with
+1% new items, the feeds build, the briefing render and figure extraction per bulletin. Then the
+real msbrief command's targets (bench/oneoff.py: demo, --help, serve). Raw results go to
+bench/out/results.json; bench/report.py turns them into BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -25,12 +25,15 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from bench import corpus, report
+from bench import corpus, oneoff, report
 from bench.mirror_proc import MirrorProcess
+from bench.worker import RATE_LIMIT
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 BACKFILL_SEEN_AT = "2026-01-07T10:00:00+00:00"  # the backfill's items are stored as first seen in 2026-W02
+POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+DATABASES = ("sqlite", "postgresql")
 
 
 class Runner:
@@ -77,38 +80,31 @@ class Runner:
         return result
 
 
-def run_size(runner: Runner, items: int, *, prefect: bool, nagle: bool) -> dict[str, Any]:
-    """Every scenario at one archive size."""
+def run_size(runner: Runner, items: int, *, extract: bool) -> dict[str, Any]:
+    """Every store scenario at one archive size, on the runner's database."""
     base = corpus.ensure(OUT, items)
     grown = corpus.ensure(OUT, items, with_new=True)
-    var, var_naive = runner.work / f"var-{items}", runner.work / f"var-{items}-naive"
-    main_db, naive_db = runner.database(f"{items}-main"), runner.database(f"{items}-naive")
+    var, var_floor = runner.work / f"var-{items}", runner.work / f"var-{items}-floor"
+    main_db, floor_db = runner.database(f"{items}-main"), runner.database(f"{items}-floor")
     r: dict[str, Any] = {"corpus": corpus.summary(base), "corpus_new": corpus.summary(grown)}
     this_week = date.today().isocalendar()
     week = f"{this_week[0]}-W{this_week[1]:02d}"
     first_week = datetime.fromisoformat(BACKFILL_SEEN_AT).date().isocalendar()
 
     def run(label: str, scenario: str, db: str, out: Path, **spec: Any) -> None:
-        r[label] = runner.worker(f"{items}-{label.replace(':', '-')}", scenario, db=db, out=str(out), **spec)
+        r[label] = runner.worker(f"{items}-{label}", scenario, db=db, out=str(out), **spec)
 
-    with MirrorProcess(base, nagle=nagle) as mirror:
+    with MirrorProcess(base) as mirror:
+        run("floor", "floor", floor_db, var_floor, mirror=mirror.base_url, seen_at=BACKFILL_SEEN_AT)
         run("backfill", "cycle", main_db, var, mirror=mirror.base_url, seen_at=BACKFILL_SEEN_AT)
-        run("backfill:naive", "cycle-naive", naive_db, var_naive, mirror=mirror.base_url, seen_at=BACKFILL_SEEN_AT)
         run("steady", "cycle", main_db, var, mirror=mirror.base_url)
-        run("steady:naive", "cycle-naive", naive_db, var_naive, mirror=mirror.base_url)
-        if prefect:
-            home = runner.work / f"prefect-home-{items}"
-            shutil.rmtree(home, ignore_errors=True)
-            run("prefect", "prefect", main_db, var, mirror=mirror.base_url, prefect_home=str(home))
-    with MirrorProcess(grown, nagle=nagle) as mirror:
+    with MirrorProcess(grown) as mirror:
         run("one_pct", "cycle", main_db, var, mirror=mirror.base_url)
-        run("one_pct:naive", "cycle-naive", naive_db, var_naive, mirror=mirror.base_url)
     run("feeds", "feeds", main_db, var)
-    run("feeds:naive", "feeds-naive", main_db, var)
     run("briefing", "briefing", main_db, var, week=week)
-    run("briefing:naive", "briefing-naive", main_db, var, week=week)
     run("briefing_first", "briefing", main_db, var, week=f"{first_week[0]}-W{first_week[1]:02d}")
-    run("extract", "extract", main_db, var, corpus=str(grown))
+    if extract:
+        run("extract", "extract", main_db, var, corpus=str(grown))
     return r
 
 
@@ -116,26 +112,33 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="200 and 2,000 items instead of 1,000 and 10,000")
     parser.add_argument("--sizes", type=int, nargs=2, metavar=("SMALL", "LARGE"), help="the two archive sizes")
-    parser.add_argument("--postgres", metavar="URL", help="use PostgreSQL (databases msbrief_bench_* are created "
-                        "and dropped on this server) instead of SQLite files")
-    parser.add_argument("--no-prefect", action="store_true", help="skip the Prefect overhead scenario")
-    parser.add_argument("--nagle", action="store_true", help="serve with the stock mirror's sockets (no TCP_NODELAY)")
+    parser.add_argument("--postgres", metavar="URL", default=POSTGRES,
+                        help=f"the PostgreSQL server to use (databases msbrief_bench_* are created and dropped "
+                        f"on it; default {POSTGRES})")
+    parser.add_argument("--databases", nargs="+", choices=DATABASES, default=list(DATABASES),
+                        help="the databases to run the store scenarios on (default: both)")
+    parser.add_argument("--no-commands", action="store_true",
+                        help="skip the msbrief command scenarios (demo, --help, serve)")
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md", help="the report (default BENCHMARKS.md)")
     args = parser.parse_args(argv)
     sizes = args.sizes or ((200, 2_000) if args.quick else (1_000, 10_000))
     work = OUT / "run"
     shutil.rmtree(work, ignore_errors=True)
-    runner = Runner(work, postgres=args.postgres)
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
-    results: dict[str, Any] = {"sizes": list(sizes), "database": "postgresql" if args.postgres else "sqlite",
-                               "started": started.isoformat(timespec="seconds"), "nagle": args.nagle,
-                               "rate_limit_per_host": 1_000_000.0, "backfill_seen_at": BACKFILL_SEEN_AT, "by_size": {}}
-    for items in sizes:
-        print(f"archive of {items:,} items", flush=True)
-        results["by_size"][str(items)] = run_size(runner, items, prefect=not args.no_prefect, nagle=args.nagle)
+    results: dict[str, Any] = {"sizes": list(sizes), "databases": {}, "started": started.isoformat(timespec="seconds"),
+                               "rate_limit_per_host": RATE_LIMIT, "backfill_seen_at": BACKFILL_SEEN_AT}
+    for n, database in enumerate(args.databases):
+        runner = Runner(work / database, postgres=args.postgres if database == "postgresql" else None)
+        by_size = results["databases"][database] = {}
+        for items in sizes:
+            print(f"{database}: archive of {items:,} items", flush=True)
+            by_size[str(items)] = run_size(runner, items, extract=n == 0)
+    if not args.no_commands:
+        print("msbrief commands (issue 13)", flush=True)
+        results["commands"] = oneoff.run_all(work / "commands")
     results["duration"] = time.perf_counter() - t0
-    results["machine"] = report.machine(args.postgres)
+    results["machine"] = report.machine(args.postgres if "postgresql" in args.databases else None)
     (OUT / "results.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     text, verdicts = report.render(results)
     args.output.write_text(text, encoding="utf-8")

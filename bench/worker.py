@@ -4,13 +4,14 @@
 
 SPEC names the scenario, the database URL, the output folder, the mirror's base URL and so on
 (bench/run.py writes it). The environment (MSBRIEF_*) is set from it before msbrief reads its
-settings, so the Prefect flows and the direct calls see the same configuration. The database
-schema is brought up to date before anything is measured; the mirror's request log is cleared
-before and read after each measured piece of work.
+settings. The database schema is brought up to date and the process warmed up (warm_up) before
+anything is measured; the mirror's request log is cleared before and read after each measured
+piece of work.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
@@ -27,7 +28,7 @@ RATE_LIMIT = 1_000_000.0  # requests per second per host: i.e. no rate limiting 
 
 
 def configure(spec: dict[str, Any]) -> None:
-    """MSBRIEF_* settings for this scenario (read by flows.settings.get_settings)."""
+    """MSBRIEF_* settings for this scenario (read by pipeline.settings.get_settings)."""
     env = {"MSBRIEF_DATABASE_URL": spec["db"], "MSBRIEF_OUTPUT_DIR": spec["out"],
            "MSBRIEF_RATE_LIMIT_PER_HOST": str(RATE_LIMIT), "MSBRIEF_MAX_RETRIES": "1",
            "MSBRIEF_SITE_URL": "https://msbrief.example.org/"}
@@ -47,86 +48,80 @@ def traffic(log: list[dict[str, Any]]) -> dict[str, Any]:
             "paths_sample": [f"{e['status']} {e['path'][:120]}" for e in log[:12]]}
 
 
-def measured(spec: dict[str, Any], work: Callable[[], Any], *, children: bool = False) -> dict[str, Any]:
-    """Run `work` under measurement, with the mirror's traffic during it."""
+def measured(spec: dict[str, Any], work: Callable[[], Any]) -> dict[str, Any]:
+    """Run `work` under measurement, with the mirror's traffic and the modules first imported during it."""
     mirror = spec.get("mirror")
     if mirror:
         clear_log(mirror)
-    with measure(watch_children=children) as cost:
+    modules = set(sys.modules)
+    with measure() as cost:
         detail = work()
-    out: dict[str, Any] = {"cost": cost.to_json(), "detail": detail}
+    out: dict[str, Any] = {"cost": cost.to_json(), "detail": detail,
+                           "late_imports": sorted(set(sys.modules) - modules)}
     if mirror:
         out["traffic"] = traffic(fetch_log(mirror))
     return out
 
 
-def warm_imports() -> None:
-    """Import what the scenarios use up front: a cycle's cost is its work, not Python's first imports."""
+def warm_up() -> None:
+    """What any msbrief process does once before its first piece of work, done before measuring:
+    import every module a scenario imports and configure SQLAlchemy's mappers (on the first use of
+    a model). A cycle's cost is its work, not Python's first imports. Whatever a measured piece of
+    work still imports is reported with it (`late_imports`), so a gap here shows in the results."""
+    from PIL import Image
+    from sqlalchemy.orm import configure_mappers
+
+    import store.models  # noqa: F401
     import feeds.briefing  # noqa: F401
     import feeds.build  # noqa: F401
     import feeds.charts  # noqa: F401
     import feeds.publish  # noqa: F401
-    import flows.site_data  # noqa: F401
-    import flows.weekly  # noqa: F401
+    import pipeline.briefing  # noqa: F401
+    import pipeline.cycle  # noqa: F401
+    import pipeline.site  # noqa: F401
     import scrapers.nrm  # noqa: F401
+    from pipeline.sources import SOURCES
+
+    for spec in SOURCES.values():
+        spec.adapter()
+    for module in LATE_IMPORTS:
+        importlib.import_module(module)
+    Image.init()  # Pillow imports its image plugins on first use (the chart's PNG)
+    configure_mappers()
+
+
+# Imported by the libraries only on first use (found through `late_imports` in the results).
+LATE_IMPORTS = ("bench.floor", "encodings.ascii", "encodings.unicode_escape", "xml.sax.expatreader", "PIL.ImageDraw",
+                "PIL.ImageFont", "PIL.ImageText", "PIL._imagingft")
 
 
 def run(spec: dict[str, Any]) -> dict[str, Any]:
     configure(spec)
     from bench import scenarios
+    from bench.measure import StatementCounter
     from pipeline.engine import get_engine
     from pipeline.settings import get_settings
 
     settings, scenario = get_settings(), spec["scenario"]
     engine = get_engine()  # migrations run here, outside the measurement
-    warm_imports()
+    warm_up()
+    counter = StatementCounter(engine)
     seen_at = datetime.fromisoformat(spec["seen_at"]) if spec.get("seen_at") else None
-    if scenario in ("cycle", "cycle-naive"):
-        result = measured(spec, lambda: scenarios.cycle(settings, engine, naive=scenario == "cycle-naive",
-                                                        seen_at=seen_at))
+    if scenario == "cycle":
+        result = measured(spec, lambda: scenarios.cycle(settings, engine, counter, seen_at=seen_at))
         result["stored"] = scenarios.publication_counts(engine)
         return result
-    if scenario in ("feeds", "feeds-naive"):
-        return measured(spec, lambda: scenarios.write_feeds(settings, engine, naive=scenario == "feeds-naive"))
-    if scenario in ("briefing", "briefing-naive"):
-        return measured(spec, lambda: scenarios.briefing(settings, engine, spec["week"], naive=scenario == "briefing-naive"))
+    if scenario == "floor":
+        result = measured(spec, lambda: scenarios.floor(settings, engine, counter, seen_at=seen_at))
+        result["stored"] = scenarios.publication_counts(engine)
+        return result
+    if scenario == "feeds":
+        return measured(spec, lambda: scenarios.write_feeds(settings, engine))
+    if scenario == "briefing":
+        return measured(spec, lambda: scenarios.briefing(settings, engine, spec["week"]))
     if scenario == "extract":
         return measured(spec, lambda: scenarios.extraction(Path(spec["corpus"])))
-    if scenario == "prefect":
-        return prefect(spec, settings, engine)
     raise SystemExit(f"unknown scenario {scenario!r}")
-
-
-def prefect(spec: dict[str, Any], settings, engine) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    """The steady-state cycle through the Prefect flow `flows.cycle.cycle` and directly, alternately."""
-    from bench import scenarios
-    from flows import prefect_env
-
-    prefect_env.configure(prefect_home=Path(spec["prefect_home"]))
-    with measure() as imports:
-        from prefect import flow
-
-        from flows.cycle import cycle
-
-    @flow(name="bench-noop")
-    def noop() -> int:
-        return 1
-
-    with measure(watch_children=True) as startup:  # the temporary server starts on the first flow run
-        noop()
-    out: dict[str, Any] = {"imports": imports.to_json(), "startup": startup.to_json(), "runs": []}
-    for _ in range(spec.get("repeat", 2)):
-        def via_prefect() -> dict[str, Any]:
-            state = cycle(return_state=True)
-            report = state.result(raise_on_failure=False)
-            return {"completed": state.is_completed(), "message": state.message,
-                    "sources": [{"name": s.name, "status": s.status, "requests": s.requests}
-                                for s in getattr(report, "sources", [])]}
-
-        flow_run = measured(spec, via_prefect, children=True)
-        direct = measured(spec, lambda: scenarios.cycle(settings, engine))
-        out["runs"].append({"prefect": flow_run, "direct": direct})
-    return out
 
 
 def main(argv: list[str]) -> int:

@@ -1,7 +1,7 @@
 """The `msbrief` command: the parser, and one-line errors for what an operator can get wrong.
 
 Each group of subcommands lives in a module of its own (commands/<group>.py) that registers its
-parser; heavy modules (Prefect, SQLAlchemy, matplotlib) are imported by the handlers only, so
+parser; heavy modules (Prefect, SQLAlchemy, Alembic) are imported by the handlers only, so
 `msbrief --help` answers at once.
 """
 

@@ -1,10 +1,10 @@
 """The chart of quarterly NRM referrals: a PNG for the email, an HTML bar chart for the index page.
 
-The PNG is drawn by Matplotlib (Agg canvas, no pyplot: no global figure state, safe in worker
-threads), byte-for-byte repeatable (fixed Software string, no dates), with large type so it stays
-legible when a phone shrinks it. The page's chart is plain HTML and CSS (`ChartView`, laid out by
-templates/chart.html.j2): its text is real text at the page's own size at any width, and the bars
-stretch to the width of the screen.
+The PNG is drawn with Pillow from the same ChartView as the page's chart (no global state, safe in
+worker threads; Matplotlib's imports cost seconds a run on a small machine), byte-for-byte repeatable
+(fixed Software string, no dates), with large type so it stays legible when a phone shrinks it. The
+page's chart is plain HTML and CSS (`ChartView`, laid out by templates/chart.html.j2): its text is
+real text at the page's own size at any width, and the bars stretch to the width of the screen.
 """
 
 from __future__ import annotations
@@ -14,17 +14,9 @@ import math
 from dataclasses import dataclass
 from typing import Sequence
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
-
-from feeds.formatting import is_number, number, release_period_label  # noqa: E402
-from store.read import SeriesPoint  # noqa: E402
-from vocabulary.periods import is_period, is_quarter, parse_period  # noqa: E402
+from feeds.formatting import is_number, number, release_period_label
+from store.read import SeriesPoint
+from vocabulary.periods import is_period, is_quarter, parse_period
 
 BAR = "#8fb3d9"
 LATEST = "#1d4f91"
@@ -33,14 +25,7 @@ MUTED = "#52606d"
 CREATOR = "msbrief"
 QUARTERS_SHOWN = 12  # three years: the bars stay wide enough for their labels on a phone
 
-_RC = {
-    "font.family": "DejaVu Sans",
-    "font.size": 13,
-    "axes.edgecolor": MUTED,
-    "axes.labelcolor": INK,
-    "xtick.color": MUTED,
-    "ytick.color": MUTED,
-}
+GRID = "#d9e2ec"
 
 
 def quarterly(points: Sequence[SeriesPoint]) -> list[SeriesPoint]:
@@ -56,43 +41,56 @@ def _tick(point: SeriesPoint, first: bool) -> tuple[str, str]:
 
 
 def referrals_chart(points: Sequence[SeriesPoint]) -> bytes:
-    """A PNG bar chart of the last QUARTERS_SHOWN quarters of referrals; the latest darker and labelled."""
-    series = quarterly(points)[-QUARTERS_SHOWN:]
-    with matplotlib.rc_context(_RC):
-        fig = Figure(figsize=(6, 3.6), dpi=200)
-        FigureCanvasAgg(fig)
-        ax = fig.add_subplot()
-        if series:
-            _draw(ax, series)
-        else:
-            ax.set_axis_off()
-            ax.text(0.5, 0.5, "No quarterly referral figures yet", ha="center", va="center", color=MUTED,
-                    transform=ax.transAxes)
-        fig.tight_layout()
-        out = io.BytesIO()
-        fig.savefig(out, format="png", metadata={"Software": CREATOR})
+    """A PNG bar chart of the last QUARTERS_SHOWN quarters of referrals; the latest darker and labelled.
+
+    Drawn from the same ChartView as the page's chart (same bars, grid lines and labels).
+    """
+    from PIL import Image, ImageDraw, ImageFont
+    from PIL.PngImagePlugin import PngInfo
+
+    image = Image.new("RGB", (WIDTH, HEIGHT), "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=TEXT_PX)
+    view = chart_view(points)
+    if view is None:
+        draw.text((WIDTH / 2, HEIGHT / 2), "No quarterly referral figures yet", font=font, fill=MUTED, anchor="mm")
+    else:
+        _draw(draw, view, font)
+    info = PngInfo()
+    info.add_text("Software", CREATOR)
+    out = io.BytesIO()
+    image.save(out, format="PNG", pnginfo=info, optimize=True)
     return out.getvalue()
 
 
-def _draw(ax, series: list[SeriesPoint]) -> None:  # type: ignore[no-untyped-def]
-    xs = range(len(series))
-    values = [p.value for p in series]
-    colours = [BAR] * (len(series) - 1) + [LATEST]
-    ax.bar(xs, values, color=colours, width=0.75)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: number(int(v))))
-    ax.yaxis.set_major_locator(MaxNLocator(4))
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.grid(axis="y", color="#d9e2ec", linewidth=0.8)
-    ax.set_axisbelow(True)
-    ax.set_xticks(list(xs))
-    ax.set_xticklabels(["\n".join(_tick(p, i == 0)).strip() for i, p in enumerate(series)])
-    ax.set_xlim(-0.6, len(series) - 0.4)
-    ax.set_ylim(0, max(values) * 1.22)
-    last = series[-1]
-    ax.annotate(number(last.value), xy=(len(series) - 1, last.value), xytext=(0, 4), textcoords="offset points",
-                ha="right", va="bottom", color=LATEST, fontweight="bold")
-    ax.set_title(f"Referrals by quarter; latest {release_period_label(last.period)}", loc="left", color=INK,
-                 fontsize=13, pad=10)
+WIDTH, HEIGHT = 1200, 720  # pixels: sharp on a phone's screen, shown at 600 x 360 or less
+TEXT_PX = 34  # large type, so it stays legible when a phone shrinks the image
+LEFT, RIGHT, TOP, BOTTOM = 150, 40, 100, 110  # the plot's margins: value labels, title, quarter and year
+
+
+def _draw(draw, view: "ChartView", font) -> None:  # type: ignore[no-untyped-def]
+    draw.text((LEFT - 100, 30), view.title, font=font, fill=INK)
+    bottom, height, width = HEIGHT - BOTTOM, HEIGHT - BOTTOM - TOP, WIDTH - LEFT - RIGHT
+
+    def y(pct: float) -> float:
+        return bottom - height * pct / 100
+
+    for pct, label in view.gridlines:
+        if pct > 0:
+            draw.line([(LEFT, y(pct)), (WIDTH - RIGHT, y(pct))], fill=GRID, width=2)
+        draw.text((LEFT - 14, y(pct)), label, font=font, fill=MUTED, anchor="rm")
+    slot = width / len(view.bars)
+    for i, bar in enumerate(view.bars):
+        centre = LEFT + slot * (i + 0.5)
+        draw.rectangle([centre - slot * 0.375, y(bar.height_pct), centre + slot * 0.375, bottom],
+                       fill=LATEST if bar.latest else BAR)
+        draw.text((centre, bottom + 12), bar.quarter, font=font, fill=MUTED, anchor="ma")
+        if bar.year:
+            draw.text((centre, bottom + 54), bar.year, font=font, fill=MUTED, anchor="ma")
+        if bar.latest:
+            draw.text((centre + slot * 0.375, y(bar.height_pct) - 8), bar.value, font=font, fill=LATEST,
+                      anchor="rd", stroke_width=1, stroke_fill=LATEST)
+    draw.line([(LEFT, TOP), (LEFT, bottom), (WIDTH - RIGHT, bottom)], fill=MUTED, width=2)
 
 
 @dataclass(frozen=True)
@@ -115,6 +113,7 @@ class ChartView:
     gridlines: tuple[tuple[float, str], ...]
     latest_label: str
     description: str
+    title: str  # the PNG's: "Referrals by quarter; latest July to September 2023"
 
 
 def _step(top: float) -> int:
@@ -145,4 +144,5 @@ def chart_view(points: Sequence[SeriesPoint]) -> ChartView | None:
         latest_label=f"Latest: {last_label}, {number(last.value)}",
         description=(f"Bar chart of potential victims referred to the NRM each quarter, from {first_label} to "
                      f"{last_label}. Latest quarter, {last_label}: {number(last.value)}."),
+        title=f"Referrals by quarter; latest {last_label}",
     )

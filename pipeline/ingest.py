@@ -9,6 +9,7 @@ so a crash can never leave validators that would hide items we did not store. Th
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
@@ -91,26 +92,44 @@ def make_client(settings: Settings, spec: SourceSpec, *, state: FetchSnapshot | 
     )
 
 
+class KnownUrls:
+    """`is_known` for an adapter: whether a URL leads to a stored item of the source. The stored
+    URLs are read in one query on the first question, in a read-only transaction of their own."""
+
+    def __init__(self, engine: Engine, name: str) -> None:
+        self.engine, self.name = engine, name
+        self._urls: set[str] | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, url: str) -> bool:
+        with self._lock:
+            if self._urls is None:
+                with read_session(self.engine) as s:
+                    self._urls = publications.known_urls(s, self.name)
+        return canonical_url(url) in self._urls
+
+
 def fetch(settings: Settings, engine: Engine, name: str, *, backfill: bool | None = None) -> Fetched:
     """Run one adapter against its configured base URL. Never raises for source trouble.
 
-    What the fetch needs from the store (validators, robots.txt, the URLs already known, the last
-    success) is read once, in one read-only transaction, before the first request.
+    What the fetch needs from the store (validators, robots.txt, the last success) is read once, in
+    one read-only transaction, before the first request; the URLs already known are read once too,
+    when the adapter first asks (a run whose listings all answer 304 asks nothing).
     """
     spec = source(name)
     module = spec.adapter()
     with read_session(engine) as s:
         state = fetch_state.load(s, name)
-        known = publications.known_urls(s, name)
         succeeded_at, previous_strategy = repo.last_success(s, name)
+    is_known = KnownUrls(engine, name)
     client = make_client(settings, spec, state=state)
     if backfill is None:
         backfill = succeeded_at is None  # a source that never succeeded gets its whole archive walked
     topics = load_topics(settings.topics_file)
 
     def collect(backfill: bool) -> SourceResult:
-        return module.collect(client, base_url=spec.base_url(settings), is_known=lambda url: canonical_url(url) in known,
-                              topics=topics, backfill=backfill, **spec.adapter_options(settings))
+        return module.collect(client, base_url=spec.base_url(settings), is_known=is_known, topics=topics,
+                              backfill=backfill, **spec.adapter_options(settings))
 
     result: SourceResult | None = None
     error: str | None = None
@@ -177,13 +196,13 @@ def _store(engine: Engine, run_id: int | None, fetched: Fetched, *, seen_at: dat
     )
     at = datetime.now(timezone.utc)
     with transaction(engine) as s:
-        source_id = repo.ensure_source(s, fetched.source, title=info.title, home_url=info.home_url)
+        # First: the outcome, which locks the source's row (two stores of one source queue).
+        source_id = repo.claim_source(s, fetched.source, ok=not fetched.error, title=info.title,
+                                      home_url=info.home_url, strategy=report.strategy, error=fetched.error)
         if fetched.result is not None and not fetched.error:
             _store_result(s, source_id, fetched.result, report, seen_at=seen_at or at)
         # A failed run keeps the old validators: its items were not stored.
         fetch_state.record(s, fetched.source, [r for r in fetched.log if r.error or not fetched.error], at=at)
-        repo.record_source_outcome(s, fetched.source, ok=not fetched.error, strategy=report.strategy,
-                                   error=fetched.error)
         if run_id is not None:
             repo.record_source_run(
                 s, run_id, fetched.source, status=report.status, strategy=report.strategy,

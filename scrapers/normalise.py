@@ -14,6 +14,7 @@ import tomllib
 import unicodedata
 from dataclasses import fields, is_dataclass, replace
 from datetime import datetime, timezone
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -80,9 +81,16 @@ def title_key(source: str, title: str, published: datetime | None) -> str | None
 def load_topics(path: str | Path | None = None) -> dict[str, tuple[str, ...]]:
     """Topic name -> keywords, from a TOML file (default: the packaged scrapers/topics.toml)."""
     if path:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        text = Path(path).read_text(encoding="utf-8")
     else:
-        data = tomllib.loads(resources.files("scrapers").joinpath("topics.toml").read_text(encoding="utf-8"))
+        text = resources.files("scrapers").joinpath("topics.toml").read_text(encoding="utf-8")
+    return dict(_parse_topics(text))
+
+
+@lru_cache(maxsize=8)
+def _parse_topics(text: str) -> dict[str, tuple[str, ...]]:
+    # Parsed once per text: every source of every run reads the same file (an edit is a new text).
+    data = tomllib.loads(text)
     return {name: tuple(k.lower() for k in words) for name, words in data.get("topics", {}).items()}
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 from urllib.parse import quote, quote_plus
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,6 +18,7 @@ __all__ = ["Engine", "DatabaseUnavailable", "DatabaseSetupError", "make_engine",
            "upgrade", "current_revision", "database_error", "driver_reason", "shown_url"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+VERSION_TABLE = "alembic_version"  # where Alembic records the schema's revision
 READ_ONLY = "msbrief_read_only"  # execution option: this transaction only reads (no write lock on SQLite)
 
 # What a lost or refused database connection raises: callers report it as one line (database_error).
@@ -101,7 +103,31 @@ def _create(url: str, **kwargs: object) -> Engine:
 
 def has_schema(engine: Engine) -> bool:
     """True when the database has msbrief's tables (an Alembic revision)."""
-    return current_revision(engine) is not None
+    return bool(stored_revisions(engine))
+
+
+def stored_revisions(engine: Engine) -> set[str]:
+    """The revisions in the database's alembic_version table (none before the first upgrade)."""
+    with engine.execution_options(**{READ_ONLY: True}).connect() as conn:
+        if not inspect(conn).has_table(VERSION_TABLE):
+            return set()
+        return set(conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars())
+
+
+def head_revision() -> str | None:
+    """The one head of the migration files, read without Alembic; None when that is not clear-cut
+    (a merge or a file of another shape: then Alembic decides)."""
+    revisions, downs = set(), set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        revision = re.search(r"""^revision\s*=\s*["']([^"']+)["']\s*$""", source, re.M)
+        down = re.search(r"""^down_revision\s*=\s*(?:None|["']([^"']+)["'])\s*$""", source, re.M)
+        if not revision or not down:
+            return None
+        revisions.add(revision.group(1))
+        downs.add(down.group(1))
+    heads = revisions - downs
+    return heads.pop() if len(heads) == 1 else None
 
 
 def open_database(url: str, *, create: bool, revision: str = "head") -> Engine:
@@ -153,7 +179,15 @@ def alembic_config(engine: Engine):  # type: ignore[no-untyped-def]
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision` with the migrations (never create_all)."""
+    """Bring the schema to `revision` with the migrations (never create_all).
+
+    A database already at the head is left alone without loading Alembic (a second of imports
+    that every command would otherwise pay).
+    """
+    if revision == "head":
+        head = head_revision()
+        if head is not None and stored_revisions(engine) == {head}:
+            return
     from alembic import command
 
     command.upgrade(alembic_config(engine), revision)

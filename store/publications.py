@@ -23,7 +23,7 @@ from typing import Any, Literal, Sequence
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from scrapers.records import ChangeNote, Publication
+from scrapers.records import Attachment, ChangeNote, Publication
 from store import models as m
 from store.models import now
 from store.upsert import insert_many, update_many, upsert_many
@@ -58,6 +58,27 @@ def note_identity(note: ChangeNote) -> str:
     """A dated change note's identity in the store: (its time, its words), hashed to a fixed size."""
     at, words = note.identity
     return hashlib.sha1(f"{at}\n{words}".encode()).hexdigest()
+
+
+def new_row(pub: Publication, *, source_id: int, seen_at: datetime) -> dict[str, Any]:
+    """The publications row of an item seen for the first time at `seen_at`."""
+    return {
+        "source_id": source_id, "key": pub.key, "title_key": pub.title_key, "external_id": pub.external_id,
+        "url": pub.url, "title": pub.title, "kind": pub.kind, "summary": pub.summary, "topics": list(pub.topics),
+        # An item without a date keeps the date it was first seen, flagged as estimated.
+        "published": pub.published or seen_at, "updated": pub.updated,
+        "date_estimated": pub.date_estimated or pub.published is None,
+        "first_seen": seen_at, "last_seen": seen_at, "amendment_count": 0,
+        "change_note": pub.change_note, "document_type": pub.document_type, "closes_at": pub.closes_at,
+        "withdrawn_at": pub.withdrawn_at, "withdrawn_note": pub.withdrawn_note,
+        "organisations": list(pub.organisations), "context_note": pub.context_note,
+    }
+
+
+def attachment_row(row_id: int, a: Attachment) -> dict[str, Any]:
+    """The attachments row of attachment `a` of publication `row_id`."""
+    return {"publication_id": row_id, "url": a.url, "title": a.title, "content_type": a.content_type,
+            "size": a.size, "filename": a.filename}
 
 
 def save(session: Session, source_id: int, pubs: Sequence[Publication], *, seen_at: datetime | None = None
@@ -144,7 +165,7 @@ class _Page:
             elif first is not None:
                 decided.append((pub, first, "unchanged"))  # the same new item twice in this page
             else:
-                fresh[pub.key] = self._new_row(pub)
+                fresh[pub.key] = new_row(pub, source_id=self.source_id, seen_at=self.seen_at)
                 decided.append((pub, pub.key, "new"))
                 first = pub.key
             if row_id is None:
@@ -159,19 +180,6 @@ class _Page:
             saved.append(Saved(row_id, outcome))
         self._write()
         return saved
-
-    def _new_row(self, pub: Publication) -> dict[str, Any]:
-        return {
-            "source_id": self.source_id, "key": pub.key, "title_key": pub.title_key, "external_id": pub.external_id,
-            "url": pub.url, "title": pub.title, "kind": pub.kind, "summary": pub.summary, "topics": list(pub.topics),
-            # An item without a date keeps the date it was first seen, flagged as estimated.
-            "published": pub.published or self.seen_at, "updated": pub.updated,
-            "date_estimated": pub.date_estimated or pub.published is None,
-            "first_seen": self.seen_at, "last_seen": self.seen_at, "amendment_count": 0,
-            "change_note": pub.change_note, "document_type": pub.document_type, "closes_at": pub.closes_at,
-            "withdrawn_at": pub.withdrawn_at, "withdrawn_note": pub.withdrawn_note,
-            "organisations": list(pub.organisations), "context_note": pub.context_note,
-        }
 
     def _compare(self, pub: Publication, row: dict[str, Any]) -> Outcome:
         """Record what changed on a known item; its outcome."""
@@ -242,8 +250,7 @@ class _Page:
             values = (a.title, a.content_type, a.size, a.filename)
             if self.attachments.get((row_id, a.url)) != values:
                 self.attachments[(row_id, a.url)] = values
-                self.attachment_rows.append({"publication_id": row_id, "url": a.url, "title": a.title,
-                                             "content_type": a.content_type, "size": a.size, "filename": a.filename})
+                self.attachment_rows.append(attachment_row(row_id, a))
 
     # -- writing ---------------------------------------------------------------------------------
 

@@ -36,7 +36,7 @@ def save(session: Session, releases: Sequence[Release], *, publication_ids: dict
     at = now()
     stored = {row.period: row for row in session.execute(
         select(*_RELEASE).where(m.StatisticsRelease.period.in_({r.period for r in releases})))}
-    fresh = [_release_row(r, publication_ids, at) for r in releases if r.period not in stored]
+    fresh = [release_row(r, publication_ids, at) for r in releases if r.period not in stored]
     ids = {period: rid for rid, period in insert_many(session, m.StatisticsRelease.__table__, fresh,
                                                       conflict=("period",), returning=("id", "period"))}
     updates, saved = [], []
@@ -61,16 +61,24 @@ def save(session: Session, releases: Sequence[Release], *, publication_ids: dict
     return saved, _save_figures(session, releases, ids, at)
 
 
-def _release_row(rel: Release, publication_ids: dict[str, int], at: Any) -> dict[str, Any]:
+def release_row(rel: Release, publication_ids: dict[str, int], at: Any) -> dict[str, Any]:
+    """The statistics_releases row of a release first seen `at`."""
     return {"publication_id": publication_ids.get(rel.page_url), "period": rel.period, "title": rel.title,
             "page_url": rel.page_url, "bulletin_url": rel.bulletin_url, "published": rel.published,
             "updated": rel.updated, "warnings": list(rel.warnings), "change_notes": [list(c) for c in rel.change_notes],
             "first_seen": at, "last_seen": at}
 
 
-def _statements(rel: Release) -> list[tuple[Figure, str | None]]:
+def statements(rel: Release) -> list[tuple[Figure, str | None]]:
     """Every figure the release states: the published ones, then those withheld (with why)."""
     return [(f, None) for f in rel.figures] + [(w.figure, w.reason) for w in rel.withheld]
+
+
+def figure_row(fig: Figure, *, release_id: int, source_url: str, withheld: str | None, at: Any) -> dict[str, Any]:
+    """The figures row of one statement of a figure in release `release_id` (withheld: why, or None)."""
+    return {"release_id": release_id, "period": fig.period, "metric": fig.metric, "value": fig.value,
+            "value_num": _number(fig.value), "unit": fig.unit, "evidence": fig.evidence,
+            "source_url": source_url, "first_seen": at, "history": [], "withheld_reason": withheld}
 
 
 def _save_figures(session: Session, releases: Sequence[Release], ids: dict[str, int], at: Any) -> int:
@@ -80,16 +88,14 @@ def _save_figures(session: Session, releases: Sequence[Release], ids: dict[str, 
     fresh, updates, done = [], [], set()
     for rel in releases:
         release_id, source_url = ids[rel.period], rel.bulletin_url or rel.page_url
-        for fig, withheld in _statements(rel):
+        for fig, withheld in statements(rel):
             key = (release_id, fig.period, fig.metric)
             if key in done:  # the first statement of a figure in a release is the one kept
                 continue
             done.add(key)
             row = stored.get(key)
             if row is None:
-                fresh.append({"release_id": release_id, "period": fig.period, "metric": fig.metric, "value": fig.value,
-                              "value_num": _number(fig.value), "unit": fig.unit, "evidence": fig.evidence,
-                              "source_url": source_url, "first_seen": at, "history": [], "withheld_reason": withheld})
+                fresh.append(figure_row(fig, release_id=release_id, source_url=source_url, withheld=withheld, at=at))
             elif (row.value != fig.value or row.evidence != fig.evidence
                                       or row.withheld_reason != withheld):
                 values: dict[str, Any] = {"id": row.id, "withheld_reason": withheld}

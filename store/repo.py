@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from scrapers import records
@@ -19,6 +19,7 @@ from store.publications import Outcome, Saved
 from store.upsert import insert_ignore
 
 __all__ = ["Outcome", "Saved"]  # and the functions below
+SOURCE_IDS = "msbrief_source_ids"  # session.info key: the ids of the sources this transaction has locked
 
 
 # --- sources ---------------------------------------------------------------------------------
@@ -49,19 +50,38 @@ def record_source_outcome(
     session: Session, name: str, *, ok: bool, strategy: str | None = None, error: str | None = None
 ) -> None:
     """Remember how the last run of a source went; failures count up until the next success."""
-    src = session.execute(select(m.Source).where(m.Source.name == name)).scalar_one()
-    at = now()
-    src.last_run_at = at
-    src.last_status = "ok" if ok else "failed"
+    claim_source(session, name, ok=ok, strategy=strategy, error=error)
+
+
+def claim_source(session: Session, name: str, *, ok: bool, title: str = "", home_url: str = "",
+                 strategy: str | None = None, error: str | None = None) -> int:
+    """Record how this run of source `name` went and keep its row locked until the transaction
+    ends; its id. The source is created on first use.
+
+    One UPDATE: it takes the row lock that ensure_source takes with SELECT ... FOR UPDATE, so a
+    store that claims its source first queues behind any other store of it. Failures count up
+    until the next success.
+    """
+    table, at = m.Source.__table__, now()
+    values: dict[str, object] = {"last_run_at": at, "last_status": "ok" if ok else "failed"}
+    if title:
+        values["title"] = title
+    if home_url:
+        values["home_url"] = home_url
     if strategy:
-        src.last_strategy = strategy
+        values["last_strategy"] = strategy
     if ok:
-        src.last_success_at = at
-        src.last_error = None
-        src.consecutive_failures = 0
+        values.update(last_success_at=at, last_error=None, consecutive_failures=0)
     else:
-        src.last_error = error
-        src.consecutive_failures = (src.consecutive_failures or 0) + 1
+        values.update(last_error=error, consecutive_failures=func.coalesce(table.c.consecutive_failures, 0) + 1)
+    stmt = update(table).where(table.c.name == name).values(values).returning(table.c.id)
+    source_id = session.execute(stmt).scalar_one_or_none()
+    if source_id is None:
+        insert_ignore(session, table, {"name": name, "title": title or name, "home_url": home_url,
+                                       "consecutive_failures": 0}, ["name"])
+        source_id = session.execute(stmt).scalar_one()
+    session.info.setdefault(SOURCE_IDS, {})[name] = source_id
+    return source_id
 
 
 # --- publications and releases, one at a time (the batch writers are store.publications and store.releases) ---
@@ -80,11 +100,19 @@ def upsert_release(session: Session, rel: records.Release, *, publication_id: in
 
 def _source_id(session: Session, name: str) -> int:
     """The id of source `name` (created and locked on first use in this transaction)."""
-    ids = session.info.setdefault("msbrief_source_ids", {})
+    ids = session.info.setdefault(SOURCE_IDS, {})
     return ids.get(name) or ids.setdefault(name, ensure_source(session, name))
 
 
 # --- statistics announcements ----------------------------------------------------------------
+
+
+def announcement_row(ann: records.Announcement, *, source_id: int, at: datetime) -> dict[str, object]:
+    """The statistics_announcements row of an announcement first seen `at`."""
+    return {"source_id": source_id, "url": ann.url, "title": ann.title, "period": ann.period, "state": ann.state,
+            "release_at": ann.release_at, "release_date_text": ann.release_date_text,
+            "previous_dates": list(ann.previous_dates), "cancellation_reason": ann.cancellation_reason,
+            "first_seen": at, "last_seen": at}
 
 
 def upsert_announcement(session: Session, ann: records.Announcement) -> Saved:
@@ -96,24 +124,8 @@ def upsert_announcement(session: Session, ann: records.Announcement) -> Saved:
     ).scalar_one_or_none()
     release_at = ann.release_at
     if row is None:
-        new_id = insert_ignore(
-            session,
-            m.StatisticsAnnouncement.__table__,
-            {
-                "source_id": source_id,
-                "url": url,
-                "title": ann.title,
-                "period": ann.period,
-                "state": ann.state,
-                "release_at": release_at,
-                "release_date_text": ann.release_date_text,
-                "previous_dates": list(ann.previous_dates),
-                "cancellation_reason": ann.cancellation_reason,
-                "first_seen": now(),
-                "last_seen": now(),
-            },
-            ["url"],
-        )
+        new_id = insert_ignore(session, m.StatisticsAnnouncement.__table__,
+                               announcement_row(ann, source_id=source_id, at=now()), ["url"])
         if new_id is not None:
             return Saved(new_id, "new")
         row = session.execute(
@@ -158,19 +170,17 @@ def last_success(session: Session, source: str) -> tuple[datetime | None, str | 
 
 
 def start_run(session: Session, *, flow_run_id: str | None = None) -> int:
-    run = m.Run(started_at=now(), status="running", flow_run_id=flow_run_id)
-    session.add(run)
-    session.flush()
-    return run.id
+    table = m.Run.__table__
+    return session.execute(insert(table).values(started_at=now(), status="running", flow_run_id=flow_run_id)
+                           .returning(table.c.id)).scalar_one()
 
 
 def record_source_run(session: Session, run_id: int, source: str, **counts: object) -> None:
     """Store what one source did in a run (status, strategy, requests, not_modified, bytes, ...)."""
-    session.add(m.SourceRun(run_id=run_id, source=source, finished_at=now(), **counts))
+    session.execute(insert(m.SourceRun.__table__).values(run_id=run_id, source=source, finished_at=now(), **counts))
 
 
 def finish_run(session: Session, run_id: int, *, status: str) -> None:
-    run = session.get(m.Run, run_id)
-    assert run is not None, f"run {run_id!r} does not exist"
-    run.status = status
-    run.finished_at = now()
+    table = m.Run.__table__
+    done = session.execute(update(table).where(table.c.id == run_id).values(status=status, finished_at=now()))
+    assert done.rowcount == 1, f"run {run_id!r} does not exist"

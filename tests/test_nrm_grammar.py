@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from scrapers.nrm import extract
@@ -64,6 +64,8 @@ class g:  # noqa: N801 - hypothesis-like strategies over one seeded Random: draw
                 item = element(r)
                 if not unique or item not in out:
                     out.append(item)
+            # a Random that Hypothesis shrank may repeat itself: such a draw is not an example
+            assume(len(out) >= min_size)
             return out
         return draw
 
