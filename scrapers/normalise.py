@@ -2,9 +2,10 @@
 
 `normalise_result` (and `normalise_fetch_log`) are the one place an adapter's records are made
 ready for the store: text without control or bidirectional-override characters and cut to the
-limits of scrapers.records, every datetime aware UTC, every item's identity keys filled in. A
-record whose URL is longer than the store keeps is dropped with a warning (so is an oversized
-validator). The store trusts what it is given, and PostgreSQL accepts all of it as SQLite does.
+limits of scrapers.records, URLs with those characters percent-encoded (clean_url), every
+datetime aware UTC, every item's identity keys filled in. A record whose URL is longer than the
+store keeps is dropped with a warning (so is an oversized validator). The store trusts what it
+is given, and PostgreSQL accepts all of it as SQLite does.
 """
 
 from __future__ import annotations
