@@ -48,8 +48,8 @@ def run(args: argparse.Namespace) -> int:
     print(outcome.subject)
     print(outcome.summary)
     for d in outcome.deliveries:
-        if d.another_run:
-            print(f"  {d.recipient}: being sent by another run ({d.status})")
+        if d.another_run:  # that run reports how it ends
+            print(f"  {d.recipient}: {d.shown_status}")
             continue
         marker = "" if d.attempted else " (earlier run)"
         print(f"  {d.recipient}: {d.status}{marker}" + (f" - {d.response}" if d.response else ""))

@@ -162,9 +162,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not url:
         raise CommandError("serve needs a Prefect API to schedule on: start one with `prefect server start` "
                            "(it is also the UI) and set PREFECT_API_URL=http://127.0.0.1:4200/api")
-    check_prefect_api(url)
     with database(settings, create=True):
         pass  # the deployments' runs open it themselves; a bad database is reported now, not at 4 am
+    check_prefect_api(url)
     from flows import prefect_env
 
     prefect_env.configure()

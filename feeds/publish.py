@@ -2,8 +2,8 @@
 
 A reader (a web server, a feed reader polling a file) never sees half a file: bytes go to a
 temporary file in the same directory, are flushed to disk, then renamed over the target. A
-rebuild that changes nothing touches nothing (modification times and ETags stay put), and
-nothing is ever deleted.
+rebuild that changes nothing touches nothing (modification times and ETags stay put). A file
+that a build no longer produces is removed (`remove_unbuilt`), so nothing stale stays published.
 """
 
 from __future__ import annotations
@@ -82,3 +82,18 @@ def write_site(out_dir: Path, files: Mapping[str, bytes]) -> list[str]:
         atomic_write(path, data)
         changed.append(rel)
     return changed
+
+
+def remove_unbuilt(out_dir: Path, files: Mapping[str, bytes], *, pattern: str) -> list[str]:
+    """Delete the files under `out_dir` matching `pattern` (a glob, `feeds/*.xml`) that `files` does
+    not have: what an earlier build wrote and this one no longer builds. The relative paths removed."""
+    out_dir = Path(out_dir)
+    removed = []
+    for path in sorted(out_dir.glob(pattern)):
+        rel = path.relative_to(out_dir).as_posix()
+        if rel not in files and path.is_file() and not path.name.startswith("."):  # .name.*.tmp: a writer's
+            path.unlink()
+            removed.append(rel)
+    if removed:
+        _fsync_dir(out_dir / PurePosixPath(pattern).parent)
+    return removed

@@ -21,6 +21,7 @@ from typing import Iterable, Literal, Sequence
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
+from lxml import etree
 
 from feeds.changes import change_line
 from feeds.nrm_summary import summarise_release_html
@@ -145,3 +146,15 @@ class _RssItemExtras(BaseEntryExtension):
         if self.updated:
             xml_elem(f"{{{ATOM_NS}}}updated", entry).text = self.updated.isoformat()
         return entry
+
+
+_READER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+def entry_count(data: bytes) -> int:
+    """How many entries (RSS items, Atom entries) a feed file has; 0 when it is not a feed."""
+    try:
+        root = etree.fromstring(data, _READER)
+    except (etree.XMLSyntaxError, ValueError):
+        return 0
+    return sum(1 for el in root.iter() if isinstance(el.tag, str) and etree.QName(el).localname in ("item", "entry"))

@@ -53,6 +53,9 @@ from vocabulary.calendar import LONDON_TZ_NAME
 log = logging.getLogger(__name__)
 
 
+ANOTHER_RUN = "being sent by another run"
+
+
 @dataclass(frozen=True)
 class DeliveryReport:
     """One recipient's delivery after this run; `attempted` is True when this run tried it,
@@ -63,6 +66,12 @@ class DeliveryReport:
     response: str | None
     attempted: bool
     another_run: bool = False
+
+    @property
+    def shown_status(self) -> str:
+        """The status as this run reports it: one another run is sending is that run's to report
+        (its "sending" or "unconfirmed" is a step of that run, not an outcome)."""
+        return ANOTHER_RUN if self.another_run else self.status
 
 
 @dataclass
@@ -104,13 +113,14 @@ class BriefingOutcome:
             return f"briefing {self.week}: nothing new this week; nothing sent (MSBRIEF_SEND_EMPTY_BRIEFING=false)"
         counts: dict[str, int] = {}
         for d in self.deliveries:
-            counts[d.status] = counts.get(d.status, 0) + 1
+            counts[d.shown_status] = counts.get(d.shown_status, 0) + 1
         sent_now = sum(1 for d in self.deliveries if d.attempted and d.status == "accepted")
         tally = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
         elsewhere = sum(1 for d in self.deliveries if d.another_run)
-        if self.action == "already-sent" and elsewhere:
-            return (f"briefing {self.week}: another run is sending this week's briefing ({elsewhere} recipient(s) "
-                    f"in progress); deliveries: {tally}")
+        if elsewhere:
+            done = (f"accepted for {sent_now} recipient(s) in this run, and " if self.action == "sent" else "")
+            return (f"briefing {self.week}: {done}another run is sending this week's briefing ({elsewhere} "
+                    f"recipient(s)); deliveries: {tally}")
         if self.action == "already-sent":
             return f"briefing {self.week}: nothing to send (already sent); deliveries: {tally}; status {self.status}"
         return f"briefing {self.week}: accepted for {sent_now} recipient(s) in this run; deliveries: {tally}; status {self.status}"
@@ -119,7 +129,7 @@ class BriefingOutcome:
     def delivery_rows(self) -> list[dict[str, str]]:
         """The delivery record, one row per recipient (for a Prefect table artifact)."""
         return [
-            {"recipient": d.recipient, "status": d.status, "smtp response": d.response or "",
+            {"recipient": d.recipient, "status": d.shown_status, "smtp response": "" if d.another_run else d.response or "",
              "attempted in this run": "yes" if d.attempted else "no"}
             for d in self.deliveries
         ]

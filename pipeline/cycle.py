@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 from pipeline.ingest import ingest_source
 from pipeline.reports import CycleReport, SourceReport
 from pipeline.settings import Settings
-from pipeline.site import publish_site
+from pipeline.site import PublishRefused, publish_site
 from pipeline.sources import SOURCES
 from store import repo
 from store.db import Engine, transaction
@@ -63,6 +63,10 @@ def run_cycle(settings: Settings, engine: Engine, sources: Sequence[str] | None 
     finish_run(engine, run_id, report)
     try:
         report.feeds = publish_site(settings, engine).paths
+    except PublishRefused as exc:  # one line: the wrong (or an empty) database
+        log.error("%s", exc)
+        report.warnings.append(f"publishing the feeds failed: {exc}")
+        report.publish_failed = True
     except Exception as exc:  # noqa: BLE001 - reported like a failed source, the stored data stays
         log.exception("publishing the feeds failed")
         report.warnings.append(f"publishing the feeds failed: {exc}")

@@ -1,4 +1,10 @@
-"""Publish: read one snapshot of the store and write the feeds and the index page (no Prefect)."""
+"""Publish: read one snapshot of the store and write the feeds and the index page (no Prefect).
+
+A build never replaces a feed that has entries with an empty one unless told to (`allow_empty`):
+an empty store where a full one was expected (a mistyped MSBRIEF_DATABASE_URL, an empty database)
+is refused with one line, and nothing is written. Feed files that a build no longer produces are
+removed.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +16,23 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from feeds.build import TOPIC, SiteData, build_site
-from feeds.publish import atomic_write, write_site
+from feeds.publish import atomic_write, remove_unbuilt, write_site
+from feeds.syndication import entry_count
 from feeds.weeks import format_week, parse_week, week_bounds
 from pipeline.briefing import read_week
 from pipeline.settings import Settings, get_settings
 from pipeline.sources import SOURCES
 from store import queries
-from store.db import Engine, read_session
+from store.db import Engine, read_session, shown_url
 from store.series import series
 
 log = logging.getLogger("pipeline.site")
 MARKER = ".published"  # in the output dir (not public/): the store fingerprint of the last build
+FEED_FILES = "feeds/*.xml"  # under the public dir: every feed file a build writes
+
+
+class PublishRefused(Exception):
+    """A build would replace feeds that have entries with empty ones: one line; nothing was written."""
 
 
 def archive_weeks(first: datetime | None, latest: datetime | None, tz: str) -> list[tuple[str, bool]]:
@@ -73,28 +85,47 @@ class PublishResult:
     public_dir: str
     paths: list[str] = field(default_factory=list)
     written: list[str] = field(default_factory=list)  # relative paths whose bytes changed
+    removed: list[str] = field(default_factory=list)  # relative paths of feeds no longer built
     skipped: str = ""
 
     @property
     def summary(self) -> str:
         if self.skipped:
             return f"published nothing new to {self.public_dir}: {self.skipped}"
+        removed = f", {len(self.removed)} removed (no longer built)" if self.removed else ""
         return (f"published {len(self.paths)} files to {self.public_dir}: {len(self.written)} rewritten, "
-                f"{len(self.paths) - len(self.written)} unchanged")
+                f"{len(self.paths) - len(self.written)} unchanged{removed}")
 
     def markdown(self) -> str:
         """The publish artifact operators read in the Prefect UI."""
         out = [f"# msbrief publish", "", self.summary, ""]
         if self.written:
             out += ["## Rewritten", ""] + [f"- `{p}`" for p in self.written]
+        if self.removed:
+            out += ["", "## Removed (no longer built)", ""] + [f"- `{p}`" for p in self.removed]
         return "\n".join(out) + "\n"
 
 
-def publish_site(settings: Settings, engine: Engine, *, force: bool = False) -> PublishResult:
-    """Render every feed and the index page and write the changed files atomically.
+def emptied_feeds(public: Path, files: dict[str, bytes]) -> list[tuple[str, int]]:
+    """(feed, entries it has now) of each feed file that `files` would replace with an empty one."""
+    emptied = []
+    for rel, data in sorted(files.items()):
+        path = public / rel
+        if path.match(FEED_FILES) and path.is_file() and entry_count(data) == 0:
+            had = entry_count(path.read_bytes())
+            if had:
+                emptied.append((rel, had))
+    return emptied
+
+
+def publish_site(settings: Settings, engine: Engine, *, force: bool = False, allow_empty: bool = False) -> PublishResult:
+    """Render every feed and the index page, write the changed files atomically and remove the
+    feed files no longer built.
 
     Without `force`, a store whose fingerprint has not moved since the last complete build is not
     read or rendered again (the steady-state cycle's cost would otherwise grow with the archive).
+    Without `allow_empty`, PublishRefused (nothing written) when a feed that has entries would be
+    replaced with an empty one.
     """
     public = Path(settings.public_dir)
     result = PublishResult(public_dir=str(public))
@@ -109,7 +140,16 @@ def publish_site(settings: Settings, engine: Engine, *, force: bool = False) -> 
         return result
     files = build_site(load_site_data(engine, settings), site_url=settings.site_url,
                        max_entries=settings.feed_max_entries)
+    emptied = [] if allow_empty else emptied_feeds(public, files)
+    if emptied:
+        by_feed = {Path(rel).name.split(".")[0]: had for rel, had in emptied}  # feeds/all.rss.xml: all
+        shown = ", ".join(f"{slug} has {had}" for slug, had in sorted(by_feed.items(), key=lambda f: (-f[1], f[0])))
+        raise PublishRefused(
+            f"refusing to replace {len(by_feed)} feed(s) that have entries with empty ones ({shown}): is "
+            f"MSBRIEF_DATABASE_URL {shown_url(settings.database_url)} the right database? Nothing was written; "
+            "`msbrief feeds build --allow-empty` publishes them anyway")
     result.written = write_site(public, files)
+    result.removed = remove_unbuilt(public, files, pattern=FEED_FILES)
     atomic_write(marker, fingerprint.encode("utf-8"))  # only after every file is in place
     result.paths = sorted(str(public / name) for name in files)
     return result

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from typing import Any
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
 
 
+# A lone surrogate (JSON may carry "\ud800") cannot be encoded, so lxml cannot take it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def soup(markup: Any) -> BeautifulSoup:
     """A lenient lxml soup of `markup` (str or bytes); never warns about odd-looking input."""
+    if isinstance(markup, str):
+        markup = _LONE_SURROGATE.sub("\ufffd", markup)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)

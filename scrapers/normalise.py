@@ -2,9 +2,10 @@
 
 `normalise_result` (and `normalise_fetch_log`) are the one place an adapter's records are made
 ready for the store: text without control or bidirectional-override characters and cut to the
-limits of scrapers.records, every datetime aware UTC, every item's identity keys filled in. A
-record whose URL is longer than the store keeps is dropped with a warning (so is an oversized
-validator). The store trusts what it is given, and PostgreSQL accepts all of it as SQLite does.
+limits of scrapers.records, URLs with those characters percent-encoded (clean_url), every
+datetime aware UTC, every item's identity keys filled in. A record whose URL is longer than the
+store keeps is dropped with a warning (so is an oversized validator). The store trusts what it
+is given, and PostgreSQL accepts all of it as SQLite does.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from typing import Any, Iterable
 
@@ -40,12 +41,24 @@ _NOISE_PARAMS = re.compile(r"^(utm_.*|fbclid|gclid|mc_cid|mc_eid|_ga|ref|cmp|amp
 
 
 def canonical_url(url: str) -> str:
-    """One spelling per page: https, no www., no trailing slash, no fragment, no tracking query."""
-    parts = urlsplit(url.strip())
+    """One spelling per page: https, no www., no trailing slash, no fragment, no tracking query.
+
+    Cleaned first (clean_url). A link too broken to split (an unclosed IPv6 bracket) is its own
+    spelling; a port that is not a number, or out of range, is kept as written (the link is
+    broken, the run is not).
+    """
+    url = clean_url(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
     host = (parts.hostname or "").lower()
     if host.startswith("www."):
         host = host[4:]
-    port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
+    try:
+        port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
+    except ValueError:
+        port = ":" + parts.netloc.rpartition(":")[2]
     path = re.sub(r"/{2,}", "/", parts.path or "/")
     if len(path) > 1:
         path = path.rstrip("/")
@@ -136,7 +149,13 @@ _UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufeff\
 _LIMITS = {"title": MAX_TITLE_LENGTH, "summary": MAX_SUMMARY_LENGTH,
            "cache_body": 500_000}  # robots.txt: RFC 9309 asks crawlers to read at least 500 KiB
 _ONE_LINE = {"title", "kind", "document_type", "metric", "unit", "period", "state", "release_date_text", "note"}
-_URLS = {"url", "page_url", "bulletin_url", "final_url"}
+_URLS = {"url", "page_url", "bulletin_url", "final_url", "alternate_urls"}
+# In a URL: C0 controls and space at either end (trimmed), tab and newlines (removed, as browsers
+# do), and inside it the other controls, the byte-order mark and the bidirectional characters
+# (percent-encoded, so the link still leads where it led, visibly).
+_URL_ENDS = "".join(map(chr, range(0x21)))
+_URL_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff\u202a-\u202e\u2066-\u2069]")
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def clean_text(text: str, *, limit: int = MAX_TEXT_LENGTH, one_line: bool = False) -> str:
@@ -147,11 +166,18 @@ def clean_text(text: str, *, limit: int = MAX_TEXT_LENGTH, one_line: bool = Fals
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
+def clean_url(url: str) -> str:
+    """`url` as a browser sends it: no control or bidirectional character left raw (see _URL_UNSAFE),
+    no lone surrogate; otherwise unchanged (its length is checked by normalise_result)."""
+    url = _SURROGATES.sub("", url).strip(_URL_ENDS).replace("\t", "").replace("\n", "").replace("\r", "")
+    return _URL_UNSAFE.sub(lambda found: quote(found[0], safe=""), url)
+
+
 def _cleaned(value: Any, name: str = "") -> Any:
-    """A record (or value) with every string in it cleaned; URLs are left to `_too_long`."""
+    """A record (or value) with every string in it cleaned: URLs by clean_url, other text by clean_text."""
     if isinstance(value, str):
-        return value if name in _URLS else clean_text(value, limit=_LIMITS.get(name, MAX_TEXT_LENGTH),
-                                                          one_line=name in _ONE_LINE)
+        return clean_url(value) if name in _URLS else clean_text(value, limit=_LIMITS.get(name, MAX_TEXT_LENGTH),
+                                                                   one_line=name in _ONE_LINE)
     if isinstance(value, (tuple, list)):
         return type(value)(_cleaned(v, name) for v in value)
     if is_dataclass(value) and not isinstance(value, type):
@@ -161,7 +187,11 @@ def _cleaned(value: Any, name: str = "") -> Any:
 
 
 def _too_long(url: str | None) -> bool:
-    return url is not None and len(url) > MAX_URL_LENGTH
+    """True when `url`, cleaned or made canonical (both may percent-encode), is longer than the store keeps."""
+    if url is None:
+        return False
+    cleaned = clean_url(url)
+    return len(cleaned) > MAX_URL_LENGTH or len(canonical_url(cleaned)) > MAX_URL_LENGTH
 
 
 # --- the normalise step ---------------------------------------------------------------------------
@@ -206,7 +236,7 @@ def normalise_result(result: SourceResult) -> SourceResult:
     warnings = [clean_text(w) for w in result.warnings]
 
     def fits(url: str, what: str) -> bool:
-        if _too_long(url) or _too_long(canonical_url(url)):
+        if _too_long(url):
             warnings.append(f"[{result.source}] {what} with a URL of {len(url):,} characters (more than "
                             f"{MAX_URL_LENGTH:,}) not stored: {clean_text(url, limit=120)}")
             return False
@@ -226,6 +256,7 @@ def normalise_fetch_log(records: Iterable[FetchRecord]) -> tuple[list[FetchRecor
     request is then unconditional), a URL longer than the store keeps is not remembered."""
     kept, warnings = [], []
     for rec in records:
+        rec = replace(rec, url=clean_url(rec.url))
         if _too_long(rec.url):
             warnings.append(f"fetch state of a URL of {len(rec.url):,} characters not kept: {clean_text(rec.url, limit=120)}")
             continue

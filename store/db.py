@@ -45,8 +45,9 @@ def normalise_database_url(url: str) -> str:
     return u.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, **kwargs: object) -> Engine:
-    """An engine for `url`; SQLite files get their folder, WAL, foreign keys and a busy timeout.
+def make_engine(url: str, *, create_folder: bool = True, **kwargs: object) -> Engine:
+    """An engine for `url`; SQLite files get WAL, foreign keys, a busy timeout and (unless
+    create_folder=False) their folder.
 
     DatabaseSetupError (one line, password hidden) when the URL cannot be used: unparsable, an
     unknown database or missing driver, or a SQLite folder that cannot be created.
@@ -62,7 +63,7 @@ def make_engine(url: str, **kwargs: object) -> Engine:
         raise DatabaseSetupError(f"MSBRIEF_DATABASE_URL {shown_url(url)}: msbrief works with SQLite and PostgreSQL, "
                                  f"not {backend!r}")
     if backend == "sqlite":
-        if u.database and u.database != ":memory:":
+        if create_folder and u.database and u.database != ":memory:":
             folder = Path(u.database).parent
             try:
                 folder.mkdir(parents=True, exist_ok=True)
@@ -136,7 +137,7 @@ def open_database(url: str, *, create: bool, revision: str = "head") -> Engine:
     With create=False a database that does not exist yet (a SQLite file not there, or no schema)
     is a DatabaseSetupError, so a mistyped URL is never taken for an empty database.
     """
-    engine = make_engine(url)
+    engine = make_engine(url, create_folder=create)  # a mistyped path leaves no folder behind
     if not create:
         path = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
         if path and path != ":memory:" and not Path(path).is_file():

@@ -3,11 +3,13 @@
 `smtp_server(tmp_path, ...)` starts one on a free port with a self-signed certificate made here
 (the client trusts it through `cert_file`), records every message it accepts (envelope + bytes),
 and can be told to refuse recipients (`refuse`) or to drop the connection instead of accepting
-messages once it has accepted `accept_only` of them.
+messages once it has accepted `accept_only` of them. `HoldingHandler` holds one message at DATA
+until the test releases it: a slow server, driven by events.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import ipaddress
 import socket
@@ -100,6 +102,24 @@ class Handler:
                 login, session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None,
             ))
             return f"250 2.0.0 queued as {len(self.messages)}"
+
+
+class HoldingHandler(Handler):
+    """Holds the first message to `recipient` at DATA (the whole message is with the server, its
+    reply not yet sent) until `release` is set; `holding` is set when it arrives. The sending
+    client then waits for the reply, as it would on a slow server."""
+
+    def __init__(self, recipient: str, *, limit: float = 600.0) -> None:
+        super().__init__()
+        self.recipient, self.limit = recipient, limit
+        self.holding, self.release = threading.Event(), threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        if self.recipient in envelope.rcpt_tos and not self.holding.is_set():
+            self.holding.set()
+            # waited for in a thread: the server goes on answering other clients meanwhile
+            await asyncio.get_running_loop().run_in_executor(None, self.release.wait, self.limit)
+        return await super().handle_DATA(server, session, envelope)
 
 
 class Authenticator:

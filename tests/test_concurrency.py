@@ -4,9 +4,13 @@ start together, after a barrier), and two briefings of the same week at once: on
 
 from __future__ import annotations
 
+import os
+import subprocess
 import threading
 from collections import Counter
+from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from pipeline import ingest
@@ -15,10 +19,11 @@ from mirror_fixture import FIXTURES, start_mirror
 from reliability import SOURCES, diff, settings_for, snapshot
 from store import models as m
 from store.db import session_factory
-from tests.smtp_server import smtp_server
+from tests.smtp_server import HoldingHandler, smtp_server
 
 FEED = FIXTURES / "sentencing_council" / "feed" / "page-1.xml"
 OLD_TITLE = "Miscellaneous amendments to sentencing guidelines consultation 2024"  # the first item: read first by both
+MSBRIEF = str(Path(__file__).resolve().parent.parent / ".venv" / "bin" / "msbrief")
 NEW_TITLE = "Miscellaneous amendments to sentencing guidelines: consultation 2024 (corrected)"
 
 
@@ -127,3 +132,46 @@ def test_two_briefings_of_the_same_week_at_once_send_one_email_each(engine, db_u
         # and a third run of the week sends nothing
         again = run_briefing(engine, settings(3), week=WEEK, send=True, now=NOW)
         assert again.action == "already-sent" and len(server.handler.messages) == len(RECIPIENTS)
+
+
+@pytest.mark.parametrize("held", ["last", "first"])
+def test_a_briefing_run_that_loses_the_race_says_another_run_is_sending(engine, db_url, tmp_path, held):
+    """Two real `msbrief briefing --send` processes, the server holding one message at DATA (the
+    first run's delivery is then "unconfirmed" while it waits for the reply). The second run, started
+    then, says another run is sending this week's briefing, never "unconfirmed"; when the first
+    recipient is held, it sends to the others itself. Each recipient gets exactly one email."""
+    from tests.test_briefing import RECIPIENTS, WEEK, populate
+
+    populate(engine)
+    recipient = RECIPIENTS[-1] if held == "last" else RECIPIENTS[0]
+    handler = HoldingHandler(recipient)
+    with smtp_server(tmp_path, mode="plain", auth=False, handler=handler) as server:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MSBRIEF_") and k != "PREFECT_API_URL"}
+        env.update(MSBRIEF_DATABASE_URL=db_url, MSBRIEF_SMTP_URL=f"smtp+plain://127.0.0.1:{server.port}",
+                   MSBRIEF_RECIPIENTS=",".join(RECIPIENTS), MSBRIEF_MAIL_FROM="msbrief <briefing@example.org>",
+                   MSBRIEF_SMTP_TIMEOUT="600")  # the held reply is slow, not lost
+        command = [MSBRIEF, "briefing", "--send", "--week", WEEK]
+        first = subprocess.Popen(command, cwd=tmp_path, env={**env, "MSBRIEF_OUTPUT_DIR": str(tmp_path / "var1")},
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            # generous: a busy machine starts a process slowly; the event is what the test waits for
+            assert handler.holding.wait(300), "the first run never reached DATA for " + recipient
+            assert first.poll() is None
+            second = subprocess.run(command, cwd=tmp_path, env={**env, "MSBRIEF_OUTPUT_DIR": str(tmp_path / "var2")},
+                                    capture_output=True, text=True, timeout=300)
+            assert first.poll() is None, "the first run ended while its message was held"
+        finally:
+            handler.release.set()
+        out, err = first.communicate(timeout=300)
+    said = second.stdout + second.stderr
+    assert second.returncode == 0, said
+    assert "another run is sending this week's briefing" in said, said
+    assert "unconfirmed" not in said.lower(), said
+    assert f"{recipient}: being sent by another run" in second.stdout, said
+    assert first.returncode == 0 and "unconfirmed" not in (out + err).lower(), out + err
+    received = Counter(r for msg in server.handler.messages for r in msg.rcpt_tos)
+    assert received == Counter(RECIPIENTS), f"emails received per recipient: {dict(received)}"
+    with session_factory(engine)() as s:
+        statuses = Counter(s.execute(select(m.Delivery.status)).scalars())
+        assert statuses == Counter({"accepted": len(RECIPIENTS)}), statuses
+        assert s.execute(select(m.Briefing.status)).scalar_one() == "sent"

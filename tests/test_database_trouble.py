@@ -50,8 +50,8 @@ def msbrief(args: list[str], *, db_url: str, tmp_path: Path) -> subprocess.Compl
 
 
 @pytest.mark.parametrize("how", ["closed-port", "proxy-drops-connections"])
-@pytest.mark.parametrize("args", [["run"], ["db", "upgrade"], ["feeds", "build"], ["briefing", "--send"]],
-                         ids=lambda a: " ".join(a))
+@pytest.mark.parametrize("args", [["run"], ["db", "upgrade"], ["feeds", "build"], ["briefing", "--send"],
+                                  ["figures", "series", "total_referrals"]], ids=lambda a: " ".join(a))
 def test_unreachable_database_at_start_is_one_clear_line(args, how, tmp_path):
     proxy = TcpProxy(("127.0.0.1", 5432))
     with proxy:

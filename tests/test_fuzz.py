@@ -1,7 +1,10 @@
 """Bad input, fuzzed (hypothesis) and targeted: the NRM extractor, the date parsing, the feed,
-listing and item parsers, and every adapter end to end over HTTP (the mirror serving the fuzzed
-body) never raise anything but ParseError (or FetchError, for an adapter whose fetch fails), and
-the extractor never returns a figure whose number is not in the input. Malformed, truncated,
+listing and item parsers never raise anything but ParseError, and the extractor never returns a
+figure whose number is not in the input. Every adapter end to end, the mirror serving the fuzzed
+body over HTTP and the ingest storing what it read in SQLite and in PostgreSQL, fails only that
+source, with a scraper's one-line error (never an adapter crash, never a store failure, never SQL).
+Fuzzed text in otherwise valid documents (titles, summaries, URLs, dates, validators: any
+character, any length) is stored by PostgreSQL exactly as by SQLite. Malformed, truncated,
 enormous, wrongly encoded and deeply nested documents, and XML entity bombs, are refused safely:
 ParseError, quickly, in bounded memory."""
 
@@ -11,17 +14,22 @@ import json
 import re
 import time
 import tracemalloc
+from xml.sax.saxutils import escape
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mirror_fixture import FIXTURES, start_mirror
+from pipeline import ingest
+from pipeline.reports import SourceReport
+from reliability import diff, settings_for, snapshot
 from scrapers import atleu, dates, feedread, govuk, govuk_guidance, iasc, nrm, sentencing_council
-from scrapers.errors import FetchError, ParseError
+from scrapers.errors import ParseError
 from scrapers.listing import read_item, read_listing
 from scrapers.normalise import load_topics
 from source_runs import client as adapter_client
+from store.db import make_engine, upgrade
 
 BULLETINS = FIXTURES / "nrm" / "bulletins"
 BULLETIN_TEXT = (BULLETINS / "2023-Q2.txt").read_text(encoding="utf-8") if (BULLETINS / "2023-Q2.txt").exists() \
@@ -168,47 +176,175 @@ def _first_path(name: str) -> str:
     return FAULT_PATHS[(name, "listing")]
 
 
-def collect_over(mirror, name: str, body: bytes) -> None:  # type: ignore[no-untyped-def]
-    module, folder, _, content_type = ADAPTER_PATHS[name]
-    mirror.put_response(_first_path(name), body, content_type=content_type)
-    client = adapter_client(module, mirror.url_for(folder), read_timeout=5)
+# What a source's error may never be: an adapter crash, a store failure, SQL.
+NOT_A_SCRAPER_ERROR = re.compile(r"unexpected \w+ in the adapter|could not store what was fetched|\[SQL:|"
+                                 r"\bINSERT INTO\b|\bSELECT\b.+\bFROM\b", re.S)
+
+
+def ingest_settings(mirror, db_url: str, tmp_path, **overrides):  # type: ignore[no-untyped-def]
+    """Every source on the mirror; no retries (a refused document is refused again), patient reads."""
+    return settings_for(mirror, db_url, tmp_path / "var", read_timeout=5, max_retries=0, **overrides)
+
+
+def ingest_over(mirror, engine, settings, name: str, responses: dict[str, tuple[bytes | str, str]]) -> SourceReport:  # type: ignore[no-untyped-def]
+    """Serve `responses` (path -> body, content type) in place of the recorded ones, then fetch and
+    store source `name` as a run does; its report, checked: ok, or failed with a scraper's one line."""
+    for path, (body, content_type) in responses.items():
+        mirror.put_response(path, body, content_type=content_type)
     try:
-        module.collect(client, base_url=mirror.url_for(folder), is_known=lambda url: False, topics=TOPICS,
-                       backfill=False)
-    except (ParseError, FetchError):
-        pass
+        report = ingest.store(engine, None, ingest.fetch(settings, engine, name))
     finally:
-        client.close()
         mirror.reset_responses()
+    if report.status != "ok":
+        error = report.error or ""
+        assert error and not NOT_A_SCRAPER_ERROR.search(error), f"{name}: {error}"
+        assert "\n" not in error, f"{name}: the error is not one line: {error!r}"
+    return report
+
+
+def ingest_first_document(mirror, engine, settings, name: str, body: bytes) -> SourceReport:  # type: ignore[no-untyped-def]
+    _, _, _, content_type = ADAPTER_PATHS[name]
+    return ingest_over(mirror, engine, settings, name, {_first_path(name): (body, content_type)})
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(name=st.sampled_from(sorted(ADAPTER_PATHS)), document=documents)
-def test_every_adapter_on_a_fuzzed_first_document_raises_only_scraper_errors(fuzz_mirror, name, document):
+def test_every_adapter_on_a_fuzzed_first_document_fails_only_with_a_scraper_error(fuzz_mirror, engine, db_url,
+                                                                                  tmp_path, name, document):
     body = document if isinstance(document, bytes) else document.encode("utf-8", "surrogatepass")
-    collect_over(fuzz_mirror, name, body)
+    ingest_first_document(fuzz_mirror, engine, ingest_settings(fuzz_mirror, db_url, tmp_path), name, body)
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(document=json_values)
-def test_govuk_content_item_parsing_raises_only_parse_errors(fuzz_mirror, document):
+def test_govuk_content_item_parsing_fails_only_with_a_scraper_error(fuzz_mirror, engine, db_url, tmp_path, document):
     """A fuzzed Content API document for a release page and for an announcement."""
     from reliability import FAULT_PATHS
     for path in (FAULT_PATHS[("govuk_nrm", "item")],
                  "/govuk_nrm/api/content/government/statistics/announcements/"
                  "modern-slavery-nrm-and-dtn-statistics-january-to-march-2025"):
-        fuzz_mirror.put_response(path, json.dumps(document), content_type="application/json")
-        client = adapter_client(govuk, fuzz_mirror.url_for("govuk_nrm"))
-        try:
-            govuk.collect(client, base_url=fuzz_mirror.url_for("govuk_nrm"), is_known=lambda url: False,
-                          topics=TOPICS, backfill=False)
-        except (ParseError, FetchError):
-            pass
-        finally:
-            client.close()
-            fuzz_mirror.reset_responses()
+        ingest_over(fuzz_mirror, engine, ingest_settings(fuzz_mirror, db_url, tmp_path), "govuk_nrm",
+                    {path: (json.dumps(document), "application/json")})
+
+
+# --- fuzzed text in valid documents: PostgreSQL stores what SQLite stores ----------------------
+
+@pytest.fixture
+def sqlite_and_postgresql(tmp_path, pg_admin):  # type: ignore[no-untyped-def]
+    """[(url, engine)] of a migrated SQLite database and a migrated PostgreSQL one."""
+    from conftest import drop_pg_database, new_pg_database
+
+    urls = [f"sqlite:///{tmp_path / 'alike.db'}", new_pg_database(pg_admin)]
+    engines = [make_engine(url) for url in urls]
+    for eng in engines:
+        upgrade(eng)
+    yield list(zip(urls, engines))
+    for eng in engines:
+        eng.dispose()
+    drop_pg_database(pg_admin, urls[1])
+
+
+def _repeated(parts: tuple[str, int, str]) -> str:
+    head, times, unit = parts
+    return head + unit * times
+
+
+# Any code point (NUL, controls, lone surrogates, overrides), short or thousands of characters long.
+ANY_CHAR = st.characters(exclude_categories=())
+XML_CHAR = st.characters(min_codepoint=0x20, exclude_categories=("Cs",)).filter(lambda c: c not in "\ufffe\uffff")
+SPECIAL = st.sampled_from(["\x00", "\x1b", "\u202e", "\u2066", "\ud800", "\u00e9", "\U0001d11e", "a", " ", "/", "%"])
+XML_SPECIAL = st.sampled_from(["\u202e", "\u2069", "\u00e9", "\U0001d11e", "a", " ", "<", "&", "]]>"])
+
+
+def fuzzed(chars, special, *, longest: int = 4000):  # type: ignore[no-untyped-def]
+    return st.one_of(st.text(chars, max_size=60),
+                     st.tuples(st.text(chars, max_size=20), st.integers(0, longest), special).map(_repeated))
+
+
+HEADER_VALUE = st.one_of(st.text(st.characters(min_codepoint=0x21, max_codepoint=0xFF), min_size=1, max_size=40),
+                         st.integers(90, 3000).map(lambda n: '"' + "e" * n + '"'))
+
+
+@st.composite
+def fuzzed_source(draw):  # type: ignore[no-untyped-def]
+    """(source, {path: (body, content type)}, ETag, Last-Modified): a real document of the source
+    with its first item's text fuzzed."""
+    name = draw(st.sampled_from(["atleu", "sentencing_council"]))
+    if name == "atleu":
+        data = json.loads((FIXTURES / "atleu" / "cases-news.page-1.json").read_text(encoding="utf-8"))
+        item = data["items"][0]
+        item["title"] = draw(fuzzed(ANY_CHAR, SPECIAL))
+        item["excerpt"] = draw(fuzzed(ANY_CHAR, SPECIAL))
+        item["fullUrl"] = draw(st.one_of(fuzzed(ANY_CHAR, SPECIAL, longest=3000).map(lambda p: "/news/2024/12/5/" + p),
+                                         fuzzed(ANY_CHAR, SPECIAL)))
+        item["publishOn"] = draw(st.one_of(st.just(item["publishOn"]), st.integers(-2**62, 2**62)))
+        responses = {"/atleu/cases-news?format=json": (json.dumps(data), "application/json")}
+    else:
+        rss = (FIXTURES / "sentencing_council" / "feed" / "page-1.xml").read_text(encoding="utf-8")
+        first = rss.index("<item>")
+        link = draw(st.one_of(fuzzed(XML_CHAR, XML_SPECIAL, longest=3000).map(
+            lambda p: "https://www.sentencingcouncil.org.uk/news/item/" + p), fuzzed(XML_CHAR, XML_SPECIAL)))
+        item = (f"<item><title>{escape(draw(fuzzed(XML_CHAR, XML_SPECIAL)))}</title><link>{escape(link)}</link>"
+                "<pubDate>Thu, 05 Sep 2024 10:00:00 +0000</pubDate>"
+                f"<description>{escape(draw(fuzzed(XML_CHAR, XML_SPECIAL)))}</description></item>")
+        responses = {"/sentencing_council/feed/": (rss[:first] + item + rss[first:], "application/rss+xml")}
+    return name, responses, draw(HEADER_VALUE), draw(HEADER_VALUE)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(case=fuzzed_source())
+def test_fuzzed_text_is_stored_by_postgresql_as_by_sqlite(fuzz_mirror, sqlite_and_postgresql, tmp_path, case):
+    """One fetch of a source whose first item has fuzzed text and validators, stored in both
+    databases: the same outcome, the same rows, and never a store failure."""
+    name, responses, etag, last_modified = case
+    (sqlite_url, sqlite), (_, postgresql) = sqlite_and_postgresql
+    for path, (body, content_type) in responses.items():
+        fuzz_mirror.put_response(path, body, content_type=content_type, headers={"ETag": etag},
+                                 last_modified=last_modified)
+    try:
+        fetched = ingest.fetch(ingest_settings(fuzz_mirror, sqlite_url, tmp_path), sqlite, name)
+    finally:
+        fuzz_mirror.reset_responses()
+    reports = [ingest.store(eng, None, fetched) for eng in (sqlite, postgresql)]
+    for report in reports:
+        assert not NOT_A_SCRAPER_ERROR.search(report.error or ""), f"{name}: {report.error}"
+    outcome = [(r.status, r.error, r.new, r.amended, r.warnings) for r in reports]
+    assert outcome[0] == outcome[1], f"SQLite and PostgreSQL differ on {name}:\n{outcome[0]}\n{outcome[1]}"
+    problem = diff(snapshot(postgresql, (name,)), snapshot(sqlite, (name,)))
+    assert not problem, f"PostgreSQL stored otherwise than SQLite:\n{problem}"
+
+
+BROKEN_LINKS = ["https://www.sentencingcouncil.org.uk:abc/news/x", "https://www.sentencingcouncil.org.uk:99999/x",
+                "http://[::1/x", "javascript:alert(1)", "mailto:staff@example.org", "//", "https://", " \t"]
+
+
+def with_broken_link(name: str, link: str) -> dict[str, tuple[str, str]]:
+    """The source's first document, its first item linking to `link`."""
+    if name == "sentencing_council":
+        rss = (FIXTURES / "sentencing_council" / "feed" / "page-1.xml").read_text(encoding="utf-8")
+        first = rss.index("<item>")
+        item = (f"<item><title>Broken link</title><link>{escape(link)}</link>"
+                "<pubDate>Thu, 05 Sep 2024 10:00:00 +0000</pubDate><description>d</description></item>")
+        return {"/sentencing_council/feed/": (rss[:first] + item + rss[first:], "application/rss+xml")}
+    if name == "atleu":
+        data = json.loads((FIXTURES / "atleu" / "cases-news.page-1.json").read_text(encoding="utf-8"))
+        data["items"][0]["fullUrl"] = link
+        return {"/atleu/cases-news?format=json": (json.dumps(data), "application/json")}
+    page = (FIXTURES / "iasc" / "news-insights" / "page-1.html").read_text(encoding="utf-8")
+    first = "https://www.antislaverycommissioner.co.uk/news-insights/iasc-bulletin-may-2024"
+    return {"/iasc/news-insights/": (page.replace(f'href="{first}"', f'href="{escape(link)}"'), "text/html; charset=utf-8")}
+
+
+@pytest.mark.parametrize("name", ["sentencing_council", "atleu", "iasc"])
+def test_a_broken_item_link_never_crashes_an_adapter(fuzz_mirror, engine, db_url, tmp_path, name):
+    """A link with a port that is no number or out of range, an unclosed IPv6 bracket, another
+    scheme or nothing at all: stored as written, skipped, or the source fails with a scraper's line."""
+    settings = ingest_settings(fuzz_mirror, db_url, tmp_path)
+    for link in BROKEN_LINKS:
+        ingest_over(fuzz_mirror, engine, settings, name, with_broken_link(name, link))
 
 
 GUIDANCE_DOC = json.loads((FIXTURES / "govuk_guidance" / "content" /
@@ -235,23 +371,17 @@ def mutated_guidance_documents(draw) -> dict:  # type: ignore[no-untyped-def]
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                    HealthCheck.too_slow])
 @given(document=st.one_of(json_values, mutated_guidance_documents()))
-def test_govuk_guidance_document_parsing_raises_only_parse_errors(fuzz_mirror, document):
+def test_govuk_guidance_document_parsing_fails_only_with_a_scraper_error(fuzz_mirror, engine, db_url, tmp_path,
+                                                                       document):
     """A fuzzed Content API document for a watched page, for a listed page and for a redirect item."""
     from reliability import FAULT_PATHS
     old_slug = "/government/publications/national-referral-mechanism-guidance-for-child-first-responders"
+    watching = ingest_settings(fuzz_mirror, db_url, tmp_path,
+                               govuk_guidance_watch=[*govuk_guidance.DEFAULT_WATCH, old_slug])
     for path in (FAULT_PATHS[("govuk_guidance", "item")],
                  "/govuk_guidance/api/content/government/consultations/transparency-in-supply-chains",
                  "/govuk_guidance/api/content" + old_slug):
-        fuzz_mirror.put_response(path, json.dumps(document), content_type="application/json")
-        client = adapter_client(govuk_guidance, fuzz_mirror.url_for("govuk_guidance"))
-        try:
-            govuk_guidance.collect(client, base_url=fuzz_mirror.url_for("govuk_guidance"), is_known=lambda url: False,
-                                   topics=TOPICS, backfill=False, watch=(*govuk_guidance.DEFAULT_WATCH, old_slug))
-        except (ParseError, FetchError):
-            pass
-        finally:
-            client.close()
-            fuzz_mirror.reset_responses()
+        ingest_over(fuzz_mirror, engine, watching, "govuk_guidance", {path: (json.dumps(document), "application/json")})
 
 
 # --- targeted bad documents -------------------------------------------------------------------
@@ -315,9 +445,10 @@ def test_bad_documents_raise_only_parse_error(name):
 
 
 @pytest.mark.parametrize("name", sorted(BAD_DOCUMENTS))
-def test_bad_documents_through_every_adapter(fuzz_mirror, name):
+def test_bad_documents_through_every_adapter(fuzz_mirror, engine, db_url, tmp_path, name):
+    settings = ingest_settings(fuzz_mirror, db_url, tmp_path)
     for adapter_name in ADAPTER_PATHS:
-        collect_over(fuzz_mirror, adapter_name, BAD_DOCUMENTS[name])
+        ingest_first_document(fuzz_mirror, engine, settings, adapter_name, BAD_DOCUMENTS[name])
 
 
 def test_wrongly_encoded_feeds_are_read_or_refused_cleanly():

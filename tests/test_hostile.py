@@ -1,7 +1,8 @@
-"""Hostile content from a source, served by the mirror into a real ingest, then published: script
-tags, event handlers, javascript: URLs, CSS (style attributes and tags, expression()) and tracking
-pixels in titles and summaries are inert in the feeds, the index page and the email; a newline in a
-title cannot add an email header."""
+"""Hostile content from a source, served by the mirror into a real ingest (SQLite and PostgreSQL),
+then published: script tags, event handlers, javascript: URLs, CSS (style attributes and tags,
+expression()) and tracking pixels in titles and summaries are inert in the feeds, the index page
+and the email; a newline in a title cannot add an email header; NUL, other control characters and
+the bidirectional overrides reach none of them."""
 
 from __future__ import annotations
 
@@ -33,7 +34,9 @@ ATTACK_SUMMARY = (
     '<svg onload="alert(8)"><use href="http://evil.example/#x"/></svg><form action="http://evil.example/"><input></form>'
     '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCg5KTwvc2NyaXB0Pg==">data</a>'
 )
-EVIL_ATLEU_TITLE = '<img src=x onerror=alert(10)>ATLEU\nX-Injected: yes'
+EVIL_ATLEU_TITLE = '<img src=x onerror=alert(10)>ATLEU\x00\u202e\u2066\x1b\nX-Injected: yes'
+# what must reach no database, feed, page or email (JSON carries them all; XML only the overrides)
+UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def hostile_feed() -> str:
@@ -50,7 +53,7 @@ def hostile_feed() -> str:
 def hostile_atleu() -> str:
     data = json.loads((FIXTURES / "atleu" / "cases-news.page-1.json").read_text(encoding="utf-8"))
     data["items"][0]["title"] = EVIL_ATLEU_TITLE
-    data["items"][0]["excerpt"] = ATTACK_SUMMARY
+    data["items"][0]["excerpt"] = ATTACK_SUMMARY + "<p>NUL\x00 and\u202e overrides\u2067</p>"
     return json.dumps(data)
 
 
@@ -98,12 +101,7 @@ def html_fragments_of_feed(data: bytes) -> list[tuple[str, str]]:
     return out
 
 
-def test_hostile_titles_and_summaries_are_inert_everywhere(tmp_path):
-    db_url = f"sqlite:///{tmp_path / 'hostile.db'}"
-    from store.db import make_engine, upgrade
-
-    engine = make_engine(db_url)
-    upgrade(engine)
+def test_hostile_titles_and_summaries_are_inert_everywhere(engine, db_url, tmp_path):
     with start_mirror() as mirror:
         mirror.put_response("/sentencing_council/feed/", hostile_feed(), content_type="application/rss+xml")
         mirror.put_response("/atleu/cases-news?format=json", hostile_atleu(), content_type="application/json")
@@ -146,5 +144,11 @@ def test_hostile_titles_and_summaries_are_inert_everywhere(tmp_path):
     body_html = msg.get_body(preferencelist=("html",)).get_content()
     assert "headline" in body_html or "Evil" in body_html, "the hostile item is not in the email"
     problems += problems_in_html(html.fromstring(body_html), "email html")
+    for name, data in files.items():
+        found = UNWANTED.search(data.decode("utf-8"))
+        assert not found, f"{name}: a control or override character {found[0]!r} was published"
+    body_text = msg.get_body(preferencelist=("plain",)).get_content()
+    for where, text in (("email text", body_text), ("email html", body_html), ("email subject", str(msg["Subject"]))):
+        found = UNWANTED.search(text)
+        assert not found, f"{where}: a control or override character {found[0]!r} was sent"
     assert not problems, "hostile content survived:\n" + "\n".join(problems)
-    engine.dispose()
