@@ -18,4 +18,6 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 
 export PREFECT_SERVER_ANALYTICS_ENABLED=false DO_NOT_TRACK=1
-exec .venv/bin/python -m pytest -n 2 "$@"
+# Two workers; an idle one takes tests queued on the other (the long Prefect and deadline tests
+# would otherwise leave one worker running them for minutes after the other has finished).
+exec .venv/bin/python -m pytest -n 2 --dist worksteal "$@"

@@ -23,6 +23,12 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The long (`slow`) tests first, in their own order: pytest-xdist then spreads them over its
+    workers from the start, and the quick ones fill the gaps, instead of a long tail on one worker."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session")
 def pg_admin() -> Iterator[Engine]:
     """An autocommit connection to the server's `test` database; fails (never skips) if it is down."""
