@@ -359,7 +359,7 @@ def test_mirror_serve_command_prints_the_urls_and_stops_on_ctrl_c():
         assert folder_line.split() == ["httpfaults", base + "/httpfaults"]
         assert requests.get(base + DATA, timeout=5).status_code == 200
         process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=10)
+        out, err = process.communicate(timeout=120)  # waits for the exit; generous for a busy machine
     finally:
         process.kill()
     assert process.returncode == 0, err

@@ -201,7 +201,7 @@ def test_a_failed_run_alerts_through_the_configured_notification_block(deployed,
                               capture_output=True, text=True, timeout=240)
         assert done.returncode == 1, done.stdout + done.stderr
         assert "Traceback" not in done.stdout + done.stderr
-        wait_until(lambda: received, timeout=30, what="the failure notification")
+        wait_until(lambda: received, timeout=120, what="the failure notification")
     assert len(received) == 1, received  # one alert for the failed cycle, not one per subflow too
     text = received[0]["text"]
     assert "cycle" in text and "FAILED" in text and "atleu" in text, text
