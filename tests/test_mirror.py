@@ -350,7 +350,10 @@ def test_mirror_serve_command_prints_the_urls_and_stops_on_ctrl_c():
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     process = subprocess.Popen(
         [sys.executable, "-m", "commands.main", "mirror", "serve", "--port", "0", "--root", str(HTTPFAULTS)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        # as a terminal's foreground command gets it: a test run started in the background by a
+        # script inherits SIGINT ignored, and Python then rightly leaves Ctrl-C ignored
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         header = process.stdout.readline()
         folder_line = process.stdout.readline()
@@ -359,7 +362,7 @@ def test_mirror_serve_command_prints_the_urls_and_stops_on_ctrl_c():
         assert folder_line.split() == ["httpfaults", base + "/httpfaults"]
         assert requests.get(base + DATA, timeout=5).status_code == 200
         process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=120)  # waits for the exit; generous for a busy machine
+        out, err = process.communicate(timeout=120)  # waits for the exit, generously
     finally:
         process.kill()
     assert process.returncode == 0, err
