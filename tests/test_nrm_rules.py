@@ -138,3 +138,18 @@ def test_a_later_restatement_of_this_release_is_noted() -> None:
 def test_real_bulletins_withhold_nothing() -> None:
     for path in sorted((Path(__file__).parent / "fixtures" / "nrm" / "bulletins").glob("*.txt")):
         assert extract(path.read_bytes()).withheld == (), path.name
+
+
+@pytest.mark.parametrize("sentence", [
+    "Around 1 in 4 referrals related to criminal exploitation",
+    "31% (822) of referrals were for criminal exploitation",
+    "Labour exploitation was reported in 1,204 referrals",
+])
+def test_an_exploitation_type_without_an_age_becomes_no_figure(sentence) -> None:
+    # FIGURES.md names exploitation types per age only: with no age, the number has no metric
+    got = read_sentence(sentence, period="2023-Q1")
+    assert not got.figures, got.figures
+    bulletin = ("Modern Slavery: National Referral Mechanism statistics UK, quarter 1 2023: January to March\n\n"
+                f"Key results\n\n- 4,746 potential victims were referred to the Home Office.\n- {sentence}.\n")
+    figures = extract(bulletin).figures
+    assert [f.metric for f in figures] == ["total_referrals"], figures

@@ -17,6 +17,7 @@ from scrapers.nrm.clauses import prepare, sentences
 from scrapers.nrm.documents import decode, read_document
 from scrapers.nrm.rules import Reading, read_sentence
 from scrapers.records import Figure, Notice, Withheld
+from vocabulary.metrics import metric_unit
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def _extract(text: str) -> Extraction:
     for item in items:
         for sentence in sentences(prepare(item.text)):
             got = read_sentence(sentence, period=period)
-            found.figures += [f for f in got.figures if _literal(f)]
+            found.figures += [f for f in got.figures if _literal(f) and _defined(f)]
             found.notices += got.notices
     result = checks.check(found.figures)
     notices = [*found.notices, *result.notices]
@@ -95,6 +96,11 @@ def _literal(figure: Figure) -> bool:
     if figure.unit == "list":
         return True  # names are normalised to demonyms ("Albania" -> "Albanian"); the list reader checked them
     return True
+
+
+def _defined(figure: Figure) -> bool:
+    """True when FIGURES.md defines the figure's metric with its unit (a rule naming anything else is a bug)."""
+    return metric_unit(figure.metric) in (figure.unit, "count" if figure.unit == "approx" else None)
 
 
 def metrics_read() -> set[str]:

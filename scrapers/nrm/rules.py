@@ -459,8 +459,10 @@ def _read_share(clause: Clause, period: str, in_list: bool, claimed: set[int], r
     if not open_values:
         return
     subjects = _share_subjects(clause, in_list)
-    if len(subjects) != 1 or len(open_values) != 1 or _subset_of_earlier(clause):
-        return  # none, or two subjects for one value (a cross-tabulation), or two values for one subject
+    if len(subjects) != 1 or "?" in subjects or len(open_values) != 1 or _subset_of_earlier(clause):
+        # none, a subject we cannot name, two subjects for one value (a cross-tabulation), or two
+        # values for one subject
+        return
     if _names_other_period(clause.masked, period):
         claimed.update(open_values)
         return
