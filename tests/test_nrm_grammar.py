@@ -157,7 +157,7 @@ def bulletins(draw: Any) -> Bulletin:
         words = "increase" if change > 0 else "decrease"
         p, clear = w.count(before)
         ref = draw(g.sampled_from([period_label(year_ago(period)), f"quarter {period[-1]} {year - 1}",
-                                    "the same quarter of the previous year"]))
+                                    "the same quarter of the previous year", f"the same quarter of {year - 1}"]))
         comparisons.append(f"a {w.pct(abs(change))} {words} from {ref} ({p})")
         b.state("pct_change_vs_last_year", change)
         b.state("same_period_last_year_referrals", before, period=year_ago(period), optional=not clear)

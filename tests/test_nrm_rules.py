@@ -153,3 +153,30 @@ def test_an_exploitation_type_without_an_age_becomes_no_figure(sentence) -> None
                 f"Key results\n\n- 4,746 potential victims were referred to the Home Office.\n- {sentence}.\n")
     figures = extract(bulletin).figures
     assert [f.metric for f in figures] == ["total_referrals"], figures
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("The NRM received 4,758 referrals, compared with 4,690 in the previous quarter and 4,418 in the same quarter "
+     "of 2023", {"total_referrals": 4758, "previous_period_referrals": 4690, "same_period_last_year_referrals": 4418}),
+    ("Referrals increased by 7% on the same quarter of 2023 (4,418)",
+     {"pct_change_vs_last_year": 7, "same_period_last_year_referrals": 4418}),
+    # two years before is no comparison FIGURES.md names: the numbers stay unread
+    ("Referrals increased by 7% on the same quarter of 2022 (4,418)", {}),
+    ("There were 4,758 referrals, and 4,418 in the same quarter of 2022", {"total_referrals": 4758}),
+])
+def test_a_comparison_with_the_same_quarter_of_a_named_year(sentence, expected) -> None:
+    got = read_sentence(sentence, period="2024-Q3")
+    assert {f.metric: f.value for f in got.figures} == expected, got
+    then = {f.metric: f.period for f in got.figures}
+    assert then.get("same_period_last_year_referrals", "2023-Q3") == "2023-Q3"
+
+
+def test_a_count_in_a_share_pair_is_a_count_even_when_it_looks_like_a_year() -> None:
+    got = read_sentence("the most common nationalities referred were Afghan (25 per cent; 1990), Albanian (2 per cent; "
+                        "159) and Bangladeshi (2%; 159)", period="2014-Q1")
+    found = {f.metric: f.value for f in got.figures}
+    assert found["top_nationalities"] == ["Afghan", "Albanian", "Bangladeshi"]
+    assert (found["afghan_pct"], found["afghan_count"]) == (25, 1990)
+    # a year outside a pair is still a year: the list of another year is not this release's
+    other = read_sentence("In 2019, the most common nationalities were UK, Albanian and Vietnamese", period="2023-Q1")
+    assert not other.figures

@@ -26,22 +26,24 @@ _YEAR = r"(?<![\d,.])(?:199\d|20[0-3]\d)(?!\d|,\d|\s?%)"
 _COUNTED = r"\s*(?:potential victims|referrals|reports|cases|people|individuals|adults|children|males|females|" \
            r"(?:positive |negative )?(?:reasonable|conclusive) grounds|decisions|(?:were|was) (?:referred|male|female))"
 
-# Number-like text that is not a value: dates, quarter numbers, years, footnote and figure numbers.
-_NOT_VALUES = re.compile(
+# Number-like text that is not a value: dates, quarter numbers, footnote and figure numbers...
+_NOT_DATES = (
     rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTH_PATTERN}(?:\s+\d{{4}})?"  # 1 April 2023
     rf"|\b{MONTH_PATTERN}\s+(?:\d{{4}})"  # March 2023
     r"|\bquarter\s+[1-4]\b|\bQ[1-4]\b|\b[1-4](?:st|nd|rd|th)\s+quarter\b"
     r"|\b(?:figure|table|chart|annex|section|footnote|note)\s+\d+\b|\btop\s+\d{1,2}\b"
-    rf"|{_YEAR}(?!{_COUNTED})",
-    re.I,
 )
+_NOT_VALUES_BUT_YEARS = re.compile(_NOT_DATES, re.I)
+# ...and years.
+_NOT_VALUES = re.compile(rf"{_NOT_DATES}|{_YEAR}(?!{_COUNTED})", re.I)
 
 _PAIRS = (
-    # (regex, which group is the share, which the count)
-    (re.compile(rf"(?P<p>{_PCT})\s*\(\s*(?P<n>{_NUM})\s*\)"), "77% (9,790)"),
-    (re.compile(rf"\(\s*(?P<p>{_PCT})\s*[;,:]\s*(?P<n>{_NUM})\s*\)"), "(33%; 2,141)"),
-    (re.compile(rf"(?P<n>{_NUM})\s*\(\s*(?P<p>{_PCT})\s*\)"), "3,768 (79%)"),
-    (re.compile(rf"\(\s*(?P<n>{_NUM})\s*[;,:]\s*(?P<p>{_PCT})\s*\)"), "(3,768; 79%)"),
+    # (regex, example, True when its count may look like a year: "(25 per cent; 1990)" is a pair
+    # in parentheses, never a date)
+    (re.compile(rf"(?P<p>{_PCT})\s*\(\s*(?P<n>{_NUM})\s*\)"), "77% (9,790)", False),
+    (re.compile(rf"\(\s*(?P<p>{_PCT})\s*[;,:]\s*(?P<n>{_NUM})\s*\)"), "(33%; 2,141)", True),
+    (re.compile(rf"(?P<n>{_NUM})\s*\(\s*(?P<p>{_PCT})\s*\)"), "3,768 (79%)", False),
+    (re.compile(rf"\(\s*(?P<n>{_NUM})\s*[;,:]\s*(?P<p>{_PCT})\s*\)"), "(3,768; 79%)", True),
 )
 _APPROX = re.compile(rf"\b(?P<w>{APPROX_WORDS})\s+(?P<n>{_NUM})(?!\s?%)", re.I)
 _LONE_PCT = re.compile(_PCT)
@@ -103,21 +105,23 @@ def sentences(text: str) -> list[str]:
 
 def values_in(sentence: str) -> list[Value]:
     """Every value written in the sentence, in order."""
-    taken = [False] * len(sentence)
-    for m in _NOT_VALUES.finditer(sentence):
-        taken[m.start():m.end()] = [True] * (m.end() - m.start())
+    taken = _mask(sentence, _NOT_VALUES)
+    dates = _mask(sentence, _NOT_VALUES_BUT_YEARS)
     found: list[Value] = []
 
-    def free(start: int, end: int) -> bool:
-        return not any(taken[start:end])
+    def free(start: int, end: int, mask: list[bool] = taken) -> bool:
+        return not any(mask[start:end])
 
     def claim(value: Value) -> None:
         taken[value.start:value.end] = [True] * (value.end - value.start)
+        dates[value.start:value.end] = [True] * (value.end - value.start)
         found.append(value)
 
-    for pattern, _example in _PAIRS:
+    for pattern, _example, years_ok in _PAIRS:
         for m in pattern.finditer(sentence):
-            if free(m.start("p"), m.end("p")) and free(m.start("n"), m.end("n")) and free(m.start(), m.end()):
+            mask = dates if years_ok else taken
+            if free(m.start("p"), m.end("p"), mask) and free(m.start("n"), m.end("n"), mask) \
+                    and free(m.start(), m.end(), mask):
                 claim(Value(m.start(), m.end(), m.group(0), pct=_number(m.group("p")), count=_count(m.group("n"))))
     for m in _APPROX.finditer(sentence):
         if free(m.start("n"), m.end("n")):
@@ -129,6 +133,14 @@ def values_in(sentence: str) -> list[Value]:
         if free(m.start(), m.end()):
             claim(Value(m.start(), m.end(), m.group(0), count=_count(m.group(0))))
     return sorted(found, key=lambda v: v.start)
+
+
+def _mask(sentence: str, pattern: re.Pattern[str]) -> list[bool]:
+    """Per character: True where `pattern` matches."""
+    mask = [False] * len(sentence)
+    for m in pattern.finditer(sentence):
+        mask[m.start():m.end()] = [True] * (m.end() - m.start())
+    return mask
 
 
 def _count(text: str) -> int:

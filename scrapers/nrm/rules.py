@@ -184,13 +184,15 @@ REFERENCES: tuple[tuple[str, str], ...] = (
     (r"(?:the )?(?:preceding|previous|prior|last) quarter|the quarter before", "previous_quarter"),
     (r"(?:the )?(?:preceding|previous|prior|last) year|the year before", "previous_year"),
     (r"(?:a|one) year (?:earlier|ago|before)", "year_ago"),
+    (r"(?:the )?(?:same|equivalent) (?:quarter|period) (?:of|in) (?:199\d|20[0-3]\d)", "same_named_year"),
 )
 _REFERENCE = re.compile("|".join(f"(?:{p})" for p, _ in REFERENCES), re.I)
 _YEARS = r"(?:199\d|20[0-3]\d)"  # as clauses.py reads years
 _NAMED = re.compile(rf"(?:quarter [1-4] {_YEARS}|{MONTH_PATTERN} to {MONTH_PATTERN},? {_YEARS}|\b{_YEARS}\b)", re.I)
 # restated count of the comparison: "(3,777)" after the reference, "from 3,777", "compared with 3,777"
 _REFERENCE_COUNT = re.compile(r"(?:\)|quarter|year|period|earlier|before|ago|\d{4})\s*,?\s*\(\s*(?P<v><N\d+>)\s*\)"
-                              r"|\bfrom (?P<w><N\d+>)|\bcompared (?:to|with) (?P<x><N\d+>)", re.I)
+                              r"|\bfrom (?P<w><N\d+>)|\bcompared (?:to|with) (?P<x><N\d+>)"
+                              r"|^(?:and )?(?P<y><N\d+>) in (?=(?:the )?(?:same|equivalent) (?:quarter|period))", re.I)
 _CURRENT_COUNT = re.compile(r"(?<!compared )(?<!similar )\bto (?P<v><N\d+>)", re.I)
 _SIMILAR = re.compile(r"\b(?:similar|same|comparable) (?:number|level)\b", re.I)
 # subject -> role -> (restated count metric, change metric)
@@ -359,6 +361,8 @@ def _role(clause: Clause, period: str) -> tuple[str | None, str]:
             return ("previous" if quarterly else None), ""
         if kind == "previous_year":
             return (None if quarterly else "previous"), ""
+        if kind == "same_named_year" and int(m.group(0)[-4:]) != parse_period(period)[0] - 1:
+            return None, ""  # "the same quarter of 2021" in a 2024 release: not a comparison we name
         return ("last_year" if quarterly else "previous"), ""
     named = _named_period(clause.text, period)
     if named is None:
@@ -429,7 +433,7 @@ def _read_comparison(clause: Clause, period: str, subject: str | None, claimed: 
             signed = -value if re.fullmatch(_DOWN, direction, re.I) else value
             reading.figures.append(_figure(change_metric, signed, "pct", clause, period))
     counts = [i for m in _REFERENCE_COUNT.finditer(clause.masked)
-              for i in (_token_index(m.group(g)) for g in "vwx" if m.group(g)) if i not in claimed]
+              for i in (_token_index(m.group(g)) for g in "vwxy" if m.group(g)) if i not in claimed]
     if len(set(counts)) == 1:
         index = counts[0]
         claimed.add(index)
@@ -543,7 +547,7 @@ def _read_list(sentence: Sentence, period: str, reading: Reading) -> None:
         reading.notices.append(Notice("the list of nationalities could not be read", metrics=("top_nationalities",),
                                       kind="reading"))
         return
-    if _names_other_period(text, period):
+    if _names_other_period(" ".join(c.masked for c in sentence.clauses), period):  # values masked: "(25%; 1990)"
         return
     clause = sentence.clauses[0] if len(sentence.clauses) == 1 else None
     quote = clause.text if clause else text
