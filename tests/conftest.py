@@ -29,6 +29,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
+def _printable(text: str) -> str:
+    """The text with lone surrogates written as escapes ("\\ud800"): UTF-8 can carry it."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """Fuzzed text (lone surrogates) in a test's captured output or failure must not crash
+    pytest-xdist, which sends reports as UTF-8: that would end the whole run and hide the test."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    report.sections = [(title, _printable(text)) for title, text in report.sections]
+    if report.longrepr is not None and str(report.longrepr) != _printable(str(report.longrepr)):
+        report.longrepr = _printable(str(report.longrepr))
+
+
 @pytest.fixture(scope="session")
 def pg_admin() -> Iterator[Engine]:
     """An autocommit connection to the server's `test` database; fails (never skips) if it is down."""
