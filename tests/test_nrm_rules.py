@@ -180,3 +180,13 @@ def test_a_count_in_a_share_pair_is_a_count_even_when_it_looks_like_a_year() -> 
     # a year outside a pair is still a year: the list of another year is not this release's
     other = read_sentence("In 2019, the most common nationalities were UK, Albanian and Vietnamese", period="2023-Q1")
     assert not other.figures
+
+
+@pytest.mark.parametrize("sentence", [
+    "Over the last five years, referrals have risen by 300%",
+    "Referrals have risen by 300% since 2012",
+    "In the past decade, referrals rose by 500%",
+])
+def test_a_change_over_several_years_is_no_change_on_the_year_before(sentence) -> None:
+    got = read_sentence(sentence, period="2016-year")
+    assert not [f for f in got.figures if f.metric == "pct_change_vs_previous"], got.figures

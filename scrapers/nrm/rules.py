@@ -210,6 +210,10 @@ _OTHER_SPAN = re.compile(r"\byear to\b|\byear ending\b|\b12 months\b|\bso far th
                          r"\byear to date\b|\bsince (?:records began|January|April)\b|\bbetween (?:19|20)\d\d and\b", re.I)
 _DOUBLED = re.compile(r"\b(?:in|from|to|of|on|for|at|by) (?:in|from|to|of|on|for|at|by)\b(?! (?:the )?(?:which|whom))", re.I)
 _NEGATION = re.compile(r"\bnot\b|n't\b|\bnever\b|\bneither\b|\bnor\b|\bno longer\b", re.I)
+# A change over a span of several periods ("over the last five years", "since 2012", "in the past
+# decade") is no change on the previous period, whatever the sentence's other words.
+_SPAN = re.compile(r"\b(?:last|past|previous|preceding) (?:\w+ ){0,2}(?:years|quarters|decades?)\b|\bdecades?\b"
+                   r"|\bsince\b", re.I)
 _SINCE_YEAR = re.compile(r"\b(?:since|began in|begun in|started in|introduced in)\b[^,;()]*?\b(?:19|20)\d\d\b", re.I)
 
 LIST_CUE = re.compile(
@@ -407,7 +411,7 @@ def _read_comparison(clause: Clause, period: str, subject: str | None, claimed: 
     if subject not in COMPARISON_METRICS:
         return
     role, note = _role(clause, period)
-    if role is None and not is_quarter(period) and changes:
+    if role is None and not is_quarter(period) and changes and not _SPAN.search(clause.sentence.text):
         role = "previous"  # "up 18% to 12,345" in an end of year summary: on the year before
     for m in _CURRENT_COUNT.finditer(clause.masked):
         index = _token_index(m.group("v"))
