@@ -106,10 +106,10 @@ VALUE_RULES: tuple[Rule, ...] = (
          example="4,746 potential victims of modern slavery were referred to the Home Office in January to March 2023"),
     Rule(rf"there were {{count}} (?:{_VICTIMS}|referrals)", "total_referrals", "count",
          example="there were 4,418 potential victims of modern slavery referred to the Home Office"),
-    Rule(r"{count} referrals (?:of potential victims )?(?:to the NRM )?(?:were |was )?(?:made|received|submitted)",
+    Rule(r"{count} (?:NRM )?referrals (?:of potential victims )?(?:to the NRM )?(?:were |was )?(?:made|received|submitted)",
          "total_referrals", "count", example="4,418 referrals were made to the NRM"),
-    Rule(r"(?:NRM|Home Office|National Referral Mechanism) (?:received|recorded) {count} (?:referrals|potential victims)",
-         "total_referrals", "count", example="the NRM received 4,418 referrals"),
+    Rule(r"(?:NRM|Home Office|National Referral Mechanism) (?:received|recorded) {count} (?:NRM )?(?:referrals|potential victims)",
+         "total_referrals", "count", example="the Home Office received 4,758 NRM referrals"),
     Rule(r"^(?:the (?:total )?number of )?referrals (?:to the NRM )?(?:\w+ ){0,3}?(?:was|were|stood at|totalled|reached) {count}",
          "total_referrals", "count", example="the number of referrals was 4,418"),
     # records
