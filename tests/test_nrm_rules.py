@@ -190,3 +190,10 @@ def test_a_count_in_a_share_pair_is_a_count_even_when_it_looks_like_a_year() -> 
 def test_a_change_over_several_years_is_no_change_on_the_year_before(sentence) -> None:
     got = read_sentence(sentence, period="2016-year")
     assert not [f for f in got.figures if f.metric == "pct_change_vs_previous"], got.figures
+
+
+@pytest.mark.parametrize("sentence", ["The Home Office received 4,758 NRM referrals in April to June 2024",
+                                      "4,758 NRM referrals were made in April to June 2024"])
+def test_nrm_referrals_is_the_total(sentence) -> None:
+    got = read_sentence(sentence, period="2024-Q2")
+    assert {f.metric: f.value for f in got.figures} == {"total_referrals": 4758}, got
