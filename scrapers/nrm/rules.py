@@ -176,6 +176,7 @@ _CHANGES = (
     re.compile(rf"(?P<v><P\d+>) (?P<d>{_UP}|{_DOWN})\b", re.I),
     re.compile(rf"\b(?P<d>{_UP}|{_DOWN}) (?:by |of )?(?P<v><P\d+>)", re.I),
 )
+_YEARS = r"(?:199\d|20[0-3]\d)"  # as clauses.py reads years
 # reference phrase -> what it compares with
 REFERENCES: tuple[tuple[str, str], ...] = (
     (r"(?:the )?(?:same|equivalent) (?:quarter|period) (?:of |in )?(?:the )?(?:previous|preceding|last|prior) year"
@@ -184,10 +185,9 @@ REFERENCES: tuple[tuple[str, str], ...] = (
     (r"(?:the )?(?:preceding|previous|prior|last) quarter|the quarter before", "previous_quarter"),
     (r"(?:the )?(?:preceding|previous|prior|last) year|the year before", "previous_year"),
     (r"(?:a|one) year (?:earlier|ago|before)", "year_ago"),
-    (r"(?:the )?(?:same|equivalent) (?:quarter|period) (?:of|in) (?:199\d|20[0-3]\d)", "same_named_year"),
+    (rf"(?:the )?(?:same|equivalent) (?:quarter|period) (?:of|in) {_YEARS}", "same_named_year"),
 )
 _REFERENCE = re.compile("|".join(f"(?:{p})" for p, _ in REFERENCES), re.I)
-_YEARS = r"(?:199\d|20[0-3]\d)"  # as clauses.py reads years
 _NAMED = re.compile(rf"(?:quarter [1-4] {_YEARS}|{MONTH_PATTERN} to {MONTH_PATTERN},? {_YEARS}|\b{_YEARS}\b)", re.I)
 # restated count of the comparison: "(3,777)" after the reference, "from 3,777", "compared with 3,777"
 _REFERENCE_COUNT = re.compile(r"(?:\)|quarter|year|period|earlier|before|ago|\d{4})\s*,?\s*\(\s*(?P<v><N\d+>)\s*\)"
