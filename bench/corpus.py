@@ -102,7 +102,7 @@ def _other_result(i: int, quarter: nrm_synth.Quarter) -> dict:
 def _announcements(folder: Folder, quarters: list[nrm_synth.Quarter]) -> None:
     states = ("confirmed", "confirmed", "provisional", "cancelled")
     found = []
-    for quarter, state in zip(quarters, states):
+    for quarter, state in zip(quarters, states, strict=False):
         base_path = f"/government/statistics/announcements/modern-slavery-nrm-and-dtn-statistics-" \
                     f"{quarter.months.lower().replace(' ', '-')}-{quarter.year}"
         day = quarter.published[:10]

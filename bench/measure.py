@@ -14,10 +14,10 @@ from __future__ import annotations
 import os
 import resource
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -88,13 +88,13 @@ class StatementCounter:
     counted; SQLite's BEGIN IMMEDIATE is.
     """
 
-    def __init__(self, engine) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, engine) -> None:
         from sqlalchemy import event
 
         self.total = 0
         self.executemany = 0
         event.listen(engine, "before_cursor_execute", self._count)
 
-    def _count(self, conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+    def _count(self, conn, cursor, statement, parameters, context, executemany) -> None:
         self.total += 1
         self.executemany += bool(executemany)

@@ -37,7 +37,7 @@ class MirrorProcess:
         self.base_url = ""
         self._proc: subprocess.Popen[str] | None = None
 
-    def __enter__(self) -> "MirrorProcess":
+    def __enter__(self) -> MirrorProcess:
         args = [sys.executable, "-m", "bench.mirror_proc", str(self.root)]
         self._proc = subprocess.Popen(args, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         assert self._proc.stdout is not None

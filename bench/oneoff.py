@@ -108,7 +108,7 @@ def tree_rss(root: int) -> tuple[int, int]:
     return total, len(tree)
 
 
-def wait_until(check, *, timeout: float, what: str, proc: subprocess.Popen[Any]) -> float:  # type: ignore[no-untyped-def]
+def wait_until(check, *, timeout: float, what: str, proc: subprocess.Popen[Any]) -> float:
     """Poll `check()` until it is true; the seconds it took (RuntimeError after `timeout` or if `proc` ends)."""
     t0 = time.perf_counter()
     while not check():

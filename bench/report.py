@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any
 
@@ -36,7 +36,7 @@ def machine(postgres: str | None) -> dict[str, str]:
                    if line.startswith("MemTotal"))
     info = {"cpu": cpu, "cores": str(os.cpu_count()), "memory": f"{mem_kib / 1024 / 1024:.1f} GiB",
             "os": platform.platform(), "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
-            "postgresql": "not used (SQLite run)", "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+            "postgresql": "not used (SQLite run)", "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
     for package in ("prefect", "sqlalchemy", "requests", "feedparser"):
         try:
             info[package] = metadata.version(package)
@@ -48,7 +48,8 @@ def machine(postgres: str | None) -> dict[str, str]:
 
         url = make_url(postgres).set(drivername="postgresql").render_as_string(hide_password=False)
         with psycopg.connect(url) as conn:
-            info["postgresql"] = str(conn.execute("SELECT version()").fetchone()[0])  # type: ignore[index]
+            row = conn.execute("SELECT version()").fetchone()
+            info["postgresql"] = str(row[0]) if row else "?"
     return info
 
 
@@ -146,8 +147,8 @@ def breakdown(sizes: list[str], by: dict[str, Any]) -> tuple[list[str], list[str
         floors = [by[n]["floor"]["detail"]["sources"][src][phase] for n in sizes]
         g = cells[-1]["cpu"] / cells[0]["cpu"] if cells[0]["cpu"] else float("inf")
         ok = g <= k * GROWTH_TOLERANCE
-        rows.append([src, phase] + [f"{s(c['cpu'])} ({s(f['cpu'])})" for c, f in zip(cells, floors)]
-                    + [f"{c['statements']:,} ({f['statements']:,})" for c, f in zip(cells, floors)]
+        rows.append([src, phase] + [f"{s(c['cpu'])} ({s(f['cpu'])})" for c, f in zip(cells, floors, strict=True)]
+                    + [f"{c['statements']:,} ({f['statements']:,})" for c, f in zip(cells, floors, strict=True)]
                     + [f"{g:.2f}×", "≤ linear" if ok else "**faster than linear**"])
         verdicts.append(f"{'PASS' if ok else 'FAIL'} growth of the backfill's {src} {phase}: CPU ×{g:.2f} for ×{k:g} "
                         f"items (limit ×{k * GROWTH_TOLERANCE:g})")

@@ -21,7 +21,7 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = args.sizes or ((200, 2_000) if args.quick else (1_000, 10_000))
     work = OUT / "run"
     shutil.rmtree(work, ignore_errors=True)
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     t0 = time.perf_counter()
     results: dict[str, Any] = {"sizes": list(sizes), "databases": {}, "started": started.isoformat(timespec="seconds"),
                                "rate_limit_per_host": RATE_LIMIT, "backfill_seen_at": BACKFILL_SEEN_AT}

@@ -13,9 +13,9 @@ import json
 import random
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-ANCHOR = datetime(2026, 10, 1, 9, 0, tzinfo=timezone.utc)  # the newest base item of every source
+ANCHOR = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)  # the newest base item of every source
 
 SUBJECTS = ("modern slavery", "immigration", "motoring", "drug", "fraud", "burglary", "assault", "theft",
             "firearms", "terrorism", "sexual", "environmental", "health and safety", "public order", "robbery",
@@ -114,12 +114,12 @@ def atleu_item(seed: int, k: int) -> Item:
     return Item(k, title, path, when, ATLEU_EXCERPT.format(**words), label)
 
 
-def items(make, seed: int, count: int, new: int) -> list[Item]:  # type: ignore[no-untyped-def]
+def items(make, seed: int, count: int, new: int) -> list[Item]:
     """Newest first: `new` new items (k = -new .. -1), then the `count` base items (k = 0 ..)."""
     return [make(seed, k) for k in range(-new, count)]
 
 
-def pages(seq: list, size: int) -> list[list]:  # type: ignore[type-arg]
+def pages(seq: list, size: int) -> list[list]:
     return [seq[i:i + size] for i in range(0, len(seq), size)]
 
 

@@ -16,9 +16,10 @@ import json
 import os
 import sys
 from collections import Counter
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from bench.measure import measure
 from bench.mirror_proc import clear_log, fetch_log
@@ -71,15 +72,9 @@ def warm_up() -> None:
     from PIL import Image
     from sqlalchemy.orm import configure_mappers
 
-    import store.models  # noqa: F401
-    import feeds.briefing  # noqa: F401
-    import feeds.build  # noqa: F401
-    import feeds.charts  # noqa: F401
-    import feeds.publish  # noqa: F401
-    import pipeline.briefing  # noqa: F401
-    import pipeline.cycle  # noqa: F401
-    import pipeline.site  # noqa: F401
-    import scrapers.nrm  # noqa: F401
+    for module in ("feeds.briefing", "feeds.build", "feeds.charts", "feeds.publish", "pipeline.briefing",
+                   "pipeline.cycle", "pipeline.site", "scrapers.nrm", "store.models"):
+        importlib.import_module(module)
     from pipeline.sources import SOURCES
 
     for spec in SOURCES.values():
@@ -112,7 +107,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         result["stored"] = scenarios.publication_counts(engine)
         return result
     if scenario == "floor":
-        result = measured(spec, lambda: scenarios.floor(settings, engine, counter, seen_at=seen_at))
+        result = measured(spec, lambda: scenarios.floor(settings, engine, counter, seen_at=seen_at or datetime.now(UTC)))
         result["stored"] = scenarios.publication_counts(engine)
         return result
     if scenario == "feeds":

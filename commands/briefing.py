@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from commands.errors import CommandError, database, load_settings
-from feeds.weeks import WEEK_RULE
+from vocabulary.weeks import WEEK_RULE
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     with database(settings) as engine:
         try:
             outcome = run_briefing(
-                engine, settings, week=args.week, send=args.send, force=args.force, now=datetime.now(timezone.utc)
+                engine, settings, week=args.week, send=args.send, force=args.force, now=datetime.now(UTC)
             )
         except (ValueError, RuntimeError, MailerError) as exc:
             raise CommandError(str(exc)) from None

@@ -8,12 +8,13 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from commands.errors import database, load_settings
+from vocabulary.periods import PERIOD_KINDS
+from vocabulary.text import clip
 
 if TYPE_CHECKING:
     from scrapers.nrm import Extraction
     from store.read import SeriesPoint
 
-PERIOD_KINDS = ("quarter", "year", "all")  # store.series.series(periods=...)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -63,10 +64,6 @@ def extraction_json(ex: Extraction) -> dict[str, Any]:
     return figures_as_json(ex)
 
 
-def _shorten(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def _show(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(map(str, value))
@@ -79,11 +76,11 @@ def extraction_table(ex: Extraction) -> str:
     """A readable table: one figure a line, with its period and (shortened) evidence."""
     lines = [ex.title or "(no title)", f"period {ex.period}; published {ex.published or '-'}"
              + (f"; updated {ex.updated}" if ex.updated else ""), ""]
-    rows = [(f.metric, _show(f.value), f.unit, f.period, _shorten(f.evidence, 70)) for f in ex.figures]
+    rows = [(f.metric, _show(f.value), f.unit, f.period, clip(f.evidence, 70)) for f in ex.figures]
     header = ("metric", "value", "unit", "period", "evidence")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
     for row in [header, *rows]:
-        lines.append("  ".join(c.ljust(w) for c, w in zip(row[:4], widths)) + "  " + row[4])
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row[:4], widths, strict=True)) + "  " + row[4])
     lines += [f"warning: {w}" for w in ex.warnings]
     lines += [f"withheld: {w.figure.metric} = {_show(w.figure.value)} ({w.reason})" for w in ex.withheld]
     return "\n".join(lines)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from commands import briefing, db, feeds, figures, mirror, run, sources
 from commands.errors import CommandError

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 from commands.run import DEMO_CORPUS as DEFAULT_ROOT
+
 DEFAULT_PORT = 8765
 
 

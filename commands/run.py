@@ -10,12 +10,12 @@ import argparse
 import logging
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from commands.errors import CommandError, database, load_settings
-from feeds.weeks import WEEK_RULE
 from pipeline.sources import SOURCES
+from vocabulary.weeks import WEEK_RULE
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_CORPUS = REPO_ROOT / "tests" / "fixtures"
@@ -59,7 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve.set_defaults(handler=cmd_serve)
 
 
-def _print_report(report, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def _print_report(report, as_json: bool) -> None:
     print(report.to_json() if as_json else report.to_text())
 
 
@@ -94,7 +94,7 @@ def _quiet_logging() -> None:
         logger.setLevel(logging.WARNING)
 
 
-def run_pipeline(sources: list[str] | None):  # type: ignore[no-untyped-def]
+def run_pipeline(sources: list[str] | None):
     """One cycle, in-process or as a flow on the configured Prefect API; its CycleReport."""
     settings = load_settings()
     url = prefect_api_url()
@@ -143,13 +143,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0 if report.ok and week else 1
 
 
-def _demo_briefing(report) -> str | None:  # type: ignore[no-untyped-def]
+def _demo_briefing(report) -> str | None:
     """Write the briefing of the default week to var/outbox (never sent) so the demo shows the email too."""
     from pipeline.briefing import run_briefing
     from pipeline.engine import get_engine
 
     try:
-        outcome = run_briefing(get_engine(), load_settings(), send=False, force=True, now=datetime.now(timezone.utc))
+        outcome = run_briefing(get_engine(), load_settings(), send=False, force=True, now=datetime.now(UTC))
     except Exception as exc:  # noqa: BLE001 - the demo reports it, like any other failure
         report.warnings.append(f"writing the demo briefing failed: {exc}")
         return None

@@ -10,9 +10,9 @@ import argparse
 import json
 import re
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from commands.errors import load_settings
@@ -42,25 +42,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     record.set_defaults(handler=run_record)
 
 
-def recording_client(settings: Settings, name: str) -> HttpClient:
-    """The source's client as the ingest builds it, keeping every page it receives in `.pages`."""
+def recording_client(settings: Settings, name: str) -> tuple[HttpClient, list[Page]]:
+    """The source's client as the ingest builds it, and the list it adds every page it receives to."""
     from pipeline.ingest import make_client
     from scrapers.http import HttpClient
 
     class RecordingClient(HttpClient):
         def __init__(self, *args: object, **kwargs: object) -> None:
-            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # passed through unchanged
             self.pages: list[Page] = []
 
-        def get(self, url: str, **kwargs: object) -> Page:  # type: ignore[override]
-            page = super().get(url, **kwargs)  # type: ignore[arg-type]
+        def get(self, url: str, **kwargs: object) -> Page:
+            page = super().get(url, **kwargs)  # type: ignore[arg-type]  # passed through unchanged
             self.pages.append(page)
             return page
 
-    return make_client(settings, source(name), cls=RecordingClient)
+    client = make_client(settings, source(name), cls=RecordingClient)
+    assert isinstance(client, RecordingClient)
+    return client, client.pages
 
 
-def sample_is_known(limit: int = SAMPLE_ITEMS):  # type: ignore[no-untyped-def]
+def sample_is_known(limit: int = SAMPLE_ITEMS):
     """An is_known that treats the first `limit` distinct URLs as new and the rest as known."""
     seen: set[str] = set()
 
@@ -122,18 +124,18 @@ def run_record(args: argparse.Namespace) -> int:
     from scrapers.errors import ScraperError
 
     settings = load_settings()
-    client = recording_client(settings, args.name)
+    client, pages = recording_client(settings, args.name)
     try:
         result = collect(settings, args.name, client)
         problem = ""
     except ScraperError as exc:  # record what was fetched anyway: that is what a fixture for the bug needs
         result, problem = None, f"{exc.__class__.__name__}: {exc}"
-    if not client.pages:  # type: ignore[attr-defined]
+    if not pages:
         print(f"{args.name}: nothing was fetched ({problem or 'no responses'})", file=sys.stderr)
         return 1
-    write_fixture(args.dir, client.pages, base_url=source(args.name).base_url(settings), name=args.name,  # type: ignore[attr-defined]
+    write_fixture(args.dir, pages, base_url=source(args.name).base_url(settings), name=args.name,
                   summary=describe(result, client) if result else f"the run failed: {problem}")
-    print(f"{args.name}: recorded {len(client.pages)} responses in {args.dir}"  # type: ignore[attr-defined]
+    print(f"{args.name}: recorded {len(pages)} responses in {args.dir}"
           + (f" (the run failed: {problem})" if problem else ""))
     return 1 if problem else 0
 
@@ -143,7 +145,9 @@ def write_fixture(folder: Path, pages: list[Page], *, base_url: str, name: str, 
     folder.mkdir(parents=True, exist_ok=True)
     base = base_url.rstrip("/")
     base_path = urlsplit(base).path.rstrip("/")
-    responses, rows, done = [], [], set()
+    responses: list[dict[str, Any]] = []
+    rows: list[Any] = []
+    done: set[str] = set()
     for page in pages:
         if page.not_modified or page.url in done:
             continue
@@ -164,7 +168,7 @@ def write_fixture(folder: Path, pages: list[Page], *, base_url: str, name: str, 
         responses.append(entry)
         rows.append(f"| `{path}` | {page.status} | {page.content_type} | {len(page.body)} |")
     (folder / "mirror.json").write_text(json.dumps({"responses": responses}, indent=2) + "\n", encoding="utf-8")
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     (folder / "PROVENANCE.md").write_text(
         f"# {name}: recorded live by msbrief sources record\n\n"
         f"Recorded {now} from {base} by `msbrief sources record {name}` ({summary}).\n"

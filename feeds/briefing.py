@@ -17,24 +17,26 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
-from typing import Any, Iterable, Sequence
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import css_inline
 
 from feeds.changes import change_line
 from feeds.charts import quarterly, referrals_chart
-from feeds.formatting import clip, date_text, release_period_label
+from feeds.formatting import date_text, release_period_label
 from feeds.nrm_summary import Headline, headline_figures, revision_text, stale_note
 from feeds.render import environment
 from feeds.sanitise import plain_text, safe_url
-from feeds.weeks import week_label
 from store.read import Change, FeedItem, ReleaseView, SeriesPoint, SourceHealth, UpcomingRelease
 from vocabulary.calendar import LONDON_TZ_NAME
+from vocabulary.text import clip
+from vocabulary.weeks import week_label
 
 # Topics that make an item "relevant": listed first; a generalist source's items without one are collapsed.
 RELEVANT_TOPICS = frozenset({
@@ -492,7 +494,8 @@ def message_from(
     msg.set_content(rendered.text, subtype="plain", charset="utf-8")
     msg.add_alternative(rendered.html, subtype="html", charset="utf-8")
     if rendered.chart_png:
-        html_part = msg.get_payload()[1]
+        html_part = msg.get_body(preferencelist=("html",))
+        assert isinstance(html_part, EmailMessage), "the HTML alternative was just added"
         html_part.add_related(
             rendered.chart_png, maintype="image", subtype="png", cid=f"<{rendered.chart_cid}>",
             disposition="inline", filename="nrm-referrals.png",

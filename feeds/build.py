@@ -7,18 +7,18 @@ The flows layer queries the store into `SiteData`; `build_site` turns it into
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 from feeds.briefing import BriefingData, briefing_subject, render_briefing
 from feeds.changes import change_entries, changes_of
 from feeds.site import BriefingLink, FeedLink, render_index
-from feeds.syndication import FeedSpec, render_feed
-from feeds.weeks import week_bounds
+from feeds.syndication import FeedFormat, FeedSpec, render_feed
 from store.read import FeedItem, ReleaseView, SeriesPoint
+from vocabulary.weeks import week_bounds
 
 TOPIC = "modern slavery"
-FORMATS = ("rss", "atom")
+FORMATS: tuple[FeedFormat, ...] = ("rss", "atom")
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ def feed_catalogue(data: SiteData, site_url: str = "") -> list[FeedDef]:
     catalogue += [
         FeedDef(f"source-{_slug(name)}", f"msbrief: {title}", f"New and updated items from {title}, newest first.",
                 data.by_source.get(name, ()))
-        for name, title in zip(names, titles)
+        for name, title in zip(names, titles, strict=True)
     ]
     return catalogue
 
@@ -130,7 +130,8 @@ def build_site(data: SiteData, *, site_url: str, max_entries: int) -> dict[str, 
     links: list[FeedLink] = []
     for feed in feed_catalogue(data, site_url):
         paths = {fmt: feed_path(feed.slug, fmt) for fmt in FORMATS}
-        for fmt, path in paths.items():
+        for fmt in FORMATS:
+            path = paths[fmt]
             spec = FeedSpec(feed.slug, feed.title, feed.description, f"{site_url}{path}", site_url)
             files[path] = render_feed(spec, feed.items, fmt=fmt, max_entries=max_entries)
         links.append(FeedLink(feed.title, feed.description, rss=paths["rss"], atom=paths["atom"], site_url=site_url))

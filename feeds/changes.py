@@ -8,15 +8,14 @@ document's key, what happened and when), so a feed reader shows every change onc
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Iterable
 
 from feeds.formatting import date_text
 from feeds.sanitise import plain_text
 from store.read import Change, FeedItem
 from vocabulary.calendar import LONDON_TZ_NAME
-
 
 _FIRST_PUBLISHED = re.compile(r"\s*first published\.?\s*", re.I)
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from feeds.formatting import is_number, number, release_period_label
 from store.read import SeriesPoint
@@ -68,7 +68,7 @@ TEXT_PX = 34  # large type, so it stays legible when a phone shrinks the image
 LEFT, RIGHT, TOP, BOTTOM = 150, 40, 100, 110  # the plot's margins: value labels, title, quarter and year
 
 
-def _draw(draw, view: "ChartView", font) -> None:  # type: ignore[no-untyped-def]
+def _draw(draw, view: ChartView, font) -> None:
     draw.text((LEFT - 100, 30), view.title, font=font, fill=INK)
     bottom, height, width = HEIGHT - BOTTOM, HEIGHT - BOTTOM - TOP, WIDTH - LEFT - RIGHT
 

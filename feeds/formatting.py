@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from vocabulary.calendar import LONDON_TZ_NAME
+from vocabulary.calendar import LONDON_TZ_NAME, long_date
 from vocabulary.periods import is_period, period_label
 
 
@@ -31,7 +31,7 @@ def date_text(dt: datetime | None, *, tz: str = LONDON_TZ_NAME, with_time: bool 
     if dt is None:
         return ""
     local = dt.astimezone(ZoneInfo(tz))
-    text = f"{local.day} {local:%B %Y}"
+    text = long_date(local.date())
     if with_time and (local.hour or local.minute):
         text += f", {local.hour % 12 or 12}:{local.minute:02d}{'am' if local.hour < 12 else 'pm'}"
     return text
@@ -42,8 +42,3 @@ def release_period_label(period: str) -> str:
     return period_label(period) if is_period(period) else period
 
 
-def clip(text: str, limit: int) -> str:
-    """`text` cut at a word boundary to at most `limit` characters, with an ellipsis when cut."""
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.") + "\N{HORIZONTAL ELLIPSIS}"

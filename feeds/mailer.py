@@ -17,11 +17,12 @@ import logging
 import re
 import smtplib
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
 from email.utils import parseaddr
-from typing import Callable, Literal
+from typing import Literal
 from urllib.parse import urlsplit
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
-from typing import Mapping
 
 FILE_MODE = 0o644  # served files: world-readable (mkstemp creates 0600)
 STALE_TEMP = 600.0  # seconds: a temp file this old was left by a writer that was killed

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 import nh3
 
+from vocabulary.text import XML_INVALID_CHARS
+
 ALLOWED_TAGS = frozenset({
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "dl", "dt", "em", "h3", "h4", "h5", "h6",
     "i", "li", "ol", "p", "pre", "q", "small", "strong", "sub", "sup", "table", "tbody", "td",
@@ -22,15 +24,13 @@ ALLOWED_TAGS = frozenset({
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan", "scope"}}
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
-# Characters XML 1.0 cannot carry (lxml refuses them; feed readers choke on them).
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SPACE = re.compile(r"\s+")
 
 
 def clean_html(fragment: str) -> str:
     """An HTML fragment reduced to the allow-list: inert whatever the source sent."""
     return nh3.clean(
-        _XML_INVALID.sub("", fragment or ""),
+        XML_INVALID_CHARS.sub("", fragment or ""),
         tags=set(ALLOWED_TAGS),
         attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
         url_schemes=set(URL_SCHEMES),
@@ -41,13 +41,13 @@ def clean_html(fragment: str) -> str:
 
 def plain_text(markup: str) -> str:
     """The visible text of `markup` on one line: tags (and script/style content) removed, entities decoded."""
-    text = _XML_INVALID.sub("", markup or "")
+    text = XML_INVALID_CHARS.sub("", markup or "")
     # Decoding entities can reveal markup ("&lt;script&gt;"): strip again until nothing changes.
     for _ in range(3):
         decoded = html.unescape(nh3.clean(text, tags=set(), attributes={}))
         if decoded == text:
             break
-        text = _XML_INVALID.sub("", decoded)
+        text = XML_INVALID_CHARS.sub("", decoded)
     return _SPACE.sub(" ", text).strip()
 
 
@@ -58,7 +58,7 @@ def safe_url(url: str | None) -> str | None:
         return None
     url = url.strip()
     parts = urlsplit(url)
-    if parts.scheme.lower() in ("http", "https") and parts.netloc and not _XML_INVALID.search(url) \
+    if parts.scheme.lower() in ("http", "https") and parts.netloc and not XML_INVALID_CHARS.search(url) \
             and not any(c.isspace() for c in url):
         return url
     return None

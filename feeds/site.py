@@ -7,11 +7,11 @@ resources. Jinja2 autoescapes everything; source text is reduced to plain text f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
-from feeds.charts import chart_view, quarterly
 from feeds.changes import ChangeEntry, change_line
+from feeds.charts import chart_view, quarterly
 from feeds.nrm_summary import headline_figures, stale_note, summarise_release
 from feeds.render import environment
 from feeds.sanitise import safe_url

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import html
 import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Iterable, Literal, Sequence
+from datetime import UTC, datetime
+from typing import Literal
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
@@ -32,7 +33,7 @@ GENERATOR = "msbrief feeds"
 # uuid5 namespace of msbrief's entry and feed ids: changing it would duplicate every entry in every reader.
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:msbrief:feeds")
 # The updated date of a feed with no entries (Atom requires one; "now" would break repeatability).
-EMPTY_FEED_UPDATED = datetime(2000, 1, 1, tzinfo=timezone.utc)
+EMPTY_FEED_UPDATED = datetime(2000, 1, 1, tzinfo=UTC)
 ATOM_NS = "http://www.w3.org/2005/Atom"
 
 
@@ -81,7 +82,10 @@ def entry_summary_html(item: FeedItem) -> str:
     return "".join(p for p in parts if p)
 
 
-def render_feed(spec: FeedSpec, items: Sequence[FeedItem], *, fmt: Literal["rss", "atom"], max_entries: int = 50) -> bytes:
+FeedFormat = Literal["rss", "atom"]
+
+
+def render_feed(spec: FeedSpec, items: Sequence[FeedItem], *, fmt: FeedFormat, max_entries: int = 50) -> bytes:
     """The feed `spec` as RSS 2.0 or Atom 1.0 bytes (UTF-8), holding the newest `max_entries` items."""
     if fmt not in ("rss", "atom"):
         raise ValueError(f"feed format {fmt!r}: expected 'rss' or 'atom'")
@@ -140,7 +144,7 @@ class _RssItemExtras(BaseEntryExtension):
         self.updated: datetime | None = None
         self.creator: str | None = None
 
-    def extend_rss(self, entry):  # type: ignore[no-untyped-def]
+    def extend_rss(self, entry):
         if self.creator:
             xml_elem("{http://purl.org/dc/elements/1.1/}creator", entry).text = self.creator
         if self.updated:

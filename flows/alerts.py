@@ -9,7 +9,7 @@ from pipeline.settings import get_settings
 log = logging.getLogger("flows.alerts")
 
 
-def notify_failure(flow, flow_run, state) -> None:  # type: ignore[no-untyped-def]
+def notify_failure(flow, flow_run, state) -> None:
     """Flow on_failure/on_crashed hook: log clearly, then send the notification if one is configured."""
     message = f"msbrief flow {flow.name!r} run {flow_run.name!r} ended {state.type.value}: {state.message}"
     log.error(message)
@@ -25,7 +25,7 @@ def notify_failure(flow, flow_run, state) -> None:  # type: ignore[no-untyped-de
         log.error("could not send the failure notification through block %r: %s", block_name, exc)
 
 
-def _load_block(name: str):  # type: ignore[no-untyped-def]
+def _load_block(name: str):
     """A notification block by 'block-type-slug/block-name' (e.g. 'slack-webhook/ops')."""
     from prefect.blocks.core import Block
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -28,7 +28,7 @@ class BriefingFailed(Exception):
 def compose_and_send(week: str | None, send: bool | None, force: bool) -> BriefingOutcome:
     """Compose the week's briefing and send it once (or write it); a preview and the deliveries as artifacts."""
     outcome = run_briefing(get_engine(), get_settings(), week=week, send=send, force=force,
-                           now=datetime.now(timezone.utc))
+                           now=datetime.now(UTC))
     if outcome.preview_markdown:
         create_markdown_artifact(markdown=outcome.preview_markdown, key="briefing-preview",
                                  description=f"the briefing of {outcome.week}")

@@ -52,7 +52,7 @@ def deployment_of(source: str) -> str:
     return f"ingest-source/ingest-{source_spec(source).slug}"
 
 
-def flow_for(spec: DeploymentSpec):  # type: ignore[no-untyped-def]
+def flow_for(spec: DeploymentSpec):
     """The flow object behind a deployment's entrypoint."""
     import importlib
 

@@ -17,10 +17,10 @@ from flows.alerts import notify_failure
 from flows.names import run_name
 from pipeline.cycle import finish_run, start_run
 from pipeline.engine import get_engine
+from pipeline.ingest import ingest_source as ingest_one
 from pipeline.reports import CycleReport, SourceReport, markdown_summary
 from pipeline.settings import get_settings
 from pipeline.sources import source as source_spec
-from pipeline.ingest import ingest_source as ingest_one
 
 
 class SourceFailed(Exception):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from vocabulary.calendar import LONDON
 
@@ -19,6 +19,6 @@ def run_name(template: str) -> Callable[[], str]:
             what = template.format(**params).strip()
         except (KeyError, IndexError, ValueError):
             what = template.split(" ", 1)[0]
-        return f"{what} {datetime.now(timezone.utc).astimezone(LONDON):%Y-%m-%d %H:%M}"
+        return f"{what} {datetime.now(UTC).astimezone(LONDON):%Y-%m-%d %H:%M}"
 
     return name

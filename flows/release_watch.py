@@ -7,7 +7,7 @@ Needs a Prefect API with the source's deployment (msbrief serve, or a server).
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flows.deployments import deployment_of
 from pipeline.engine import get_engine
@@ -31,7 +31,7 @@ def schedule_release_runs(source: str, now: datetime | None = None) -> dict[str,
     from prefect.exceptions import ObjectNotFound
     from prefect.states import Scheduled
 
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     wanted = wanted_release_runs(get_engine(), source, now)
     name = deployment_of(source)
     with get_client(sync_client=True) as client:

@@ -49,12 +49,13 @@ import struct
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 log = logging.getLogger(__name__)
@@ -358,7 +359,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "msbrief-mirror/1"
     timeout = 30  # idle keep-alive connections are dropped after this
-    server: "_Server"
+    server: _Server
 
     # plumbing
 
@@ -407,7 +408,7 @@ class _Handler(BaseHTTPRequestHandler):
             user_agent=self.headers.get("User-Agent", "")))
         try:
             self._serve()
-        except (ConnectionError, BrokenPipeError, socket.timeout):
+        except (TimeoutError, ConnectionError, BrokenPipeError):
             self.close_connection = True
         finally:
             self.state.close_entry(self._entry, self._arrived)
@@ -464,7 +465,7 @@ class _Handler(BaseHTTPRequestHandler):
         if if_none_match:
             return _etag_matches(if_none_match, recorded.etag)
         since = self.headers.get("If-Modified-Since")
-        return bool(since) and _not_modified_since(since, recorded.last_modified)
+        return since is not None and _not_modified_since(since, recorded.last_modified)
 
     def _encoded(self, recorded: Recorded) -> tuple[bytes, str | None]:
         if (recorded.body and _compressible(recorded.content_type)
@@ -607,7 +608,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, port: int, state: _State, mirror: "MirrorServer") -> None:
+    def __init__(self, port: int, state: _State, mirror: MirrorServer) -> None:
         super().__init__((HOST, port), _Handler)
         self.state = state
         self.mirror = mirror
@@ -634,7 +635,7 @@ class _Server(ThreadingHTTPServer):
         if isinstance(error, (ConnectionError, TimeoutError)):
             log.debug("client %s hung up: %s", client_address, error)
             return
-        super().handle_error(request, client_address)  # type: ignore[arg-type]
+        super().handle_error(request, client_address)  # type: ignore[arg-type]  # what the server passed in
 
 
 # -- the public object -------------------------------------------------------------------------
@@ -658,7 +659,7 @@ class MirrorServer:
 
     # lifecycle
 
-    def start(self) -> "MirrorServer":
+    def start(self) -> MirrorServer:
         """Bind 127.0.0.1:port (0 = a free one) and serve in a daemon thread."""
         self._server = _Server(self._requested_port, self._state, self)
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
@@ -678,7 +679,7 @@ class MirrorServer:
             self._thread.join(timeout=5)
         self._server = None
 
-    def __enter__(self) -> "MirrorServer":
+    def __enter__(self) -> MirrorServer:
         return self.start() if self._server is None else self
 
     def __exit__(self, *exc: object) -> None:

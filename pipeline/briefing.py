@@ -16,15 +16,16 @@ import os
 import re
 import secrets
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import parseaddr
+from functools import partial
 from pathlib import Path
-from typing import Sequence
-
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from dateutil import parser as date_parser
@@ -40,7 +41,6 @@ from feeds.briefing import (
 )
 from feeds.mailer import Mailer, SmtpConfig
 from feeds.publish import atomic_write
-from feeds.weeks import format_week, parse_week, previous_week, week_bounds
 from pipeline.settings import Settings
 from pipeline.sources import SOURCES
 from store import deliveries as protocol
@@ -49,6 +49,7 @@ from store.db import Engine, read_session
 from store.read import FeedItem
 from store.series import series
 from vocabulary.calendar import LONDON_TZ_NAME
+from vocabulary.weeks import format_week, parse_week, previous_week, week_bounds
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +159,7 @@ def in_force_dates(items: Sequence[FeedItem], *, after: datetime) -> tuple[InFor
         if not match:
             continue
         try:
-            day = date_parser.parse(match[1], dayfirst=True).replace(tzinfo=timezone.utc)
+            day = date_parser.parse(match[1], dayfirst=True).replace(tzinfo=UTC)
         except (ValueError, OverflowError):
             continue
         if day >= after:
@@ -170,7 +171,7 @@ GUIDANCE_SHOWN = 5
 
 
 def default_week(engine: Engine, now: datetime, tz: str = LONDON_TZ_NAME) -> str:
-    """The week a briefing reports on unless told otherwise (feeds.weeks.WEEK_RULE), for `briefing` and `demo` alike.
+    """The week a briefing reports on unless told otherwise (vocabulary.weeks.WEEK_RULE), for `briefing` and `demo` alike.
 
     A week before msbrief first read its sources has nothing to report, so until a full week has
     passed since then, the default is the week of that first reading (still in progress).
@@ -236,7 +237,8 @@ def smtp_password(settings: Settings) -> str:
     from prefect.blocks.system import Secret  # only when configured: Prefect is slow to import
 
     try:
-        return str(Secret.load(settings.smtp_secret_block).get())
+        secret = cast(Secret, Secret.load(settings.smtp_secret_block))  # a sync call: the block itself
+        return str(secret.get())
     except Exception as exc:  # noqa: BLE001 - any failure to load is reported the same way
         raise RuntimeError(
             f"could not load the SMTP password from Prefect Secret block {settings.smtp_secret_block!r}: "
@@ -270,7 +272,7 @@ def _load_sent_copy(path: Path, message_id: str) -> EmailMessage | None:
             msg = BytesParser(policy=policy.default).parse(fh)
     except OSError:
         return None
-    return msg if msg.get("Message-ID") == message_id else None  # type: ignore[return-value]
+    return msg if msg.get("Message-ID") == message_id else None
 
 
 # --- the run ---------------------------------------------------------------------------------
@@ -416,8 +418,8 @@ def _send(engine: Engine, data: BriefingData, settings: Settings, config: SmtpCo
                 if not protocol.claim_delivery(engine, row.id, owner=owner, dead_owner=dead_owner):
                     continue  # a concurrent run has it, or it was done meanwhile
                 attempted.add(row.recipient)
-                result = mailer.send(msg, row.recipient, before_commit=lambda: protocol.mark_unconfirmed(
-                    engine, row.id, response=f"{UNCONFIRMED} [{owner}]"))
+                result = mailer.send(msg, row.recipient, before_commit=partial(
+                    protocol.mark_unconfirmed, engine, row.id, response=f"{UNCONFIRMED} [{owner}]"))
                 protocol.record_delivery(engine, row.id, status=result.status, response=result.response)
     outcome.status = protocol.finish_week(engine, briefing_id, still_sending=_in_flight)
     outcome.deliveries = [

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import contextvars
 import logging
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Sequence
 
 from pipeline.ingest import ingest_source
 from pipeline.reports import CycleReport, SourceReport

@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from pipeline.reports import SourceReport
@@ -25,8 +25,8 @@ from scrapers.normalise import canonical_url, load_topics, normalise_fetch_log, 
 from scrapers.nrm import ReleaseIndex
 from scrapers.records import FetchRecord, Release, SourceResult
 from store import fetch_state, publications, queries, releases, repo
-from store.fetch_state import FetchSnapshot
 from store.db import DatabaseUnavailable, Engine, driver_reason, read_session, transaction
+from store.fetch_state import FetchSnapshot
 from store.read import Statement
 from vocabulary.metrics import RESTATEMENTS
 
@@ -73,7 +73,7 @@ def make_client(settings: Settings, spec: SourceSpec, *, state: FetchSnapshot | 
         options = {
             "validators": lambda url: state.validators_of(state_url(settings, spec, url)),
             "robots_cache": lambda url: state.robots_text(state_url(settings, spec, url), max_age=ROBOTS_MAX_AGE,
-                                                          now=datetime.now(timezone.utc)),
+                                                          now=datetime.now(UTC)),
         }
     return cls(
         settings.http_user_agent,
@@ -88,7 +88,7 @@ def make_client(settings: Settings, spec: SourceSpec, *, state: FetchSnapshot | 
         source_deadline=settings.source_deadline,
         max_retries=settings.max_retries,
         obey_robots=settings.obey_robots,
-        **options,  # type: ignore[arg-type]
+        **options,  # type: ignore[arg-type]  # the subclass's own keywords (commands/sources.py's recorder)
     )
 
 
@@ -194,7 +194,7 @@ def _store(engine: Engine, run_id: int | None, fetched: Fetched, *, seen_at: dat
         strategy=fetched.result.strategy if fetched.result else None,
         warnings=list(fetched.warnings),
     )
-    at = datetime.now(timezone.utc)
+    at = datetime.now(UTC)
     with transaction(engine) as s:
         # First: the outcome, which locks the source's row (two stores of one source queue).
         source_id = repo.claim_source(s, fetched.source, ok=not fetched.error, title=info.title,
@@ -231,10 +231,10 @@ def ingest_source(settings: Settings, engine: Engine, name: str, *, run_id: int 
     raise AssertionError("unreachable")
 
 
-def _store_result(s, source_id: int, result: SourceResult, report: SourceReport, *, seen_at: datetime) -> None:  # type: ignore[no-untyped-def]
+def _store_result(s, source_id: int, result: SourceResult, report: SourceReport, *, seen_at: datetime) -> None:
     saved = publications.save(s, source_id, result.publications, seen_at=seen_at)
     by_url: dict[str, int] = {}
-    for pub, outcome in zip(result.publications, saved):
+    for pub, outcome in zip(result.publications, saved, strict=True):
         by_url[canonical_url(pub.url)] = outcome.id
         if outcome.outcome == "new":
             report.new += 1
@@ -257,7 +257,7 @@ def _store_result(s, source_id: int, result: SourceResult, report: SourceReport,
         repo.upsert_announcement(s, ann)
 
 
-def _checked_against_each_other(s, found: list[Release]) -> list[Release]:  # type: ignore[no-untyped-def]
+def _checked_against_each_other(s, found: list[Release]) -> list[Release]:
     """FIGURES.md's cross-release check: each release against what every other release said (stored,
     or found in this run), whatever the order they come in; linear in the figures."""
     index = ReleaseIndex()

@@ -5,15 +5,14 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated, Literal
 
 from vocabulary.calendar import LONDON_TZ_NAME
-
 
 PREFIX = "MSBRIEF_"
 DATABASE_SCHEMES = ("sqlite", "postgresql", "postgres", "postgresql+psycopg")
@@ -94,7 +93,7 @@ class Settings(BaseSettings):
         if parts.scheme not in DATABASE_SCHEMES or not value.startswith(f"{parts.scheme}://"):
             raise ValueError("expected sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/NAME")
         try:
-            parts.port
+            _ = parts.port  # urllib raises ValueError for a port that is no number
         except ValueError:
             raise ValueError("its port is not a number") from None
         return value

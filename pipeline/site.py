@@ -10,21 +10,20 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
-
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from feeds.build import TOPIC, SiteData, build_site
 from feeds.publish import atomic_write, remove_unbuilt, write_site
 from feeds.syndication import entry_count
-from feeds.weeks import format_week, parse_week, week_bounds
 from pipeline.briefing import read_week
 from pipeline.settings import Settings, get_settings
 from pipeline.sources import SOURCES
 from store import queries
 from store.db import Engine, read_session, shown_url
 from store.series import series
+from vocabulary.weeks import format_week, parse_week, week_bounds
 
 log = logging.getLogger("pipeline.site")
 MARKER = ".published"  # in the output dir (not public/): the store fingerprint of the last build
@@ -98,7 +97,7 @@ class PublishResult:
 
     def markdown(self) -> str:
         """The publish artifact operators read in the Prefect UI."""
-        out = [f"# msbrief publish", "", self.summary, ""]
+        out = ["# msbrief publish", "", self.summary, ""]
         if self.written:
             out += ["## Rewritten", ""] + [f"- `{p}`" for p in self.written]
         if self.removed:

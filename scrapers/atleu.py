@@ -10,8 +10,8 @@ check atleu` shows which one works. Everything site-specific is in SITE.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from scrapers.feedread import ACCEPT_JSON, FeedPage, parse_squarespace
 from scrapers.http import HttpClient

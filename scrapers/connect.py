@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import socket
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -55,11 +56,11 @@ class GuardedAdapter(HTTPAdapter):
             """Checked addresses, and the running attempt's Cutoff watching the connection."""
 
             def _new_conn(self) -> socket.socket:
-                return opener(self)  # type: ignore[arg-type]
+                return opener(self)  # type: ignore[arg-type]  # a mixin: self is the HTTPConnection below
 
             def request(self, *args: Any, **kwargs: Any) -> None:
-                _watch(self)  # type: ignore[arg-type]
-                super().request(*args, **kwargs)  # type: ignore[misc]
+                _watch(self)  # type: ignore[arg-type]  # a mixin: self is the HTTPConnection below
+                super().request(*args, **kwargs)  # type: ignore[misc]  # HTTPConnection.request, after the mixin
 
         class Connection(Guarded, HTTPConnection):
             pass
@@ -119,7 +120,7 @@ class Cutoff:
         self._timer = threading.Timer(max(0.0, seconds), self._expire)
         self._timer.daemon = True
 
-    def __enter__(self) -> "Cutoff":
+    def __enter__(self) -> Cutoff:
         _attempt.cutoff = self
         self._timer.start()
         return self

@@ -6,8 +6,8 @@ Every function returns a timezone-aware UTC datetime or None. Rules:
 - a clock time without an offset is Europe/London local time (BST or GMT as it was that day);
 - a date without a time ("15 October 2020", "/news/2024/12/5/slug") is 00:00 UTC of that day, so
   the calendar date is the same in UTC and in Europe/London;
-- anything ambiguous or unreadable is None, and so is a date outside MIN_YEAR..MAX_YEAR (1900,
-  2999: a typo or a placeholder, never a publication date). `refused(value)` tells that second
+- anything ambiguous or unreadable is None, and so is a date outside MIN_YEAR..MAX_YEAR
+  (vocabulary.calendar: 1990-2100; a typo or a placeholder, never a publication date). `refused(value)` tells that second
   case apart, so an item can be refused for its date as written instead of called undated.
 
 Nothing here raises on bad input.
@@ -18,17 +18,18 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import date, datetime, time, timezone
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time
 from email.utils import parsedate_to_datetime
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 from bs4 import Tag
 
 from scrapers.htmltext import soup as make_soup
-from vocabulary.calendar import LONDON, month_number
+from vocabulary.calendar import LONDON, MAX_YEAR, MIN_YEAR, month_number, year_in_range
 
-MIN_YEAR, MAX_YEAR = 1990, 2100
+__all__ = ["MAX_YEAR", "MIN_YEAR"]  # and the functions below; the years are vocabulary's
 _PROBE_YEAR = "2000"  # a leap year inside the range: refused() moves a date here to see if it reads
 _MS_PER_YEAR = 365.2425 * 86_400_000
 
@@ -46,7 +47,7 @@ _TEXT_FORMATS = (
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 _RFC822_LIKE = re.compile(r"^(?:[A-Za-z]{3},?\s+)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}")
-_PERMALINK = re.compile(r"/(?P<y>(?:19|20)\d{2})/(?P<m>\d{1,2})/(?P<d>\d{1,2})(?:/|$)")
+_PERMALINK = re.compile(r"/(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})(?:/|$)")  # any year: checked apart
 _YEAR = re.compile(r"(?<![\d+-])\d{4}(?!\d)")  # not a zone offset ("+0000")
 
 # Meta tags that carry a publication date, best first (compared lower-case).
@@ -57,24 +58,20 @@ META_NAMES = (
 )
 
 
-def _in_range(year: int) -> bool:
-    return MIN_YEAR <= year <= MAX_YEAR
-
-
 def from_date(day: date) -> datetime | None:
     """A calendar date as 00:00 UTC of that day (None outside the years we accept)."""
-    if not _in_range(day.year):
+    if not year_in_range(day.year):
         return None
-    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def from_local(dt: datetime) -> datetime | None:
     """A datetime in UTC; a naive one is Europe/London local time."""
-    if not _in_range(dt.year):
+    if not year_in_range(dt.year):
         return None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=LONDON)
-    return dt.astimezone(timezone.utc)
+    return dt.astimezone(UTC)
 
 
 def parse_machine(value: Any) -> datetime | None:
@@ -90,7 +87,7 @@ def parse_machine(value: Any) -> datetime | None:
         if _RFC822_LIKE.match(text):
             dt = parsedate_to_datetime(text)
             # RFC 822 "-0000" (zone unknown) comes back naive: the RFC says treat it as UTC.
-            return from_local(dt) if dt.tzinfo else from_local(dt.replace(tzinfo=timezone.utc))
+            return from_local(dt) if dt.tzinfo else from_local(dt.replace(tzinfo=UTC))
     except (ValueError, TypeError, OverflowError, IndexError):
         return None
     return None
@@ -138,10 +135,10 @@ def from_epoch_ms(value: Any) -> datetime | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     try:
-        dt = datetime.fromtimestamp(value / 1000, tz=timezone.utc)
+        dt = datetime.fromtimestamp(value / 1000, tz=UTC)
     except (ValueError, OverflowError, OSError):
         return None
-    return dt if _in_range(dt.year) else None
+    return dt if year_in_range(dt.year) else None
 
 
 def from_permalink(url: Any) -> datetime | None:
@@ -171,16 +168,16 @@ def refused(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         return ""
     if not isinstance(value, str):
-        return str(value) if math.isfinite(value) and not _in_range(int(1970 + value / _MS_PER_YEAR)) else ""
+        return str(value) if math.isfinite(value) and not year_in_range(int(1970 + value / _MS_PER_YEAR)) else ""
     text = " ".join(value.split())
     if len(text) > 200:
         return ""
     permalink = _PERMALINK.search(text)
-    if permalink and not _in_range(int(permalink["y"])):
+    if permalink and not year_in_range(int(permalink["y"])):
         moved = text[:permalink.start("y")] + _PROBE_YEAR + text[permalink.end("y"):]
         return text if from_permalink(moved) else ""
     years = _YEAR.findall(text)
-    if len(years) != 1 or _in_range(int(years[0])):
+    if len(years) != 1 or year_in_range(int(years[0])):
         return ""
     return text if parse_text(_YEAR.sub(_PROBE_YEAR, text)) else ""
 
@@ -199,17 +196,17 @@ def _declared(soup: Tag) -> Iterable[str]:
     for meta in soup.find_all("meta"):
         key = meta.get("property") or meta.get("name") or meta.get("itemprop") or ""
         if isinstance(key, str) and key.strip().lower() in META_NAMES and isinstance(meta.get("content"), str):
-            yield meta["content"]
-    for script in soup.find_all("script", attrs={"type": "application/ld+json"}):
+            yield str(meta["content"])
+    for script in soup.find_all("script", type="application/ld+json"):
         try:
             yield from (v for v in _walk_json_ld(json.loads(script.string or ""), depth=0) if isinstance(v, str))
         except (ValueError, TypeError, RecursionError):
             continue
-    for el in soup.find_all(attrs={"itemprop": "datePublished"}):
-        yield el.get("datetime") or el.get("content") or el.get_text(" ", strip=True)
+    for el in soup.find_all(itemprop="datePublished"):
+        yield str(el.get("datetime") or el.get("content") or el.get_text(" ", strip=True))
     for el in soup.find_all("time"):
         if isinstance(el.get("datetime"), str):
-            yield el["datetime"]
+            yield str(el["datetime"])
 
 
 def from_html(doc: Any) -> tuple[datetime | None, str]:
@@ -246,7 +243,7 @@ def _from_meta(soup: Tag) -> tuple[datetime | None, str]:
 
 
 def _from_json_ld(soup: Tag) -> tuple[datetime | None, str]:
-    for script in soup.find_all("script", attrs={"type": "application/ld+json"}):
+    for script in soup.find_all("script", type="application/ld+json"):
         try:
             data = json.loads(script.string or "")
         except (ValueError, TypeError, RecursionError):
@@ -273,8 +270,8 @@ def _walk_json_ld(data: Any, *, depth: int) -> Iterable[Any]:
 
 
 def _from_itemprop(soup: Tag) -> tuple[datetime | None, str]:
-    for el in soup.find_all(attrs={"itemprop": "datePublished"}):
-        value = el.get("datetime") or el.get("content") or el.get_text(" ", strip=True)
+    for el in soup.find_all(itemprop="datePublished"):
+        value = str(el.get("datetime") or el.get("content") or el.get_text(" ", strip=True))
         dt = parse_machine(value) or parse_text(value)
         if dt:
             return dt, "itemprop"
@@ -282,7 +279,7 @@ def _from_itemprop(soup: Tag) -> tuple[datetime | None, str]:
 
 
 def _from_time_tags(soup: Tag) -> tuple[datetime | None, str]:
-    values = {t.get("datetime").strip() for t in soup.find_all("time") if isinstance(t.get("datetime"), str)}
+    values = {str(t["datetime"]).strip() for t in soup.find_all("time") if isinstance(t.get("datetime"), str)}
     if len(values) == 1:
         dt = parse_machine(values.pop())
         if dt:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
@@ -19,7 +19,7 @@ from defusedxml import DefusedXmlException
 
 from scrapers import dates
 from scrapers.errors import ParseError
-from scrapers.htmltext import plain_text, soup
+from scrapers.htmltext import soup, visible_text
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json")
 ACCEPT_XML = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1"
@@ -104,7 +104,7 @@ def _feed_entry(entry: Any, page_url: str) -> Entry:
         url=_join(page_url, e.get("link")),
         published=published,
         updated=updated,
-        summary=plain_text(e.get("summary", "")),
+        summary=visible_text(e.get("summary", "")),
         labels=labels,
         id=e.get("id") or None,
         refused_date="" if published else dates.refused(e.get("published") or e.get("updated")),
@@ -115,7 +115,8 @@ def _struct_time(value: Any) -> datetime | None:
     if not value:
         return None
     try:
-        return dates.from_local(datetime(*value[:6], tzinfo=timezone.utc))
+        year, month, day, hour, minute, second = value[:6]
+        return dates.from_local(datetime(year, month, day, hour, minute, second, tzinfo=UTC))
     except (TypeError, ValueError):
         return None
 
@@ -137,19 +138,19 @@ def parse_json_feed(body: bytes, *, source: str, url: str) -> FeedPage:
     for item in data["items"]:
         if not isinstance(item, dict):
             continue
-        link = item.get("url") if isinstance(item.get("url"), str) else ""
+        link = item["url"] if isinstance(item.get("url"), str) else ""
         published = dates.parse_machine(item.get("date_published"))
         entries.append(Entry(
             title=_str(item.get("title")),
             url=_join(url, link),
             published=published,
             updated=dates.parse_machine(item.get("date_modified")),
-            summary=_str(item.get("summary")) or plain_text(item.get("content_html")),
+            summary=_str(item.get("summary")) or visible_text(item.get("content_html")),
             labels=tuple(t for t in item.get("tags", []) if isinstance(t, str)) if isinstance(item.get("tags"), list) else (),
             id=_str(item.get("id")) or None,
             refused_date="" if published else dates.refused(item.get("date_published")),
         ))
-    next_url = data.get("next_url") if isinstance(data.get("next_url"), str) else None
+    next_url = data["next_url"] if isinstance(data.get("next_url"), str) else None
     return FeedPage(entries=tuple(entries), next_url=_join(url, next_url) or None)
 
 
@@ -179,11 +180,11 @@ def parse_wp_posts(body: bytes, *, source: str, url: str, total_pages: str | Non
             if isinstance(cls, str) and "-" in cls and not cls.startswith(("post-", "type-", "status-", "format-", "hentry")):
                 labels.append(cls.split("-", 1)[1].replace("-", " "))
         entries.append(Entry(
-            title=plain_text(_rendered(post.get("title"))),
+            title=visible_text(_rendered(post.get("title"))),
             url=_str(post.get("link")),
             published=published,
             updated=updated,
-            summary=plain_text(_rendered(post.get("excerpt"))),
+            summary=visible_text(_rendered(post.get("excerpt"))),
             labels=tuple(label for label in labels if label),
             id=str(post["id"]) if isinstance(post.get("id"), int) else None,
             refused_date="" if published else dates.refused(post.get("date_gmt") or post.get("date")),
@@ -210,12 +211,12 @@ def parse_squarespace(body: bytes, *, source: str, url: str) -> FeedPage:
             url=_join(url, path),
             published=published,
             updated=dates.from_epoch_ms(item.get("updatedOn")),
-            summary=plain_text(item.get("excerpt")),
+            summary=visible_text(item.get("excerpt")),
             labels=tuple(labels),
             id=_str(item.get("id")) or None,
             refused_date="" if published else dates.refused(item.get("publishOn")),
         ))
-    pagination = data.get("pagination") if isinstance(data.get("pagination"), dict) else {}
+    pagination = data["pagination"] if isinstance(data.get("pagination"), dict) else {}
     offset = pagination.get("nextPageOffset") if pagination.get("nextPage") else None
     next_offset = str(offset) if isinstance(offset, (int, str)) and not isinstance(offset, bool) and str(offset).isdigit() else None
     return FeedPage(entries=tuple(entries), next_offset=next_offset)
@@ -225,7 +226,7 @@ def discover_feeds(html: bytes | str, *, page_url: str) -> tuple[str, ...]:
     """The feed URLs a page advertises with `<link rel="alternate" type="application/rss+xml|atom+xml">`."""
     found: list[str] = []
     for link in soup(html).find_all("link"):
-        rel = link.get("rel") or []
+        rel: Any = link.get("rel") or []
         rels = [r.lower() for r in (rel if isinstance(rel, list) else str(rel).split())]
         kind = str(link.get("type") or "").split(";")[0].strip().lower()
         href = link.get("href")

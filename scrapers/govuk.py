@@ -25,13 +25,26 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from scrapers import dates, nrm
 from scrapers.errors import ParseError
-from scrapers.govuk_api import (CANONICAL_BASE, GovukApi, attachments, change_history, content_path, dedupe, details_of,
-                                page_url, raw_attachments, require, search_path, when)
+from scrapers.govuk_api import (
+    CANONICAL_BASE,
+    GovukApi,
+    attachments,
+    change_history,
+    content_path,
+    dedupe,
+    details_of,
+    page_url,
+    raw_attachments,
+    require,
+    search_path,
+    when,
+)
 from scrapers.http import HttpClient
 from scrapers.normalise import tag_topics
 from scrapers.records import Announcement, Page, Publication, Release, SourceInfo, SourceResult
@@ -124,7 +137,7 @@ def _publication(doc: dict[str, Any], result: dict[str, Any], *, bulletin_urls: 
     alternates.discard(url)
     notes = _change_notes(details)
     latest_note = notes[-1][1] if notes and notes[-1][1].lower() != "first published." else None
-    summary = doc.get("description") if isinstance(doc.get("description"), str) else ""
+    summary = doc["description"] if isinstance(doc.get("description"), str) else ""
     return Publication(
         source=SOURCE.name,
         url=url,
@@ -135,7 +148,7 @@ def _publication(doc: dict[str, Any], result: dict[str, Any], *, bulletin_urls: 
         summary=summary,
         topics=tag_topics(f"{doc['title']} {summary}", topics),
         attachments=attachments(details),
-        external_id=doc.get("content_id") if isinstance(doc.get("content_id"), str) else None,
+        external_id=doc["content_id"] if isinstance(doc.get("content_id"), str) else None,
         alternate_urls=tuple(sorted(alternates)),
         change_note=latest_note,
     )
@@ -211,7 +224,7 @@ def _read_release(fetcher: GovukApi, result: dict[str, Any], topics: dict[str, t
     require(doc, page, "title", "base_path", source=SOURCE.name)
     links = _bulletin_links(doc)
     pub = _publication(doc, result, bulletin_urls=links, topics=topics)
-    details = doc.get("details") if isinstance(doc.get("details"), dict) else {}
+    details = doc["details"] if isinstance(doc.get("details"), dict) else {}
     refused = "" if pub.published else (
         dates.refused(doc.get("first_published_at")) or dates.refused(details.get("first_public_at")))
     if refused:
@@ -245,7 +258,7 @@ def release_time(display_date: str) -> datetime | None:
         local = datetime(int(m.group(3)), month, int(m.group(1)), hour, minute, tzinfo=LONDON)
     except ValueError:
         return None
-    return local.astimezone(timezone.utc)
+    return local.astimezone(UTC)
 
 
 def _announcement(doc: dict[str, Any], page: Page) -> Announcement:
@@ -255,7 +268,7 @@ def _announcement(doc: dict[str, Any], page: Page) -> Announcement:
     if state not in ("provisional", "confirmed", "cancelled"):
         raise ParseError(f"announcement state {state!r}", source=SOURCE.name, url=page.url,
                          expected="provisional, confirmed or cancelled")
-    display = details.get("display_date") if isinstance(details.get("display_date"), str) else ""
+    display = details["display_date"] if isinstance(details.get("display_date"), str) else ""
     previous = details.get("previous_display_date")
     reason = details.get("cancellation_reason")
     return Announcement(

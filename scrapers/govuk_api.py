@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any, Callable, Iterator
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from scrapers import dates
 from scrapers.errors import ParseError
-from scrapers.htmltext import plain_text
+from scrapers.htmltext import visible_text
 from scrapers.http import HttpClient
 from scrapers.normalise import rebase, utc
 from scrapers.records import Attachment, Page
@@ -122,7 +123,7 @@ class GovukApi:
                                  expected="{'results': [...], 'total': N}")
             results = [r for r in results if isinstance(r, dict)]
             yield results
-            total = data.get("total") if isinstance(data.get("total"), int) else 0
+            total = data["total"] if isinstance(data.get("total"), int) else 0
             start += len(results)
             if not results or start >= total:
                 return
@@ -197,7 +198,7 @@ def _attachment(raw: dict[str, Any]) -> Attachment | None:
         title=str(raw.get("title") or raw.get("filename") or url.rsplit("/", 1)[-1]),
         content_type=raw.get("content_type") or ("text/html" if kind == "html" else None),
         size=size if isinstance(size, int) and not isinstance(size, bool) else None,
-        filename=raw.get("filename") if isinstance(raw.get("filename"), str) else None,
+        filename=raw["filename"] if isinstance(raw.get("filename"), str) else None,
     )
 
 
@@ -224,7 +225,7 @@ def withdrawn(doc: dict[str, Any]) -> tuple[datetime | None, str | None]:
         return None, None
     at = when(notice.get("withdrawn_at"))
     # no space before punctuation that followed a link in the markup
-    explanation = re.sub(r"\s+([.,;:!?])", r"\1", plain_text(notice.get("explanation"), limit=1000)) or None
+    explanation = re.sub(r"\s+([.,;:!?])", r"\1", visible_text(notice.get("explanation"), limit=1000)) or None
     if at is None and explanation is None:
         return None, None
     return at, explanation

@@ -26,13 +26,27 @@ the document it leads to, with the old URL kept as an alternate URL and a warnin
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from scrapers.errors import FetchError, ParseError
-from scrapers.govuk_api import (CANONICAL_BASE, GovukApi, Result, attachments, change_history, content_path,
-                                details_of, history_mode, page_url, redirect_destination, require, search_path,
-                                when, withdrawn)
+from scrapers.govuk_api import (
+    CANONICAL_BASE,
+    GovukApi,
+    Result,
+    attachments,
+    change_history,
+    content_path,
+    details_of,
+    history_mode,
+    page_url,
+    redirect_destination,
+    require,
+    search_path,
+    when,
+    withdrawn,
+)
 from scrapers.http import HttpClient
 from scrapers.normalise import tag_topics
 from scrapers.records import ChangeNote, Page, Publication, SourceInfo, SourceResult
@@ -138,7 +152,7 @@ def _notes(doc: dict[str, Any], page: Page, warnings: list[str]) -> tuple[Change
 
 
 def _organisations(doc: dict[str, Any]) -> tuple[str, ...]:
-    links = doc.get("links") if isinstance(doc.get("links"), dict) else {}
+    links = doc["links"] if isinstance(doc.get("links"), dict) else {}
     found = links.get("organisations")
     return tuple(o["title"].strip() for o in found if isinstance(o, dict) and isinstance(o.get("title"), str)
                  and o["title"].strip()) if isinstance(found, list) else ()
@@ -157,7 +171,7 @@ def publication(doc: dict[str, Any], page: Page, *, topics: dict[str, tuple[str,
         raise ParseError(f"document without a publication date: {doc['title']!r}", source=SOURCE.name, url=page.url,
                          expected="first_published_at")
     url = page_url(doc["base_path"])
-    document_type = doc.get("document_type") if isinstance(doc.get("document_type"), str) else None
+    document_type = doc["document_type"] if isinstance(doc.get("document_type"), str) else None
     summary = doc["description"].strip() if isinstance(doc.get("description"), str) else ""
     withdrawn_at, withdrawn_note = withdrawn(doc)
     latest = next((n.note for n in notes if n.note.lower() != FIRST_PUBLISHED), None)

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 from urllib.parse import urlsplit
 
 from scrapers.records import SourceInfo
@@ -91,7 +91,7 @@ class HostPolicy:
     private_ok: bool = False
 
     @classmethod
-    def of(cls, hosts: Iterable[str], *, private_ok: bool = False) -> "HostPolicy":
+    def of(cls, hosts: Iterable[str], *, private_ok: bool = False) -> HostPolicy:
         """A policy allowing `hosts` ("www.gov.uk", "127.0.0.1:8123"); a bad entry is a ValueError."""
         keys = set()
         for entry in hosts:
@@ -102,7 +102,7 @@ class HostPolicy:
         return cls(frozenset(keys), private_ok)
 
     @classmethod
-    def for_base(cls, base_url: str) -> "HostPolicy":
+    def for_base(cls, base_url: str) -> HostPolicy:
         """Only the base URL's host and port; non-public addresses allowed if the base is one."""
         key = host_key(base_url)
         if not key:
@@ -113,7 +113,7 @@ class HostPolicy:
         return cls(frozenset({key}), private)
 
     @classmethod
-    def for_source(cls, info: SourceInfo, base_url: str) -> "HostPolicy":
+    def for_source(cls, info: SourceInfo, base_url: str) -> HostPolicy:
         """The source's own hosts when `base_url` is on one of them; else the base URL's host alone."""
         own = cls.of(info.hosts)
         if host_key(base_url) in own.hosts:

@@ -39,10 +39,10 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from http.client import HTTPException
-from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -263,7 +263,7 @@ class HttpClient:
         """Close pooled connections."""
         self._session.close()
 
-    def __enter__(self) -> "HttpClient":
+    def __enter__(self) -> HttpClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -480,7 +480,7 @@ class HttpClient:
         """Send the request and read the body before the deadline; classify what came back."""
         left = self._time_left(url)
         by_source = left is not None and left < self.request_deadline  # which deadline ends this attempt
-        budget = left if by_source else self.request_deadline
+        budget = left if left is not None and by_source else self.request_deadline
         with Cutoff(budget) as cutoff:
             try:
                 resp = self._session.get(current, headers=headers, stream=True, allow_redirects=False,

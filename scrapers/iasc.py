@@ -10,8 +10,8 @@ The IASC's annual reports also appear on GOV.UK as corporate reports (read by th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from scrapers.http import HttpClient
 from scrapers.listing import ItemSelectors, ListingSelectors

@@ -17,7 +17,8 @@ from soupsieve import SelectorSyntaxError
 from scrapers import dates
 from scrapers.errors import ParseError
 from scrapers.feedread import discover_feeds
-from scrapers.htmltext import clip, soup
+from scrapers.htmltext import SUMMARY_CHARS, soup
+from vocabulary.text import clip, one_line
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def _first(node: Tag, selector: str | None, *, source: str, url: str) -> Tag | N
 
 
 def _text(el: Tag | None) -> str:
-    return " ".join(el.get_text(" ", strip=True).split()) if el is not None else ""
+    return one_line(el.get_text(" ", strip=True)) if el is not None else ""
 
 
 def _join(base: str, href: object) -> str:
@@ -131,7 +132,7 @@ def read_listing(body: bytes | str, *, page_url: str, selectors: ListingSelector
             title=title,
             url=url,
             published=published,
-            summary=clip(_text(_first(node, selectors.summary, source=source, url=page_url))),
+            summary=clip(_text(_first(node, selectors.summary, source=source, url=page_url)), SUMMARY_CHARS),
             labels=labels,
             refused_date="" if published else dates.refused_in_element(date_el),
         ))
@@ -165,7 +166,7 @@ def read_item(body: bytes | str, *, page_url: str, selectors: ItemSelectors, sou
     summary = ""
     if body_el is not None:
         paragraphs = [_text(p) for p in body_el.find_all("p")] or [_text(body_el)]
-        summary = clip(" ".join(p for p in paragraphs[:2] if p))
+        summary = clip(" ".join(p for p in paragraphs[:2] if p), SUMMARY_CHARS)
     labels = tuple(
         t for sel in selectors.labels for t in (_text(el) for el in _select(doc, sel, source=source, url=page_url)) if t
     )

@@ -13,15 +13,16 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import fields, is_dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any, overload
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-from typing import Any, Iterable
-
+import vocabulary.text
 from scrapers.records import (
     MAX_ETAG_LENGTH,
     MAX_LAST_MODIFIED_LENGTH,
@@ -35,6 +36,7 @@ from scrapers.records import (
     Release,
     SourceResult,
 )
+from vocabulary.text import LONE_SURROGATES, UNWANTED_CHARS, URL_UNSAFE_CHARS, clip
 
 # Query parameters that never change what a page is.
 _NOISE_PARAMS = re.compile(r"^(utm_.*|fbclid|gclid|mc_cid|mc_eid|_ga|ref|cmp|amp)$", re.I)
@@ -69,13 +71,17 @@ def canonical_url(url: str) -> str:
     return urlunsplit((scheme, host + port, path, urlencode(query), ""))
 
 
+@overload
+def utc(dt: datetime) -> datetime: ...
+@overload
+def utc(dt: None) -> None: ...
 def utc(dt: datetime | None) -> datetime | None:
     """An aware UTC datetime; naive input is taken to be UTC already."""
     if dt is None:
         return None
     if dt.tzinfo is None:
-        return dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc)
+        return dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
 
 
 def normalise_title(title: str) -> str:
@@ -142,10 +148,6 @@ def unbase(url: str, canonical_base: str, base_url: str) -> str:
 
 # --- clean text ----------------------------------------------------------------------------------
 
-# C0 controls but tab and newlines, DEL and C1, lone surrogates (a JSON "\ud800"), the byte-order
-# mark, and the bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069),
-# which can make text read differently from what it says.
-_UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufeff\u202a-\u202e\u2066-\u2069]")
 _LIMITS = {"title": MAX_TITLE_LENGTH, "summary": MAX_SUMMARY_LENGTH,
            "cache_body": 500_000}  # robots.txt: RFC 9309 asks crawlers to read at least 500 KiB
 _ONE_LINE = {"title", "kind", "document_type", "metric", "unit", "period", "state", "release_date_text", "note"}
@@ -154,23 +156,19 @@ _URLS = {"url", "page_url", "bulletin_url", "final_url", "alternate_urls"}
 # do), and inside it the other controls, the byte-order mark and the bidirectional characters
 # (percent-encoded, so the link still leads where it led, visibly).
 _URL_ENDS = "".join(map(chr, range(0x21)))
-_URL_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff\u202a-\u202e\u2066-\u2069]")
-_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def clean_text(text: str, *, limit: int = MAX_TEXT_LENGTH, one_line: bool = False) -> str:
     """`text` without unwanted characters (on one line if asked), at most `limit` characters."""
-    text = _UNWANTED.sub("", text)
-    if one_line:
-        text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+    text = UNWANTED_CHARS.sub("", text)
+    return clip(vocabulary.text.one_line(text) if one_line else text, limit)
 
 
 def clean_url(url: str) -> str:
-    """`url` as a browser sends it: no control or bidirectional character left raw (see _URL_UNSAFE),
+    """`url` as a browser sends it: no control or bidirectional character left raw (URL_UNSAFE_CHARS),
     no lone surrogate; otherwise unchanged (its length is checked by normalise_result)."""
-    url = _SURROGATES.sub("", url).strip(_URL_ENDS).replace("\t", "").replace("\n", "").replace("\r", "")
-    return _URL_UNSAFE.sub(lambda found: quote(found[0], safe=""), url)
+    url = LONE_SURROGATES.sub("", url).strip(_URL_ENDS).replace("\t", "").replace("\n", "").replace("\r", "")
+    return URL_UNSAFE_CHARS.sub(lambda found: quote(found[0], safe=""), url)
 
 
 def _cleaned(value: Any, name: str = "") -> Any:
@@ -182,7 +180,7 @@ def _cleaned(value: Any, name: str = "") -> Any:
         return type(value)(_cleaned(v, name) for v in value)
     if is_dataclass(value) and not isinstance(value, type):
         changed = {f.name: _cleaned(getattr(value, f.name), f.name) for f in fields(value)}
-        return replace(value, **changed)  # type: ignore[type-var]
+        return replace(value, **changed)
     return value
 
 

@@ -56,12 +56,12 @@ class RobotsPolicy:
     source: str = "robots.txt"
 
     @classmethod
-    def allow_all(cls, why: str) -> "RobotsPolicy":
+    def allow_all(cls, why: str) -> RobotsPolicy:
         """A policy allowing everything (no robots.txt, or a 4xx for it)."""
         return cls(source=why)
 
     @classmethod
-    def disallow_all(cls, why: str) -> "RobotsPolicy":
+    def disallow_all(cls, why: str) -> RobotsPolicy:
         """A policy refusing everything (robots.txt unreachable: 5xx, timeout, network error)."""
         return cls(disallow_all_reason=why, source=why)
 

@@ -10,8 +10,8 @@ check sentencing_council` shows which one works. Everything site-specific is in 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from scrapers.feedread import ACCEPT_JSON, FeedPage, parse_wp_posts
 from scrapers.http import HttpClient

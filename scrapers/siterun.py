@@ -9,9 +9,9 @@ keeps one Publication per story within the run (same canonical URL, or same titl
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Callable, Iterable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from scrapers import dates

@@ -9,14 +9,21 @@ reading the site is not there": the walker returns False and the adapter tries t
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
 
 from scrapers import dates
 from scrapers.errors import ParseError
 from scrapers.feedread import ACCEPT_XML, Entry, FeedPage, looks_like_feed, parse_feed
-from scrapers.listing import (ItemPage, ItemSelectors, ListingItem, ListingPage, ListingSelectors, read_item,
-                              read_listing)
+from scrapers.listing import (
+    ItemPage,
+    ItemSelectors,
+    ListingItem,
+    ListingPage,
+    ListingSelectors,
+    read_item,
+    read_listing,
+)
 from scrapers.records import Page
 from scrapers.siterun import SiteRun
 
@@ -65,7 +72,7 @@ def walk_feed(
             return True
         if not _take_entries(run, fp.entries, page_url=url):
             return True
-        url, page_url = next_url(url, fp, number), url
+        page_url, url = url, next_url(url, fp, number)
         number += 1
         if url and not _next_on_site(run, url, page_url=page_url):
             return True
@@ -138,7 +145,7 @@ def walk_listings(run: SiteRun, config: ListingConfig, *, discover: bool = True)
                 return "feed-autodiscovery"
             if not _take_listing(run, config, lp, page_url=url):
                 break
-            url, page_url = (run.real(lp.next_url) if lp.next_url else None), url
+            page_url, url = url, (run.real(lp.next_url) if lp.next_url else None)
             number += 1
             if url and not _next_on_site(run, url, page_url=page_url):
                 url = None

@@ -17,6 +17,10 @@ if ! command -v chromium >/dev/null 2>&1; then
     apt-get install -y -qq chromium >/dev/null
 fi
 
+# Lint and types first: a finding fails the run before the long suite starts.
+.venv/bin/ruff check .
+.venv/bin/mypy
+
 export PREFECT_SERVER_ANALYTICS_ENABLED=false DO_NOT_TRACK=1
 # Two workers; an idle one takes tests queued on the other (the long Prefect and deadline tests
 # would otherwise leave one worker running them for minutes after the other has finished).

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
-
 from urllib.parse import quote, quote_plus
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
@@ -73,7 +72,7 @@ def make_engine(url: str, *, create_folder: bool = True, **kwargs: object) -> En
         engine = _create(url, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        def _sqlite_pragmas(dbapi_conn, _record):
             # Let SQLAlchemy's BEGIN (below) start transactions so they can be IMMEDIATE.
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
@@ -83,14 +82,15 @@ def make_engine(url: str, *, create_folder: bool = True, **kwargs: object) -> En
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
+        def _sqlite_begin(conn):
             # IMMEDIATE takes the write lock up front: two writers queue instead of deadlocking.
             # A read-only transaction takes no lock, so reads never wait behind a writer.
             conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
         return engine
     # An unreachable server is an error within seconds, not after the TCP timeout.
-    connect_args = {"connect_timeout": 10, **dict(kwargs.pop("connect_args", {}))}  # type: ignore[call-overload]
+    extra = kwargs.pop("connect_args", None)
+    connect_args = {"connect_timeout": 10, **(extra if isinstance(extra, dict) else {})}
     return _create(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
@@ -170,7 +170,7 @@ def read_session(engine: Engine) -> Iterator[Session]:
         yield session
 
 
-def alembic_config(engine: Engine):  # type: ignore[no-untyped-def]
+def alembic_config(engine: Engine):
     from alembic.config import Config
 
     cfg = Config()

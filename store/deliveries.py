@@ -15,15 +15,15 @@ A delivery being sent names its owner (an opaque token the caller chooses, such 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable, Sequence
 
 from sqlalchemy import and_, or_, select, update
 
 from store import models as m
 from store.db import Engine, read_session, transaction
-from store.upsert import insert_ignore
+from store.upsert import insert_ignore, rowcount
 
 # A delivery left "sending" this long (a run killed mid-send) may be tried again.
 STALE_SENDING = timedelta(minutes=30)
@@ -86,7 +86,7 @@ def claim_week(engine: Engine, week: str, *, subject: str, message_id: str, reci
         return briefing.id, briefing.message_id, new_id is not None or force
 
 
-def _retryable(stale_before: datetime):  # type: ignore[no-untyped-def]
+def _retryable(stale_before: datetime):
     return or_(
         m.Delivery.status.in_(("pending", "failed")),
         and_(m.Delivery.status == "refused", m.Delivery.smtp_response.like("4%")),
@@ -123,7 +123,7 @@ def claim_delivery(engine: Engine, delivery_id: int, *, owner: str, dead_owner: 
             .values(status="sending", attempts=m.Delivery.attempts + 1, attempted_at=at, smtp_response=owner)
             .execution_options(synchronize_session=False)
         )
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
 
 def mark_unconfirmed(engine: Engine, delivery_id: int, *, response: str) -> None:

@@ -6,9 +6,9 @@ run touched, one multi-row upsert), in the caller's transaction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -75,7 +75,7 @@ def record(session: Session, source: str, records: Sequence[FetchRecord], *, at:
                                                                        "consecutive_failures": 0})
         row = dict(before, last_status=rec.status, last_fetched_at=at)
         if rec.error:
-            row.update(last_error=rec.error, consecutive_failures=(before["consecutive_failures"] or 0) + 1)
+            row.update(last_error=rec.error, consecutive_failures=_count(before["consecutive_failures"]) + 1)
         else:
             row.update(last_error=None, consecutive_failures=0, last_success_at=at)
             if rec.cache_body is not None:
@@ -85,3 +85,7 @@ def record(session: Session, source: str, records: Sequence[FetchRecord], *, at:
         rows[rec.url] = row
     upsert_many(session, m.FetchState.__table__, list(rows.values()), conflict=("source", "url"),
                 update=_COLUMNS[2:])
+
+
+def _count(value: object) -> int:
+    return value if isinstance(value, int) else 0

@@ -16,9 +16,10 @@ An item's first sighting stores its notes as history: it is new, not amended.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Sequence
+from typing import Any, Literal
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -127,7 +128,7 @@ class _Page:
         ids = list(self.rows)
         self.notes = {(pid, identity) for pid, identity in self.s.execute(
             select(m.Amendment.publication_id, m.Amendment.identity)
-            .where(m.Amendment.publication_id.in_(ids), m.Amendment.identity.is_not(None)))}
+            .where(m.Amendment.publication_id.in_(ids), m.Amendment.identity.is_not(None))) if identity}
         for pid, url, title, content_type, size, filename in self.s.execute(
             select(m.Attachment.publication_id, m.Attachment.url, m.Attachment.title, m.Attachment.content_type,
                    m.Attachment.size, m.Attachment.filename).where(m.Attachment.publication_id.in_(ids))
@@ -168,7 +169,7 @@ class _Page:
                 fresh[pub.key] = new_row(pub, source_id=self.source_id, seen_at=self.seen_at)
                 decided.append((pub, pub.key, "new"))
                 first = pub.key
-            if row_id is None:
+            if row_id is None and first is not None:
                 fresh_by.update(dict.fromkeys(identities, first))
         ids = self._insert(fresh)
         saved = []

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from store import models as m
-from store.read import Change, FeedItem, FigureView, ReleaseView, Revision, SourceHealth, Statement, UpcomingRelease
+from store.read import (
+    Change,
+    FeedItem,
+    FigureView,
+    ReleaseView,
+    Revision,
+    SourceHealth,
+    Statement,
+    UpcomingRelease,
+)
 from vocabulary.metrics import RESTATEMENTS
 from vocabulary.periods import period_order
+from vocabulary.weeks import week_of
 
 
 def _revisions(session: Session, rel: m.StatisticsRelease) -> tuple[Revision, ...]:
@@ -106,7 +116,7 @@ def first_readings(session: Session) -> dict[str, datetime]:
         select(m.SourceRun.source, func.min(m.SourceRun.finished_at))
         .where(m.SourceRun.status == "ok").group_by(m.SourceRun.source)
     ).all()
-    return {name: at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at for name, at in rows if at}
+    return {name: at.replace(tzinfo=UTC) if at.tzinfo is None else at for name, at in rows if at}
 
 
 def _feed_item(pub: m.Publication, releases: dict[int, ReleaseView], readings: dict[str, datetime]) -> FeedItem:
@@ -120,7 +130,7 @@ def _feed_item(pub: m.Publication, releases: dict[int, ReleaseView], readings: d
         kind=pub.kind,
         summary=pub.summary or "",
         topics=tuple(pub.topics or ()),
-        published=pub.published,
+        published=pub.published or pub.first_seen,  # stored for every item; undated: first seen
         updated=pub.updated,
         date_estimated=pub.date_estimated,
         first_seen=pub.first_seen,
@@ -204,13 +214,13 @@ def recently_changed(session: Session, *, source: str, before: datetime, limit: 
 def last_reading_at(session: Session) -> datetime | None:
     """When some source was last read (None before any reading)."""
     at = session.execute(select(func.max(m.Source.last_run_at))).scalar_one_or_none()
-    return at.replace(tzinfo=timezone.utc) if at is not None and at.tzinfo is None else at
+    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
 
 
 def first_cycle_at(session: Session) -> datetime | None:
     """When msbrief first stored a publication (None for an empty store)."""
     at = session.execute(select(func.min(m.Publication.first_seen))).scalar_one_or_none()
-    return at.replace(tzinfo=timezone.utc) if at is not None and at.tzinfo is None else at
+    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
 
 
 def latest_release(
@@ -274,7 +284,7 @@ def confirmed_releases(session: Session, source: str, *, after: datetime) -> lis
             m.Source.name == source, m.StatisticsAnnouncement.state == "confirmed",
             m.StatisticsAnnouncement.release_at > after)
     ).all()
-    return [(url, at) for url, at in rows]
+    return [(url, at) for url, at in rows if at is not None]
 
 
 def source_health(session: Session) -> list[SourceHealth]:
@@ -305,10 +315,6 @@ def failed_sources_between(session: Session, start: datetime, end: datetime) -> 
     return {name: error or "failed" for name, error in rows}
 
 
-def _week_of(at: datetime | None) -> str:
-    return "" if at is None else "%d-W%02d" % at.isocalendar()[:2]
-
-
 def change_fingerprint(session: Session) -> str:
     """A cheap summary of everything the feeds and index page show; it moves whenever they would."""
     parts = [
@@ -318,6 +324,7 @@ def change_fingerprint(session: Session) -> str:
         session.execute(select(func.count(), func.max(m.StatisticsRelease.updated),
                                func.max(m.StatisticsRelease.last_seen))).one(),
         session.execute(select(func.count(), func.max(m.Source.title))).one(),
-        _week_of(last_reading_at(session)),  # the briefing archive gains a week when a reading starts one
+        # the briefing archive gains a week when a reading starts one
+        week_of(reading) if (reading := last_reading_at(session)) else "",
     ]
     return repr(parts)

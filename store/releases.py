@@ -8,7 +8,8 @@ consistent, it is published. A statement corrected in place keeps its old value 
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session

@@ -16,7 +16,8 @@ from store import models as m
 from store import publications, releases
 from store.models import now
 from store.publications import Outcome, Saved
-from store.upsert import insert_ignore
+from store.upsert import insert_ignore, rowcount
+from vocabulary.calendar import long_date
 
 __all__ = ["Outcome", "Saved"]  # and the functions below
 SOURCE_IDS = "msbrief_source_ids"  # session.info key: the ids of the sources this transaction has locked
@@ -133,7 +134,7 @@ def upsert_announcement(session: Session, ann: records.Announcement) -> Saved:
         ).scalar_one()
     changed = False
     if release_at != row.release_at or ann.release_date_text != row.release_date_text:
-        old = row.release_date_text or _iso(row.release_at)
+        old = row.release_date_text or (long_date(row.release_at) if row.release_at else None)
         previous = list(row.previous_dates)
         for d in (*ann.previous_dates, old):
             if d and d not in previous and d != ann.release_date_text:
@@ -183,4 +184,4 @@ def record_source_run(session: Session, run_id: int, source: str, **counts: obje
 def finish_run(session: Session, run_id: int, *, status: str) -> None:
     table = m.Run.__table__
     done = session.execute(update(table).where(table.c.id == run_id).values(status=status, finished_at=now()))
-    assert done.rowcount == 1, f"run {run_id!r} does not exist"
+    assert rowcount(done) == 1, f"run {run_id!r} does not exist"

@@ -12,15 +12,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from store import models as m
 from store.read import SeriesPoint
 from vocabulary.metrics import restated_by
-from vocabulary.periods import period_order
-
-PERIOD_KINDS = ("quarter", "year", "all")
+from vocabulary.periods import PERIOD_KINDS, period_order
 
 __all__ = ["SeriesPoint", "series", "PERIOD_KINDS"]
 
@@ -45,7 +43,7 @@ def series(session: Session, metric: str, *, periods: str = "quarter",
         select(m.Figure.period, m.Figure.value, m.StatisticsRelease.period, m.StatisticsRelease.published)
         .join(m.StatisticsRelease, m.Figure.release_id == m.StatisticsRelease.id)
         .where(m.Figure.metric.in_(metrics), m.Figure.withheld_reason.is_(None))
-        .where(m.StatisticsRelease.published < before if before is not None else True)
+        .where(m.StatisticsRelease.published < before if before is not None else true())
     ).all()
     statements: dict[str, list[tuple[tuple[Any, ...], str, Any]]] = {}
     for period, value, release_period, published in rows:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any, cast
 
-from sqlalchemy import Table, bindparam
+from sqlalchemy import CursorResult, Result, Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE matched (`Session.execute` is typed as returning a plain Result)."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def insert_ignore(session: Session, table: Table, values: dict[str, Any], conflict: Sequence[str]) -> int | None:
@@ -15,7 +21,7 @@ def insert_ignore(session: Session, table: Table, values: dict[str, Any], confli
     return session.execute(stmt.returning(table.c.id)).scalar_one_or_none()
 
 
-def _insert(session: Session, table: Table):  # type: ignore[no-untyped-def]
+def _insert(session: Session, table: Table):
     name = session.get_bind().dialect.name
     if name == "postgresql":
         return postgresql.insert(table)

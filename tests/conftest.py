@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
+
+# The mirror fixtures, for every test module (imported here rather than in each module).
+from mirror_fixture import fixtures_mirror, mirror  # noqa: F401 - pytest finds fixtures by name in conftest
 from sqlalchemy import Engine, create_engine, text
 
 from store.db import make_engine, upgrade

@@ -44,7 +44,7 @@ class DripServer:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self._accept, daemon=True)
 
-    def __enter__(self) -> "DripServer":
+    def __enter__(self) -> DripServer:
         self._thread.start()
         return self
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from conftest import FIXTURES
+
 from feeds.build import SiteData
 from scrapers import records
 from store.read import Change, FeedItem, FigureView, ReleaseView, SeriesPoint
 
-T0 = datetime(2023, 8, 10, 8, 30, tzinfo=timezone.utc)
+T0 = datetime(2023, 8, 10, 8, 30, tzinfo=UTC)
 SITE = "https://msbrief.example.org/"
 TITLES = {"govuk_nrm": "GOV.UK: Home Office NRM statistics", "iasc": "Independent Anti-Slavery Commissioner",
           "atleu": "ATLEU", "sentencing_council": "Sentencing Council"}

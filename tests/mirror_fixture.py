@@ -10,8 +10,8 @@ server, so faults, runtime responses and the request log never leak between test
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 

@@ -5,8 +5,9 @@ snapshot of the stored rows to compare a run against a clean reference run."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import Engine, select
 

@@ -28,7 +28,7 @@ class TcpProxy:
         self.accepted = 0
         self._thread = threading.Thread(target=self._accept_loop, name=f"tcp-proxy:{self.port}", daemon=True)
 
-    def __enter__(self) -> "TcpProxy":
+    def __enter__(self) -> TcpProxy:
         self._thread.start()
         return self
 

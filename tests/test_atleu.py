@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from mirror_fixture import fixtures_mirror  # noqa: F401  (pytest fixture)
-from scrapers import atleu
 from source_runs import client, run, served, validators_from
 
-UTC = timezone.utc
+from scrapers import atleu
+
+UTC = UTC
 SITE = "https://www.atleu.org.uk"
 DRIVING = f"{SITE}/news/2024/12/5/driving-exploitation-and-breaching-international-law-atleu-legal-challenge-to-the-uks-seasonal-worker-visa"
 CASE = f"{SITE}/cases/2024/1/19/challenge-to-governments-seasonal-worker-scheme"

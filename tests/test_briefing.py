@@ -10,7 +10,7 @@ import re
 import subprocess
 import sys
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -22,16 +22,15 @@ from sqlalchemy import select, update
 
 from feeds.charts import LATEST
 from feeds.mailer import Mailer, MailerError, SmtpConfig, parse_smtp_url
-from feeds.weeks import parse_week, previous_week, week_bounds
-from pipeline.settings import Settings
 from pipeline.briefing import run_briefing
+from pipeline.settings import Settings
 from scrapers import records
+from scrapers.normalise import normalise_announcement, normalise_publication
 from store import models as m
 from store import repo
 from store.db import transaction
-from store.read import FigureView, ReleaseView
 from tests.smtp_server import PASSWORD, USERNAME, smtp_server
-from scrapers.normalise import normalise_announcement, normalise_publication
+from vocabulary.weeks import parse_week, previous_week, week_bounds
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "briefing" / "2023-Q2.expected.json"
@@ -43,8 +42,8 @@ PERIOD_OF = {"previous_period_referrals": "2023-Q1", "dtn_previous_period": "202
              "same_period_last_year_referrals": "2022-Q2"}
 
 WEEK = "2023-W32"  # Monday 7 August 2023: the week the 2023-Q2 bulletin came out (10 August)
-NOW = datetime(2023, 8, 14, 7, 0, tzinfo=timezone.utc)  # Monday 14 August, 08:00 in London
-UTC = timezone.utc
+NOW = datetime(2023, 8, 14, 7, 0, tzinfo=UTC)  # Monday 14 August, 08:00 in London
+UTC = UTC
 RECIPIENTS = ["alice@example.org", "bob@example.org", "carol@example.org"]
 INJECTED = "Test injected title\r\nBcc: evil@example.org"
 CHROMIUM = "/usr/bin/chromium"

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import feedparser
 import pytest
-
 from feed_checks import feed_problems
 from feed_samples import T0, expected_figures
+
 from commands import main as cli
 from pipeline.settings import get_settings
 from scrapers import records
+from scrapers.normalise import normalise_publication
 from store import repo
 from store.db import transaction
-from scrapers.normalise import normalise_publication
 
 SITE = "https://briefing.example.org/msbrief/"
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,7 +82,7 @@ def test_feeds_build_rebuilds_everything_from_the_database(engine, configured, c
 
 
 def test_the_publish_step_skips_an_unchanged_store_and_rebuilds_a_changed_one(tmp_path, monkeypatch):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from pipeline.engine import get_engine
     from pipeline.settings import get_settings
@@ -96,7 +96,7 @@ def test_the_publish_step_skips_an_unchanged_store_and_rebuilds_a_changed_one(tm
     get_settings.cache_clear()
     try:
         pub = Publication(source="atleu", url="https://atleu.org.uk/news/2024/1/19/a", title="First story",
-                          kind="news", published=datetime(2024, 1, 19, tzinfo=timezone.utc))
+                          kind="news", published=datetime(2024, 1, 19, tzinfo=UTC))
         def build_and_write(*, force: bool) -> list[str]:
             return publish_site(get_settings(), get_engine(), force=force).paths
 
@@ -148,6 +148,7 @@ def wrong_database(db_url, request, tmp_path):  # type: ignore[no-untyped-def]
     """Another database of the same kind with msbrief's schema and nothing in it (the mistyped URL
     someone has already run `msbrief db upgrade` against)."""
     from conftest import drop_pg_database, new_pg_database
+
     from store.db import make_engine, upgrade
 
     if db_url.startswith("sqlite"):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from mirror_fixture import start_mirror
 
 from commands.main import main
 from pipeline.settings import get_settings
-from mirror_fixture import fixtures_mirror, start_mirror  # noqa: F401  (pytest fixture)
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from mirror_fixture import FIXTURES, start_mirror
+from reliability import SOURCES, diff, settings_for, snapshot
 from sqlalchemy import func, select
 
 from pipeline import ingest
 from pipeline.briefing import run_briefing
-from mirror_fixture import FIXTURES, start_mirror
-from reliability import SOURCES, diff, settings_for, snapshot
 from store import models as m
 from store.db import session_factory
 from tests.smtp_server import HoldingHandler, smtp_server
@@ -56,7 +56,7 @@ def test_two_ingests_of_the_same_sources_at_once_store_one_set_of_rows(engine, d
         # both runs fetch first (each its own client, as two processes would), then store together
         for source in SOURCES:
             a, b = (ingest.fetch(settings, engine, source) for _ in range(2))
-            ra, rb = together(lambda: ingest.store(engine, None, a), lambda: ingest.store(engine, None, b))
+            ra, rb = together(lambda a=a: ingest.store(engine, None, a), lambda b=b: ingest.store(engine, None, b))
             assert ra.status == rb.status == "ok", (ra.error, rb.error)
             assert ra.new + rb.new == len(a.result.publications), \
                 f"{source}: {ra.new} + {rb.new} new, expected {len(a.result.publications)} in all"
@@ -82,9 +82,9 @@ def test_two_ingests_seeing_the_same_amendment_record_it_once(engine, db_url, tm
         # the site corrects a title; two runs see the change at the same time
         body = FEED.read_text(encoding="utf-8").replace(OLD_TITLE, NEW_TITLE)
         mirror.put_response("/sentencing_council/feed/", body, content_type="application/rss+xml; charset=UTF-8")
-        for attempt in range(3):  # the race needs both reads before either commit: try a few times
+        for _attempt in range(3):  # the race needs both reads before either commit: try a few times
             a, b = (ingest.fetch(settings, engine, "sentencing_council") for _ in range(2))
-            ra, rb = together(lambda: ingest.store(engine, None, a), lambda: ingest.store(engine, None, b))
+            ra, rb = together(lambda a=a: ingest.store(engine, None, a), lambda b=b: ingest.store(engine, None, b))
             assert ra.status == rb.status == "ok", (ra.error, rb.error)
             with session_factory(engine)() as s:
                 pub = s.execute(select(m.Publication).where(m.Publication.title == NEW_TITLE)).scalar_one()

@@ -17,16 +17,17 @@ import signal
 import subprocess
 import time
 from collections import Counter
+from datetime import UTC
 from pathlib import Path
 
 import pytest
+from conftest import drop_pg_database, new_pg_database
 from lxml import etree, html
+from mirror_fixture import start_mirror
+from reliability import SOURCES, diff, settings_for, snapshot
 from sqlalchemy import select
 
-from conftest import drop_pg_database, new_pg_database
-from mirror_fixture import start_mirror
 from pipeline.sources import SOURCES as SPECS
-from reliability import SOURCES, diff, settings_for, snapshot
 from scrapers.normalise import normalise_publication
 from store import models as m
 from store.db import make_engine, session_factory, upgrade
@@ -256,9 +257,9 @@ def test_feeds_build_killed_while_writing_never_leaves_a_half_written_file(tmp_p
 
 
 def records_now():  # type: ignore[no-untyped-def]
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class KillingHandler(Handler):

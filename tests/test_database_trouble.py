@@ -17,17 +17,16 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, func, select
-from sqlalchemy.exc import OperationalError
-
 from conftest import drop_pg_database, new_pg_database
-from pipeline import ingest
-from store.db import database_error
 from mirror_fixture import start_mirror
 from reliability import diff, settings_for, snapshot
-from store import models as m
-from store.db import make_engine, upgrade
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import OperationalError
 from tcp_proxy import TcpProxy
+
+from pipeline import ingest
+from store import models as m
+from store.db import database_error, make_engine, upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 MSBRIEF = str(ROOT / ".venv" / "bin" / "msbrief")

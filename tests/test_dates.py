@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scrapers import dates
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dates"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))
-UTC = timezone.utc
+UTC = UTC
 
 
 @pytest.mark.parametrize(
@@ -132,4 +133,4 @@ def test_parsers_never_raise(value):
 @given(st.text(alphabet="0123456789 /:-TZ+APMapmJanuryOctobeSpt|Nws,", max_size=40))
 def test_date_like_text_never_raises(value):
     got = dates.parse_text(value)
-    assert got is None or got.tzinfo == timezone.utc
+    assert got is None or got.tzinfo == UTC

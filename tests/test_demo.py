@@ -7,7 +7,7 @@ import re
 import sqlite3
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -15,8 +15,8 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from feeds.weeks import week_bounds
 from vocabulary.metrics import METRICS
+from vocabulary.weeks import week_bounds
 
 pytestmark = pytest.mark.slow
 MSBRIEF = Path(sys.executable).parent / "msbrief"
@@ -102,7 +102,7 @@ def test_the_demo_shows_readers_plain_words_true_dates_and_only_news_within_the_
     window = start - timedelta(weeks=4)
     db = sqlite3.connect(var / "msbrief.db")
     rows = db.execute("select title, published, date_estimated from publications").fetchall()
-    inside = [t for t, p, undated in rows if not undated and datetime.fromisoformat(p).replace(tzinfo=timezone.utc) >= window]
+    inside = [t for t, p, undated in rows if not undated and datetime.fromisoformat(p).replace(tzinfo=UTC) >= window]
     listed = re.findall(r"^\* (?:\[AMENDED\] )?(.+)$", text.split("NEW AND AMENDED PUBLICATIONS", 1)[1].split("COMING UP")[0], re.M)
     assert all(any(t.startswith(line[:40]) for t in inside) for line in listed), (listed, inside)
     archived = len(rows) - len(inside)

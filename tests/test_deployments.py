@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -60,7 +61,7 @@ def test_the_documented_automation_is_valid_for_prefect():
 
 def test_the_automation_message_names_the_window_it_watched():
     """A proactive trigger fires on no event: the message's times come from the firing (rendered by Prefect)."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from prefect.server.events.schemas.automations import EventTrigger, Firing, TriggerState
     from prefect.server.utilities.user_templates import render_user_template_sync
@@ -68,7 +69,7 @@ def test_the_automation_message_names_the_window_it_watched():
     doc = yaml.safe_load((ROOT / "ops" / "automations.yaml").read_text(encoding="utf-8"))
     (automation,) = doc["automations"]
     firing = Firing(trigger=EventTrigger.model_validate(automation["trigger"]), trigger_states={TriggerState.Triggered},
-                    triggered=datetime(2026, 3, 29, 9, 30, tzinfo=timezone.utc))
+                    triggered=datetime(2026, 3, 29, 9, 30, tzinfo=UTC))
     (action,) = automation["actions"]
     body = render_user_template_sync(action["body"], {"firing": firing, "event": None, "automation": automation})
     assert "since 2026-03-28 07:30 UTC (checked at 2026-03-29 09:30 UTC)" in body, body

@@ -16,9 +16,9 @@ import re
 from pathlib import Path
 
 import pytest
-
 from mirror_fixture import start_mirror
 from reliability import FAULT_PATHS, SOURCES, cycle, diff, settings_for, snapshot
+
 from store.db import make_engine, upgrade
 
 MAX_BYTES = 2_000_000  # every recorded response is far below this; the oversize fault sends more

@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scrapers.errors import ParseError
 from scrapers.feedread import (
@@ -35,7 +36,7 @@ def test_feed_fixture(path):
     ]
     want = [{k: v for k, v in e.items() if k != "summary_starts"} for e in expected["entries"]]
     assert got == want
-    for entry, exp in zip(page.entries, expected["entries"]):
+    for entry, exp in zip(page.entries, expected["entries"], strict=True):
         assert entry.summary.startswith(exp["summary_starts"])
         assert "<" not in entry.summary and "alert(1)" not in entry.summary
 

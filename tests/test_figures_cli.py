@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,7 @@ BULLETINS = Path(__file__).parent / "fixtures" / "nrm" / "bulletins"
 def release_of(name: str) -> Release:
     """A Release built from one fixture bulletin, as the adapter would hand it to the store."""
     ex = extract((BULLETINS / f"{name}.json").read_bytes())
-    published = datetime.combine(ex.published or ex.updated, datetime.min.time(), tzinfo=timezone.utc)
+    published = datetime.combine(ex.published or ex.updated, datetime.min.time(), tzinfo=UTC)
     return Release(period=ex.period, title=ex.title, page_url=f"https://www.gov.uk/nrm/{name}", bulletin_url=None,
                    published=published, updated=None, figures=ex.figures, warnings=ex.warnings)
 

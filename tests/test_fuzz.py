@@ -19,16 +19,16 @@ from xml.sax.saxutils import escape
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from mirror_fixture import FIXTURES, start_mirror
+from reliability import diff, settings_for, snapshot
+from source_runs import client as adapter_client
+
 from pipeline import ingest
 from pipeline.reports import SourceReport
-from reliability import diff, settings_for, snapshot
 from scrapers import atleu, dates, feedread, govuk, govuk_guidance, iasc, nrm, sentencing_council
 from scrapers.errors import ParseError
 from scrapers.listing import read_item, read_listing
 from scrapers.normalise import load_topics
-from source_runs import client as adapter_client
 from store.db import make_engine, upgrade
 
 BULLETINS = FIXTURES / "nrm" / "bulletins"
@@ -240,7 +240,7 @@ def sqlite_and_postgresql(tmp_path, pg_admin):  # type: ignore[no-untyped-def]
     engines = [make_engine(url) for url in urls]
     for eng in engines:
         upgrade(eng)
-    yield list(zip(urls, engines))
+    yield list(zip(urls, engines, strict=True))
     for eng in engines:
         eng.dispose()
     drop_pg_database(pg_admin, urls[1])

@@ -6,19 +6,19 @@ No mocks: the adapter talks to scrapers.http.HttpClient, which talks to the mirr
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from mirror_fixture import start_mirror
+from source_runs import client as adapter_client
 
 from scrapers import govuk
 from scrapers.errors import FetchError, ParseError
 from scrapers.http import HttpClient
 from scrapers.normalise import canonical_url, load_topics
 from scrapers.records import FetchRecord, SourceResult
-from source_runs import client as adapter_client
 
 FOLDER = Path(__file__).parent / "fixtures" / "govuk_nrm"
 BULLETIN_PERIODS = {"2021-year", "2022-Q2", "2022-Q3", "2022-Q4", "2023-Q1", "2023-Q2", "2023-Q3"}
@@ -69,7 +69,7 @@ def test_publications_carry_ids_dates_attachments_and_url_variants(first) -> Non
     assert len(pubs) == len(result.releases) == 11
     for pub in result.publications:
         assert pub.kind == "statistics" and pub.source == "govuk_nrm"
-        assert pub.external_id and pub.published and pub.published.tzinfo == timezone.utc
+        assert pub.external_id and pub.published and pub.published.tzinfo == UTC
         assert pub.url.startswith("https://www.gov.uk/government/statistics/")
         assert "modern slavery" in pub.topics
     q3 = next(p for p in result.publications if "July to September" in p.title and "2023" in p.url)
@@ -124,11 +124,11 @@ def test_announcements_with_states_and_utc_times(first) -> None:
     anns = {a.period: a for a in first[0].announcements}
     assert set(anns) == {"2019-Q2", "2020-Q3", "2020-year", "2025-Q1", "2026-Q3", "2026-year", "2026-Q1"}
     # 9:30am London: BST in summer (08:30 UTC), GMT in winter (09:30 UTC)
-    assert anns["2019-Q2"].release_at == datetime(2019, 8, 29, 8, 30, tzinfo=timezone.utc)
-    assert anns["2020-year"].release_at == datetime(2021, 3, 18, 9, 30, tzinfo=timezone.utc)
-    assert anns["2025-Q1"].release_at == datetime(2025, 5, 8, 8, 30, tzinfo=timezone.utc)
+    assert anns["2019-Q2"].release_at == datetime(2019, 8, 29, 8, 30, tzinfo=UTC)
+    assert anns["2020-year"].release_at == datetime(2021, 3, 18, 9, 30, tzinfo=UTC)
+    assert anns["2025-Q1"].release_at == datetime(2025, 5, 8, 8, 30, tzinfo=UTC)
     upcoming = anns["2026-Q3"]
-    assert upcoming.state == "confirmed" and upcoming.release_at == datetime(2026, 12, 3, 9, 30, tzinfo=timezone.utc)
+    assert upcoming.state == "confirmed" and upcoming.release_at == datetime(2026, 12, 3, 9, 30, tzinfo=UTC)
     assert upcoming.previous_dates == ("5 November 2026 9:30am",)
     assert anns["2026-year"].state == "provisional" and anns["2026-year"].release_at is None
     assert anns["2026-year"].release_date_text == "March 2027 (provisional)"
@@ -180,8 +180,8 @@ def test_incremental_run_stops_at_a_page_of_known_releases(server, first) -> Non
 
 
 def test_release_time_parses_display_dates() -> None:
-    assert govuk.release_time("8 May 2025 9:30am") == datetime(2025, 5, 8, 8, 30, tzinfo=timezone.utc)
-    assert govuk.release_time("11 January 2018 12:00pm") == datetime(2018, 1, 11, 12, 0, tzinfo=timezone.utc)
+    assert govuk.release_time("8 May 2025 9:30am") == datetime(2025, 5, 8, 8, 30, tzinfo=UTC)
+    assert govuk.release_time("11 January 2018 12:00pm") == datetime(2018, 1, 11, 12, 0, tzinfo=UTC)
     assert govuk.release_time("January 2016") is None
     assert govuk.release_time("31 February 2026 9:30am") is None
 

@@ -5,9 +5,9 @@ scrapers.http.HttpClient, which talks to the mirror on loopback)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import source_runs
@@ -49,7 +49,7 @@ def parse(name: str):  # type: ignore[no-untyped-def]
 
 def test_a_withdrawn_document_says_when_and_why() -> None:
     pub = parse("withdrawn_publication.json")
-    assert pub.withdrawn_at == datetime(2015, 1, 13, 13, 5, 30, tzinfo=timezone.utc)
+    assert pub.withdrawn_at == datetime(2015, 1, 13, 13, 5, 30, tzinfo=UTC)
     assert pub.withdrawn_note == ("This information is now out of date. For our current guidance please read "
                                   "guidance for keepers of sheep, goats and pigs.")
     live = parse("best-practice-statutory-guidance.json")  # withdrawn_notice: {}
@@ -69,9 +69,9 @@ def test_change_history_is_newest_first_in_utc_with_the_notes_own_words() -> Non
     pub = parse("best-practice-statutory-guidance.json")
     doc, _ = example("best-practice-statutory-guidance.json")
     assert [n.note for n in pub.change_history] == [e["note"] for e in doc["details"]["change_history"]]
-    assert all(n.at.tzinfo == timezone.utc for n in pub.change_history)
+    assert all(n.at.tzinfo == UTC for n in pub.change_history)
     assert [n.at for n in pub.change_history] == sorted((n.at for n in pub.change_history), reverse=True)
-    assert pub.change_history[1].at == datetime(2015, 8, 19, 8, 30, 3, tzinfo=timezone.utc)  # 09:30:03+01:00
+    assert pub.change_history[1].at == datetime(2015, 8, 19, 8, 30, 3, tzinfo=UTC)  # 09:30:03+01:00
     assert pub.change_note == pub.change_history[0].note
     assert pub.kind == "guideline" and pub.document_type == "statutory_guidance"
     assert pub.updated == pub.change_history[0].at
@@ -82,7 +82,7 @@ def test_consultations_carry_their_status_and_closing_date() -> None:
     assert opened.kind == outcome.kind == "consultation"
     assert (opened.document_type, outcome.document_type) == ("open_consultation", "consultation_outcome")
     closed, _ = example("consultation_outcome.json")
-    assert outcome.closes_at == datetime.fromisoformat(closed["details"]["closing_date"]).astimezone(timezone.utc)
+    assert outcome.closes_at == datetime.fromisoformat(closed["details"]["closing_date"]).astimezone(UTC)
     # the example's placeholder closing date (2216) is outside the years msbrief accepts: no date, not a wrong one
     assert example("open_consultation.json")[0]["details"]["closing_date"].startswith("2216")
     assert opened.closes_at is None
@@ -182,7 +182,7 @@ def test_discovery_reads_every_document_on_the_subject_and_nothing_else(first) -
     assert docs[STATUTORY].document_type == "statutory_guidance" and docs[STATUTORY].organisations == ("Home Office",)
     assert docs["https://www.gov.uk/government/publications/independent-anti-slavery-commissioner-strategic-plan-2015-to-2017"
                 ].organisations == ("Independent Anti-Slavery Commissioner",)
-    assert all(p.source == "govuk_guidance" and p.published and p.published.tzinfo == timezone.utc
+    assert all(p.source == "govuk_guidance" and p.published and p.published.tzinfo == UTC
                for p in result.publications)
     assert "modern slavery" in docs[STATUTORY].topics and "labour exploitation" in docs[GLA].topics
 
@@ -191,7 +191,7 @@ def test_the_statutory_guidance_arrives_with_its_dated_change_notes(first) -> No
     pub = by_url(first[0])[STATUTORY]
     assert len(pub.change_history) == 10  # nine updates July 2023 - January 2025, and "First published."
     newest = pub.change_history[0]
-    assert newest.at == datetime(2025, 1, 16, 10, 0, tzinfo=timezone.utc)
+    assert newest.at == datetime(2025, 1, 16, 10, 0, tzinfo=UTC)
     assert newest.note.startswith("Update to reconsideration timeline required to provide operational clarity")
     notes = {n.at.date().isoformat(): n.note for n in pub.change_history}
     assert notes["2024-10-08"] == "Updated information about prioritisation of cases."
@@ -206,10 +206,10 @@ def test_history_mode_withdrawal_and_consultation_dates_come_through(first) -> N
     docs = by_url(first[0])
     assert docs[CONSULTATION].context_note == "This was published under the 2016 to 2019 May Conservative government"
     assert docs[CONSULTATION].document_type == "consultation_outcome"
-    assert docs[CONSULTATION].closes_at == datetime(2019, 9, 17, 9, 0, tzinfo=timezone.utc)
+    assert docs[CONSULTATION].closes_at == datetime(2019, 9, 17, 9, 0, tzinfo=UTC)
     assert docs[STATUTORY].context_note is None  # a past government, but not political content
     gla = docs[GLA]
-    assert gla.withdrawn_at == datetime(2017, 5, 2, 9, 0, tzinfo=timezone.utc)
+    assert gla.withdrawn_at == datetime(2017, 5, 2, 9, 0, tzinfo=UTC)
     assert gla.withdrawn_note == ("The Gangmasters Licensing Authority is now the Gangmasters and Labour Abuse "
                                   "Authority.")
     assert [p.url for p in first[0].publications if p.withdrawn_at] == [GLA]
@@ -256,7 +256,7 @@ def test_a_new_change_note_on_a_known_document_is_that_document_with_one_more_no
     assert len(after.change_history) == len(before.change_history) + 1
     assert after.change_history[1:] == before.change_history
     new = after.change_history[0]
-    assert new.at == datetime(2025, 4, 30, 23, 1, tzinfo=timezone.utc)  # 00:01 BST
+    assert new.at == datetime(2025, 4, 30, 23, 1, tzinfo=UTC)  # 00:01 BST
     assert new.note == "Updated the guidance. A full list of changes can be found in the document."
     assert after.change_note == new.note
     new_identities = {n.identity for n in after.change_history} - {n.identity for n in before.change_history}
@@ -286,7 +286,7 @@ def test_a_consultation_moving_from_open_to_outcome_is_the_same_document(server)
         server.reset_responses()
     opened = by_url(opened_run)[CONSULTATION]
     assert (opened.kind, opened.document_type, opened.context_note) == ("consultation", "open_consultation", None)
-    assert opened.closes_at == datetime(2019, 9, 17, 9, 0, tzinfo=timezone.utc)
+    assert opened.closes_at == datetime(2019, 9, 17, 9, 0, tzinfo=UTC)
 
     known = {canonical_url(p.url) for p in opened_run.publications}
     later, _ = run(server, client=client_for(server, source_runs.validators_from(client)),

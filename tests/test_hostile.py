@@ -9,19 +9,19 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from lxml import etree, html
+from mirror_fixture import FIXTURES, start_mirror
+from reliability import cycle, settings_for
 
 from feeds.build import build_site
 from feeds.publish import write_site
-from feeds.weeks import format_week
+from pipeline.briefing import run_briefing
 from pipeline.settings import Settings
 from pipeline.site import load_site_data
-from pipeline.briefing import run_briefing
-from mirror_fixture import FIXTURES, start_mirror
-from reliability import cycle, settings_for
 from tests.smtp_server import smtp_server
+from vocabulary.weeks import format_week
 
 ATTACK_TITLE = ('Evil <script>alert("t1")</script><img src="http://tracker.example/t.gif" onerror="alert(2)">'
                 '<a href="javascript:alert(3)" style="color:red">headline</a>\r\nBcc: evil@example.org')
@@ -44,7 +44,7 @@ def hostile_feed() -> str:
     first = rss.index("<item>")
     item = ("<item><title><![CDATA[" + ATTACK_TITLE + "]]></title>"
             "<link>https://www.sentencingcouncil.org.uk/news/item/hostile-item/</link>"
-            f"<pubDate>{datetime.now(timezone.utc).strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate>"
+            f"<pubDate>{datetime.now(UTC).strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate>"
             "<description><![CDATA[" + ATTACK_SUMMARY + "]]></description>"
             "<content:encoded><![CDATA[" + ATTACK_SUMMARY + "]]></content:encoded></item>")
     return rss[:first] + item + rss[first:]
@@ -125,12 +125,12 @@ def test_hostile_titles_and_summaries_are_inert_everywhere(engine, db_url, tmp_p
     index = files["index.html"].decode("utf-8")
     assert "Evil" in index or "headline" in index, "the hostile item is not on the index page"
 
-    week = format_week(datetime.now(timezone.utc).date())
+    week = format_week(datetime.now(UTC).date())
     with smtp_server(tmp_path, mode="plain", auth=False) as server:
         brief = Settings(database_url=db_url, output_dir=tmp_path / "var", smtp_url=f"smtp+plain://127.0.0.1:{server.port}",
                          recipients=["staff@example.org"], mail_from="msbrief <briefing@example.org>",
                          briefing_window_weeks=100_000, briefing_off_topic="list")  # every hostile item is news
-        outcome = run_briefing(engine, brief, week=week, send=True, now=datetime.now(timezone.utc))
+        outcome = run_briefing(engine, brief, week=week, send=True, now=datetime.now(UTC))
         assert outcome.ok, outcome.summary
         assert len(server.handler.messages) == 1
         received = server.handler.messages[0]

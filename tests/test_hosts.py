@@ -9,20 +9,20 @@ checked on their own, plus end to end through a resolver the test points.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
+from mirror_fixture import FIXTURES, HTTPFAULTS, start_mirror
+from reliability import cycle, settings_for, snapshot
+from source_runs import run
 
 from mirror import MirrorServer
 from pipeline.sources import SOURCES, source
-from mirror_fixture import FIXTURES, HTTPFAULTS, fixtures_mirror, mirror, start_mirror  # noqa: F401
-from reliability import cycle, settings_for, snapshot
 from scrapers import iasc
 from scrapers.errors import FetchError, HostNotAllowed
 from scrapers.hosts import HostPolicy, host_key, non_public
 from scrapers.http import HttpClient
-from source_runs import run
 
 UA = "msbrief-tests/1 (+mailto:tests@example.org)"
 DATA = "/httpfaults/data.json"

@@ -6,17 +6,18 @@ Sleeping is injected (a list that records the waits) except where real timing is
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 from drip_server import DripServer
-from mirror_fixture import HTTPFAULTS, mirror  # noqa: F401  (pytest fixture)
+from mirror_fixture import HTTPFAULTS
 
 from mirror import MirrorServer, http_date
 from scrapers import robots
-from scrapers.errors import DeadlineExceeded, FetchError, HostNotAllowed, RobotsDisallowed
+from scrapers.errors import DeadlineExceeded, FetchError, RobotsDisallowed
 from scrapers.hosts import HostPolicy
 from scrapers.http import HttpClient, content_type_accepted, parse_retry_after
 
@@ -185,7 +186,7 @@ def test_rate_limit_spaces_requests_to_a_host(mirror):
     for _ in range(4):
         client.get(url(mirror, DATA))
     arrivals = sorted(entry.time for entry in mirror.log)
-    gaps = [b - a for a, b in zip(arrivals, arrivals[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(arrivals)]
     # Arrivals are seen at the server: scheduling jitter can narrow one gap a little, but the
     # limiter keeps starts 0.15 s apart, so on average they are (without it: ~1 ms apart).
     assert len(gaps) == 4 and min(gaps) >= 0.1 and sum(gaps[1:]) / 3 >= 0.13, gaps
@@ -468,7 +469,7 @@ def test_500_is_retried_with_backoff_then_fails(mirror):
     assert caught.value.status == 500
     assert len(requests_for(mirror, DATA)) == 4 == client.stats.requests
     assert len(sleeps) == 3
-    assert all(0 <= wait <= cap for wait, cap in zip(sleeps, (0.1, 0.2, 0.3)))  # full jitter under the cap
+    assert all(0 <= wait <= cap for wait, cap in zip(sleeps, (0.1, 0.2, 0.3), strict=True))  # full jitter under the cap
     assert client.log[-1].status == 500 and "gave up" in client.log[-1].error
 
 

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from source_runs import client, run, served, validators_from
 
-from mirror_fixture import fixtures_mirror  # noqa: F401  (pytest fixture)
 from scrapers import iasc
 from scrapers.errors import ParseError
 from scrapers.listing import read_listing
-from source_runs import client, run, served, validators_from
 
-UTC = timezone.utc
+UTC = UTC
 SITE = "https://www.antislaverycommissioner.co.uk"
 BULLETIN = f"{SITE}/news-insights/iasc-bulletin-may-2024"
 LYONS = f"{SITE}/news-insights/independent-anti-slavery-commissioner-eleanor-lyons-begins-in-role/"

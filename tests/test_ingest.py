@@ -7,12 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from mirror_fixture import start_mirror
 from sqlalchemy import func, select
 
 from pipeline import ingest
 from pipeline.settings import Settings
 from pipeline.sources import SOURCES
-from mirror_fixture import start_mirror
 from store import models as m
 from store.db import session_factory
 

@@ -10,15 +10,14 @@ recorded documents too, for each way a date reaches an item.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-
-from mirror_fixture import FIXTURES, fixtures_mirror  # noqa: F401  (pytest fixture)
+from mirror_fixture import FIXTURES
 from reliability import FAULT_PATHS
+from source_runs import run
+
 from scrapers import atleu, dates, feedread, govuk, iasc, sentencing_council
 from scrapers.listing import read_item, read_listing
-from source_runs import run
 
 IASC = "https://www.antislaverycommissioner.co.uk"
 LYONS = f"{IASC}/news-insights/independent-anti-slavery-commissioner-eleanor-lyons-begins-in-role/"

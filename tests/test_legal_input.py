@@ -18,12 +18,12 @@ import logging
 import re
 from collections import Counter
 
+from mirror_fixture import FIXTURES, start_mirror
+from reliability import diff, settings_for, snapshot
 from sqlalchemy import select
 
-from mirror_fixture import FIXTURES, start_mirror
 from pipeline.cycle import run_cycle
-from reliability import diff, settings_for, snapshot
-from scrapers.records import MAX_ETAG_LENGTH, MAX_LAST_MODIFIED_LENGTH, MAX_TITLE_LENGTH, MAX_URL_LENGTH
+from scrapers.records import MAX_ETAG_LENGTH, MAX_TITLE_LENGTH, MAX_URL_LENGTH
 from store import models as m
 from store.db import session_factory
 

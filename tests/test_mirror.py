@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from mirror_fixture import FIXTURES, HTTPFAULTS, mirror  # noqa: F401  (pytest fixture)
+from mirror_fixture import FIXTURES, HTTPFAULTS
 
 from commands import mirror as cmd_mirror
 from mirror import DEFAULT_LAST_MODIFIED, MirrorError, MirrorServer, request_key, running_mirror

@@ -271,7 +271,7 @@ def write_nationalities(draw: Any, b: Bulletin, w: Writer, total: int, this: str
     if form == "shares":
         counts = sorted((draw(g.integers(int(total * 0.02), int(total * 0.25))) for _ in shown), reverse=True)
         sep = draw(g.sampled_from(["; ", ", "]))
-        for i, (d, n) in enumerate(zip(shown, counts)):
+        for i, (d, n) in enumerate(zip(shown, counts, strict=True)):
             number, clear = w.count(n)
             written[i] += f" ({w.pct(share(n, total))}{sep}{number})"
             prefix = NATIONALITY_NAMES[d.lower()][1]

@@ -48,7 +48,7 @@ def test_figures_md_names_every_metric_the_extractor_reports_and_no_other() -> N
     read = metrics_read()
     undocumented = sorted(m for m in read if not any(p.fullmatch(m) for p in documented))
     assert not undocumented, f"docs/FIGURES.md does not list {undocumented}"
-    unread = sorted(n for n, p in zip(_documented(), documented) if not any(p.fullmatch(m) for m in read))
+    unread = sorted(n for n, p in zip(_documented(), documented, strict=True) if not any(p.fullmatch(m) for m in read))
     assert not unread, f"docs/FIGURES.md lists metrics the extractor never reports: {unread}"
 
 

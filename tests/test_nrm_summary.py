@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-
 from feed_checks import active_html
 from feed_samples import T0, expected_figures, release_view
+
 from feeds.formatting import release_period_label
 from feeds.nrm_summary import headline_figures, stale_note, summarise_release, summarise_release_html
 from scrapers import records

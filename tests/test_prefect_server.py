@@ -7,12 +7,22 @@ import os
 import subprocess
 import sys
 import time
+from datetime import UTC
 
 import pytest
-
 from conftest import ROOT, drop_pg_database, new_pg_database
 from mirror_fixture import start_mirror
-from prefect_live import BIN, api, free_port, prefect_server, save_webhook_block, stop, wait_until, webhook_receiver
+from prefect_live import (
+    BIN,
+    api,
+    free_port,
+    prefect_server,
+    save_webhook_block,
+    stop,
+    wait_until,
+    webhook_receiver,
+)
+
 from scrapers.normalise import normalise_announcement
 
 pytestmark = pytest.mark.slow
@@ -154,7 +164,7 @@ def _python(code: str, env: dict[str, str]) -> str:
 
 
 def test_release_aware_runs_follow_the_announcement(deployed, tmp_path):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from scrapers.records import Announcement
     from store import repo
@@ -163,7 +173,7 @@ def test_release_aware_runs_follow_the_announcement(deployed, tmp_path):
     db = f"sqlite:///{tmp_path / 'msbrief.db'}"
     engine = make_engine(db)
     upgrade(engine)
-    release_at = (datetime.now(timezone.utc) + timedelta(days=30)).replace(hour=8, minute=30, second=0, microsecond=0)
+    release_at = (datetime.now(UTC) + timedelta(days=30)).replace(hour=8, minute=30, second=0, microsecond=0)
     ann = Announcement(url="https://www.gov.uk/government/statistics/announcements/nrm-test", title="NRM statistics",
                        state="confirmed", release_at=release_at, release_date_text="(test)")
     with transaction(engine) as s:

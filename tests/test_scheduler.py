@@ -13,15 +13,25 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import yaml
-
 from conftest import ROOT, drop_pg_database, new_pg_database
-from prefect_live import BIN, LiveServer, api, prefect, prefect_server, save_webhook_block, stop, wait_until, webhook_receiver
+from prefect_live import (
+    BIN,
+    LiveServer,
+    api,
+    prefect,
+    prefect_server,
+    save_webhook_block,
+    stop,
+    wait_until,
+    webhook_receiver,
+)
+
 from vocabulary.calendar import LONDON
 
 pytestmark = pytest.mark.slow
@@ -60,7 +70,7 @@ def london_cron_times(cron: str, *, after: datetime, until: datetime) -> list[da
         if day.day in days and day.month in months and day.isoweekday() % 7 in weekdays:
             for hour in sorted(hours):
                 for minute in sorted(minutes):
-                    at = datetime(day.year, day.month, day.day, hour, minute, tzinfo=LONDON).astimezone(timezone.utc)
+                    at = datetime(day.year, day.month, day.day, hour, minute, tzinfo=LONDON).astimezone(UTC)
                     if after < at <= until:
                         found.append(at)
         day += timedelta(days=1)
@@ -82,17 +92,17 @@ def test_the_cron_reading_knows_london_clocks():
     """The yardstick itself: 09:35 London is 09:35 UTC in winter and 08:35 UTC in summer."""
     change = next_clock_change(date(2026, 1, 1))
     assert change == date(2026, 3, 29)
-    before, after = (datetime(2026, 3, d, tzinfo=timezone.utc) for d in (28, 29))
+    before, after = (datetime(2026, 3, d, tzinfo=UTC) for d in (28, 29))
     assert london_cron_times("35 9 * * *", after=before, until=after + timedelta(days=1)) == [
-        datetime(2026, 3, 28, 9, 35, tzinfo=timezone.utc), datetime(2026, 3, 29, 8, 35, tzinfo=timezone.utc)]
+        datetime(2026, 3, 28, 9, 35, tzinfo=UTC), datetime(2026, 3, 29, 8, 35, tzinfo=UTC)]
     assert london_cron_times("0 8 * * 1", after=before, until=after + timedelta(days=2)) == [
-        datetime(2026, 3, 30, 7, 0, tzinfo=timezone.utc)]
+        datetime(2026, 3, 30, 7, 0, tzinfo=UTC)]
     assert next_clock_change(date(2026, 4, 1)) == date(2026, 10, 25)
-    assert london_cron_times("15 */4 * * *", after=datetime(2026, 10, 24, 22, tzinfo=timezone.utc),
-                             until=datetime(2026, 10, 25, 9, tzinfo=timezone.utc)) == [
-        datetime(2026, 10, 24, 23, 15, tzinfo=timezone.utc),  # 00:15 BST
-        datetime(2026, 10, 25, 4, 15, tzinfo=timezone.utc),  # 04:15 GMT: five hours later
-        datetime(2026, 10, 25, 8, 15, tzinfo=timezone.utc)]
+    assert london_cron_times("15 */4 * * *", after=datetime(2026, 10, 24, 22, tzinfo=UTC),
+                             until=datetime(2026, 10, 25, 9, tzinfo=UTC)) == [
+        datetime(2026, 10, 24, 23, 15, tzinfo=UTC),  # 00:15 BST
+        datetime(2026, 10, 25, 4, 15, tzinfo=UTC),  # 04:15 GMT: five hours later
+        datetime(2026, 10, 25, 8, 15, tzinfo=UTC)]
 
 
 # --- the server ---------------------------------------------------------------------------------
@@ -147,7 +157,7 @@ def test_prefect_deploy_gets_runs_from_the_scheduler(server, tmp_path):
     (tmp_path / "pool.json").write_text(json.dumps(template))
     prefect(["work-pool", "create", "msbrief", "--type", "process", "--base-job-template", "pool.json"], env, cwd=tmp_path)
 
-    registered = datetime.now(timezone.utc)
+    registered = datetime.now(UTC)
     prefect(["--no-prompt", "deploy", "--all"], env, cwd=ROOT)
     with api(env) as client:
         deployments = client.read_deployments()
@@ -178,7 +188,7 @@ def test_msbrief_serve_gets_runs_from_the_scheduler(server, tmp_path):
     serve_env = {**env, "MSBRIEF_DATABASE_URL": f"sqlite:///{tmp_path / 'msbrief.db'}",
                  "MSBRIEF_OUTPUT_DIR": str(tmp_path / "var")}
     serve_log = tmp_path / "serve.log"
-    registered = datetime.now(timezone.utc)
+    registered = datetime.now(UTC)
     with open(serve_log, "w") as log:
         serve = subprocess.Popen([str(BIN / "msbrief"), "serve"], env=serve_env, cwd=tmp_path, stdout=log,
                                  stderr=subprocess.STDOUT)
@@ -262,7 +272,7 @@ def assert_same_london_time_across(change: date, times: list[datetime], *, label
 
 def utc(moment: datetime) -> datetime:
     """A plain aware datetime in UTC (Prefect hands out a datetime subclass of its own)."""
-    return datetime.fromtimestamp(moment.timestamp(), timezone.utc)
+    return datetime.fromtimestamp(moment.timestamp(), UTC)
 
 
 def scheduled_runs(env: dict[str, str], deployment_ids: list) -> list:  # type: ignore[type-arg]
@@ -305,7 +315,7 @@ def let_a_run_fall_due(env: dict[str, str], *, log: Path, process: subprocess.Po
             if deployment.name != DUE_DEPLOYMENT.split("/")[1]:
                 client.pause_deployment(deployment.id)
         target = client.read_deployment_by_name(DUE_DEPLOYMENT)
-        due = datetime.now(timezone.utc) + timedelta(seconds=30)
+        due = datetime.now(UTC) + timedelta(seconds=30)
         (schedule,) = client.create_deployment_schedules(
             target.id, [(IntervalSchedule(interval=timedelta(days=365), anchor_date=due), True)])
 
@@ -342,12 +352,12 @@ def test_the_no_ingest_automation_tells_when_it_looked(server, tmp_path):
     with webhook_receiver() as (url, received):
         automation["actions"][0]["block_document_id"] = save_webhook_block(server.env, url=url, name="msbrief-ops")
         (tmp_path / "automations.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
-        created = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+        created = datetime.now(UTC).replace(second=0, microsecond=0)
         prefect(["automation", "create", "--from-file", "automations.yaml"], server.env, cwd=tmp_path)
         wait_until(lambda: received, timeout=180, what="the automation's notification")
     text = received[0]["text"]
-    since, checked = (datetime.strptime(s, "%Y-%m-%d %H:%M").replace(tzinfo=timezone.utc)
+    since, checked = (datetime.strptime(s, "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
                       for s in re.findall(r"(\d{4}-\d\d-\d\d \d\d:\d\d) UTC", text))
-    assert created <= checked <= datetime.now(timezone.utc), text
+    assert created <= checked <= datetime.now(UTC), text
     assert checked - timedelta(minutes=1) <= since <= checked, text
     assert_no_traceback(server)

@@ -13,30 +13,30 @@ import logging
 import os
 import secrets
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
-from sqlalchemy import String, Text, create_engine, select, text
-from sqlalchemy.exc import OperationalError
-
 from conftest import drop_pg_database, new_pg_database
-from feeds.build import build_site
-from feeds.publish import write_site
-from feeds.weeks import format_week
-from pipeline import ingest
-from pipeline.settings import Settings
-from pipeline.site import load_site_data
-from pipeline.briefing import run_briefing
 from mirror_fixture import start_mirror
 from reliability import SOURCES, settings_for
+from sqlalchemy import String, Text, create_engine, select, text
+from sqlalchemy.exc import OperationalError
+from tcp_proxy import TcpProxy
+
+from feeds.build import build_site
+from feeds.publish import write_site
+from pipeline import ingest
+from pipeline.briefing import run_briefing
+from pipeline.settings import Settings
+from pipeline.site import load_site_data
 from store import models as m
 from store.db import make_engine, upgrade
-from tcp_proxy import TcpProxy
 from tests.smtp_server import PASSWORD as SMTP_PASSWORD
 from tests.smtp_server import USERNAME as SMTP_USERNAME
 from tests.smtp_server import smtp_server
+from vocabulary.weeks import format_week
 
 ROOT = Path(__file__).resolve().parent.parent
 MSBRIEF = str(ROOT / ".venv" / "bin" / "msbrief")
@@ -115,17 +115,17 @@ def test_no_credential_appears_in_any_output(secret_db, tmp_path, caplog):
                        str(cut_engine.url)]
             cut_engine.dispose()
 
-        week = format_week(datetime.now(timezone.utc).date())
+        week = format_week(datetime.now(UTC).date())
         common = dict(database_url=db_url, output_dir=out, smtp_url=server.url, smtp_username=SMTP_USERNAME,
                       smtp_ca_file=server.cert_file, recipients=["staff@example.org", "lead@example.org"],
                       mail_from="msbrief <briefing@example.org>")
         # a forced SMTP failure (wrong password), then the real send
         bad = run_briefing(engine, Settings(smtp_password=wrong_smtp, **common), week=week, send=True,
-                           now=datetime.now(timezone.utc))
+                           now=datetime.now(UTC))
         assert bad.failed, "the wrong SMTP password did not fail"
         printed += [bad.summary, repr(bad), str(bad.delivery_rows)]
         good = run_briefing(engine, Settings(smtp_password=SMTP_PASSWORD, **common), week=week, send=True,
-                            now=datetime.now(timezone.utc))
+                            now=datetime.now(UTC))
         assert good.ok, good.summary
         printed += [good.summary, repr(good), good.preview_markdown]
         mail = b"".join(msg.data for msg in server.handler.messages).decode("utf-8", "replace")

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
+from source_runs import client, run, served, validators_from
 
-from mirror_fixture import fixtures_mirror  # noqa: F401  (pytest fixture)
 from scrapers import sentencing_council as sc
 from scrapers.errors import ParseError
-from scrapers.normalise import normalise_title
-from source_runs import client, run, served, validators_from
+from scrapers.normalise import normalise_publication, normalise_title
 from store import repo
 from store.db import transaction
-from scrapers.normalise import normalise_publication
 
-UTC = timezone.utc
+UTC = UTC
 SITE = "https://www.sentencingcouncil.org.uk"
 MS_CONSULTATION = f"{SITE}/news/item/consultation-on-proposed-guidelines-for-modern-slavery-offences/"
 MS_DATA_TABLES = f"{SITE}/news/item/publication-of-modern-slavery-offences-data-tables/"

@@ -5,18 +5,17 @@ from __future__ import annotations
 import io
 import re
 import stat
-import subprocess
-from pathlib import Path
 
 import pytest
-from PIL import Image
-
 from browser import chromium, measure
 from feed_checks import active_html
-from feed_samples import EVIL, SITE, item, referrals, site_data, site_items
+from feed_samples import SITE, item, referrals, site_data, site_items
+from PIL import Image
+
 from feeds.build import build_site
 from feeds.charts import BAR, QUARTERS_SHOWN, referrals_chart
 from feeds.publish import write_site
+
 
 def build(items=None, **kw) -> dict[str, bytes]:
     return build_site(site_data(items), site_url=SITE, max_entries=kw.get("max_entries", 50))
@@ -77,7 +76,7 @@ def test_the_chart_is_repeatable_and_marks_the_latest_quarter():
 def test_the_index_page_lists_feeds_items_and_figures():
     page = build()["index.html"].decode()
     for slug in ("all", "statistics", "topic-modern-slavery", "source-iasc", "source-atleu", "source-govuk_nrm"):
-        assert f'<link rel="alternate" type="application/rss+xml"' in page
+        assert '<link rel="alternate" type="application/rss+xml"' in page
         assert f'href="{SITE}feeds/{slug}.rss.xml"' in page and f'href="{SITE}feeds/{slug}.atom.xml"' in page
         assert f'href="feeds/{slug}.rss.xml"' in page and f'href="feeds/{slug}.atom.xml"' in page
     assert "3,998" in page and "a 16% decrease on the previous quarter (4,739)" in page
@@ -110,7 +109,7 @@ def test_the_index_page_renders_in_chromium_with_the_chart_visible(tmp_path):
     colours = image.getcolors(maxcolors=1 << 20)
     assert len(colours) > 50  # not a blank page
     bar = tuple(int(BAR[i:i + 2], 16) for i in (1, 3, 5))
-    bar_pixels = sum(n for n, rgb in colours if max(abs(a - b) for a, b in zip(rgb, bar)) <= 3)
+    bar_pixels = sum(n for n, rgb in colours if max(abs(a - b) for a, b in zip(rgb, bar, strict=True)) <= 3)
     assert bar_pixels > 20_000  # the chart's bars are on screen, in their colour
 
 

@@ -16,10 +16,10 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
-
 from drip_server import DripServer
 from mirror_fixture import start_mirror
+from sqlalchemy import select
+
 from pipeline.sources import SOURCES
 from store import models as m
 from store.db import read_session

@@ -3,26 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, inspect, select
 
 from scrapers import records
-from store import models as m
-from store import fetch_state, publications, repo
-from store.db import current_revision, transaction
 from scrapers.normalise import canonical_url, normalise_announcement, normalise_publication
+from store import fetch_state, publications, repo
+from store import models as m
+from store.db import current_revision, transaction
 
-T0 = datetime(2023, 8, 10, 8, 30, tzinfo=timezone.utc)
+T0 = datetime(2023, 8, 10, 8, 30, tzinfo=UTC)
 
 PUB = records.Publication(
     source="sentencing_council",
     url="https://www.sentencingcouncil.org.uk/news/item/motoring-offences-sentencing-guidelines-published/",
     title="Motoring offences sentencing guidelines published",
     kind="news",
-    published=datetime(2023, 6, 15, tzinfo=timezone.utc),
+    published=datetime(2023, 6, 15, tzinfo=UTC),
     topics=("motoring",),
     attachments=(records.Attachment(url="https://example.org/a.pdf", title="Guideline", size=1234),),
 )
@@ -113,7 +113,7 @@ def test_release_figures_keep_every_statement_and_revisions(engine):
         (r2, n2) = repo.upsert_release(s, q2)
         (r2b, n2b) = repo.upsert_release(s, q2)
     assert (r1.outcome, n1, r2.outcome, n2, r2b.outcome, n2b) == ("new", 1, "new", 2, "unchanged", 0)
-    corrected = replace(q1, updated=datetime(2024, 7, 11, tzinfo=timezone.utc),
+    corrected = replace(q1, updated=datetime(2024, 7, 11, tzinfo=UTC),
                         figures=(records.Figure("total_referrals", 4747, "count", "4,747 potential victims", "2023-Q1"),))
     with transaction(engine) as s:
         (r1b, n1b) = repo.upsert_release(s, corrected)
@@ -131,13 +131,28 @@ def test_announcement_date_changes_are_kept(engine):
     with transaction(engine) as s:
         assert repo.upsert_announcement(s, normalise_announcement(ann)).outcome == "new"
         assert repo.upsert_announcement(s, normalise_announcement(ann)).outcome == "unchanged"
-    confirmed = replace(ann, state="confirmed", release_at=datetime(2025, 5, 8, 8, 30, tzinfo=timezone.utc),
+    confirmed = replace(ann, state="confirmed", release_at=datetime(2025, 5, 8, 8, 30, tzinfo=UTC),
                         release_date_text="8 May 2025 9:30am")
     with transaction(engine) as s:
         assert repo.upsert_announcement(s, normalise_announcement(confirmed)).outcome == "amended"
         row = s.execute(select(m.StatisticsAnnouncement)).scalar_one()
         assert row.state == "confirmed" and row.previous_dates == ["May 2025 (provisional)"]
-        assert row.release_at == datetime(2025, 5, 8, 8, 30, tzinfo=timezone.utc)
+        assert row.release_at == datetime(2025, 5, 8, 8, 30, tzinfo=UTC)
+
+
+def test_an_announcement_stored_with_no_display_date_keeps_its_time_in_words_when_moved(engine):
+    # GOV.UK may give the release timestamp alone; the date it moves from is kept as readers write it
+    # (this raised NameError on every later run of the NRM source: store/repo called a removed _iso)
+    ann = records.Announcement(url="https://www.gov.uk/government/statistics/announcements/y", title="NRM Q2 2025",
+                               state="confirmed", release_at=datetime(2025, 8, 7, 8, 30, tzinfo=UTC),
+                               release_date_text="")
+    with transaction(engine) as s:
+        assert repo.upsert_announcement(s, normalise_announcement(ann)).outcome == "new"
+    moved = replace(ann, release_at=datetime(2025, 8, 14, 8, 30, tzinfo=UTC), release_date_text="14 August 2025 9:30am")
+    with transaction(engine) as s:
+        assert repo.upsert_announcement(s, normalise_announcement(moved)).outcome == "amended"
+        row = s.execute(select(m.StatisticsAnnouncement)).scalar_one()
+        assert row.previous_dates == ["7 August 2025"] and row.release_date_text == "14 August 2025 9:30am"
 
 
 def test_fetch_state_keeps_validators_and_counts_failures(engine):
@@ -180,7 +195,7 @@ def test_naive_datetimes_are_refused(engine):
 def test_feed_queries_return_read_models_with_their_changes(engine):
     from store import queries
 
-    later = datetime(2023, 9, 1, tzinfo=timezone.utc)
+    later = datetime(2023, 9, 1, tzinfo=UTC)
     with transaction(engine) as s:
         repo.ensure_source(s, "sentencing_council", title="Sentencing Council", home_url="https://www.sentencingcouncil.org.uk")
         repo.upsert_publication(s, normalise_publication(PUB), seen_at=T0)
@@ -193,9 +208,9 @@ def test_feed_queries_return_read_models_with_their_changes(engine):
         assert items[1].latest_change.what == "title changed from \u201cMotoring offences sentencing guidelines published\u201d"
         assert items[1].latest_change.at == items[1].latest_change.seen == later
         assert [i.title for i in queries.feed_items(s, topic="modern slavery")] == ["Modern slavery offences guideline"]
-        week = queries.changed_between(s, later, datetime(2023, 9, 8, tzinfo=timezone.utc))
+        week = queries.changed_between(s, later, datetime(2023, 9, 8, tzinfo=UTC))
         assert len(week) == 2
-        assert queries.changed_between(s, T0, datetime(2023, 8, 11, tzinfo=timezone.utc))[0].title.startswith("Motoring")
+        assert queries.changed_between(s, T0, datetime(2023, 8, 11, tzinfo=UTC))[0].title.startswith("Motoring")
 
 
 def test_latest_release_with_figures_skips_a_newer_release_without_them(engine):
@@ -207,7 +222,7 @@ def test_latest_release_with_figures_skips_a_newer_release_without_them(engine):
             updated=None, figures=(records.Figure("total_referrals", 3998, "count", "3,998", "2023-Q2"),)))
         repo.upsert_release(s, records.Release(
             period="2024-Q2", title="Q2 2024", page_url="https://gov.example/q24", bulletin_url=None,
-            published=datetime(2024, 8, 8, tzinfo=timezone.utc), updated=None))
+            published=datetime(2024, 8, 8, tzinfo=UTC), updated=None))
     with transaction(engine) as s:
         assert queries.latest_release(s).period == "2024-Q2"
         assert queries.latest_release(s, with_figures=True).period == "2023-Q2"

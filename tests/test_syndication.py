@@ -9,16 +9,16 @@ from datetime import timedelta
 import defusedxml.ElementTree as ET
 import feedparser
 import pytest
-
 from feed_checks import ATOM, active_html, feed_problems
 from feed_samples import EVIL, SITE, T0, item, site_data, site_items
+
 from feeds.build import build_site
 from feeds.syndication import FeedSpec, entry_id, render_feed
 from scrapers import records
+from scrapers.normalise import normalise_publication
 from store import queries, repo
 from store.db import transaction
 from store.read import Change
-from scrapers.normalise import normalise_publication
 
 SPEC = FeedSpec("all", "msbrief: all", "Everything msbrief collects.", f"{SITE}feeds/all.rss.xml", SITE)
 FILES = build_site(site_data(), site_url=SITE, max_entries=50)

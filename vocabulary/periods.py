@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 
-from vocabulary.calendar import MONTH_NAMES, MONTH_PATTERN, MONTHS
+from vocabulary.calendar import MONTH_NAMES, MONTH_PATTERN, MONTHS, YEAR_PATTERN
 
 PERIOD_RE = re.compile(r"^(\d{4})-(?:Q([1-4])|year)$")
+# Which periods a series may be asked for: quarters, years, or both.
+PERIOD_KINDS = ("quarter", "year", "all")
 
 
 def parse_period(period: str) -> tuple[int, int | None]:
@@ -86,11 +88,11 @@ def period_label(period: str) -> str:
 
 # --- periods named in text ---------------------------------------------------------------------
 
-_Q_NUMBER = re.compile(r"\b(?:quarter|q)\s*([1-4])\s*,?\s*(\d{4})\b", re.I)
-_Q_MONTHS = re.compile(rf"\b({MONTH_PATTERN})\s+(?:\d{{4}}\s+)?to\s+({MONTH_PATTERN})\s*,?\s*(\d{{4}})?", re.I)
+_Q_NUMBER = re.compile(rf"\b(?:quarter|q)\s*([1-4])\s*,?\s*({YEAR_PATTERN})\b", re.I)
+_Q_MONTHS = re.compile(rf"\b({MONTH_PATTERN})\s+(?:\d{{4}}\s+)?to\s+({MONTH_PATTERN})\s*,?\s*({YEAR_PATTERN})?(?!\d)", re.I)
 _YEAR_SUMMARY = re.compile(
-    r"\b(?:end\s+of\s+year\s+summary|annual\s+report|year\s+ending\s+december)\s*,?\s*(\d{4})\b", re.I)
-_YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
+    rf"\b(?:end\s+of\s+year\s+summary|annual\s+report|year\s+ending\s+december)\s*,?\s*({YEAR_PATTERN})\b", re.I)
+_YEAR = re.compile(rf"\b({YEAR_PATTERN})\b")
 
 
 def quarter_of_months(start: str, end: str) -> int | None:

@@ -63,8 +63,8 @@ def check(figures: list[Figure]) -> Checked:
     index = dict(unique)
 
     def numbers(*metrics: str) -> list[float] | None:
-        found = [value.get(m) for m in metrics]
-        return found if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in found) else None  # type: ignore[return-value]
+        found = [v for v in map(value.get, metrics) if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        return found if len(found) == len(metrics) else None
 
     for base, whole in DENOMINATORS.items():
         pair = numbers(f"{base}_pct", f"{base}_count", whole)
@@ -117,7 +117,7 @@ def check(figures: list[Figure]) -> Checked:
     return checked
 
 
-def _one_statement_each(figures: list[Figure], withhold) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def _one_statement_each(figures: list[Figure], withhold) -> dict[str, int]:
     """metric -> index of its first statement; a metric stated twice with different values is withheld."""
     first: dict[tuple[str, str], int] = {}
     for i, f in enumerate(figures):
@@ -130,7 +130,7 @@ def _one_statement_each(figures: list[Figure], withhold) -> dict[str, int]:  # t
     return {metric: i for (metric, _), i in first.items()}
 
 
-def _check_lists(figures: list[Figure], withhold) -> None:  # type: ignore[no-untyped-def]
+def _check_lists(figures: list[Figure], withhold) -> None:
     """A list of nationalities must name every nationality the same sentence gives a number for."""
     for i, f in enumerate(figures):
         if f.unit != "list":

@@ -11,18 +11,20 @@ that the rules can say where a value stands without reading numbers again.
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
-from vocabulary.calendar import MONTH_PATTERN
+from vocabulary.calendar import MONTH_PATTERN, PROSE_YEAR_PATTERN
 
 APPROX_WORDS = (r"almost|nearly|around|about|approximately|over|more than|fewer than|less than|"
                 r"just under|just over|roughly")
 _NUM = r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?![\d,]*\d)(?!\.\d)"
 _PCT = r"(?<![\d.,])\d{1,3}(?:\.\d+)?(?:\s?%|\s+per\s?cent\b)"
 # A year is a number 1990-2039 without a comma, unless a counted noun follows it ("2019 referrals").
-_YEAR = r"(?<![\d,.])(?:199\d|20[0-3]\d)(?!\d|,\d|\s?%)"
+_YEAR = rf"(?<![\d,.]){PROSE_YEAR_PATTERN}(?!\d|,\d|\s?%)"
 _COUNTED = r"\s*(?:potential victims|referrals|reports|cases|people|individuals|adults|children|males|females|" \
            r"(?:positive |negative )?(?:reasonable|conclusive) grounds|decisions|(?:were|was) (?:referred|male|female))"
 
@@ -76,7 +78,7 @@ class Clause:
     text: str
     values: list[Value]
     masked: str  # the text with each value replaced by its token, e.g. "<PN0> were male"
-    sentence: "Sentence"
+    sentence: Sentence
     index: int  # position in the sentence
 
     def value(self, token: str) -> Value:
@@ -171,7 +173,7 @@ def clauses_of(sentence: str, *, keep_apart: Callable[[str], bool] = lambda text
     result = Sentence(sentence)
     bounds = [0, *cuts, len(sentence)]
     pieces = []
-    for start, end in zip(bounds, bounds[1:]):
+    for start, end in itertools.pairwise(bounds):
         pieces.append((start, end))
     # a piece with no value of its own joins the next piece if it leads the sentence, else the previous
     merged: list[list[Any]] = []  # [start, end, has a value, kept apart]

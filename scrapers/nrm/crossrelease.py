@@ -8,8 +8,9 @@ revised from 3,998 to 3,995"). A restatement further from the original than a re
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 
 from scrapers.records import Notice, Withheld
 from vocabulary.metrics import RESTATEMENTS, metric_label

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from scrapers.errors import ParseError
@@ -123,7 +123,8 @@ def read_html(text: str) -> Doc:
 def read_content_item(data: dict[str, Any]) -> Doc:
     """A GOV.UK Content API document: details.body, the title, and the page's date line."""
     details = data.get("details")
-    body = details.get("body") if isinstance(details, dict) else None
+    details = details if isinstance(details, dict) else {}
+    body = details.get("body")
     if not isinstance(body, str):
         raise ParseError("JSON document without details.body", expected="a GOV.UK Content API document")
     doc = read_html(body) if looks_like_html(body) else read_text(body)
@@ -141,7 +142,7 @@ def _london_date(stamp: Any) -> date | None:
     except ValueError:
         return None
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(LONDON).date()
 
 

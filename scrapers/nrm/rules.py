@@ -19,10 +19,17 @@ from functools import lru_cache
 
 from scrapers.nrm.clauses import Clause, Sentence, clauses_of
 from scrapers.records import Figure, Notice
-from vocabulary.calendar import MONTH_PATTERN
+from vocabulary.calendar import MONTH_PATTERN, PROSE_YEAR_PATTERN
 from vocabulary.metrics import EXPLOITATION_TYPES, NATIONALITY_NAMES
 from vocabulary.periods import (
-    is_quarter, parse_period, period_from_phrase, period_label, period_order, previous_period, year_ago,
+    is_quarter,
+    parse_period,
+    period_from_phrase,
+    period_label,
+    period_order,
+    previous_period,
+    year_ago,
+    year_period,
 )
 
 _TOKENS = {
@@ -30,6 +37,7 @@ _TOKENS = {
     "count": r"(?P<v><[NA]\d+>)",
     "pct": r"(?P<v><P\d+>)",
     "pair": r"(?P<v><PN\d+>)",
+    "year": PROSE_YEAR_PATTERN,  # a year as written (never a value: years are not masked)
 }
 
 
@@ -113,14 +121,14 @@ VALUE_RULES: tuple[Rule, ...] = (
     Rule(r"^(?:the (?:total )?number of )?referrals (?:to the NRM )?(?:\w+ ){0,3}?(?:was|were|stood at|totalled|reached) {count}",
          "total_referrals", "count", example="the number of referrals was 4,418"),
     # records
-    Rule(r"previously {count} in (?P<year>(?:19|20)\d\d)\b", "previous_record_referrals_{year}", "count",
+    Rule(r"previously {count} in (?P<year>{year})\b", "previous_record_referrals_{year}", "count",
          scope="record_year", context=r"!\b(?:DtN|Duty to Notify)\b",
          example="the highest since the NRM began in 2009 (previously 10,611 in 2019)"),
-    Rule(r"previous record (?:of |was |stood at )?{count} (?:referrals )?in (?P<year>(?:19|20)\d\d)\b",
+    Rule(r"previous record (?:of |was |stood at )?{count} (?:referrals )?in (?P<year>{year})\b",
          "previous_record_referrals_{year}", "count", scope="record_year", context=r"!\b(?:DtN|Duty to Notify)\b",
          example="the previous record was 10,611 in 2019"),
     Rule(r"previous (?:record|highest)(?: quarter(?:ly (?:number|total))?)? (?:of |was |stood at )?{count} (?:referrals )?in "
-         r"(?P<quarter>quarter [1-4],? (?:19|20)\d\d|[A-Z][a-z]+ to [A-Z][a-z]+,? (?:19|20)\d\d)",
+         r"(?P<quarter>quarter [1-4],? {year}|[A-Z][a-z]+ to [A-Z][a-z]+,? {year})",
          "previous_record_quarter_referrals", "count", scope="record_quarter", context=r"!\b(?:DtN|Duty to Notify)\b",
          example="the highest quarterly number since the NRM began (the previous record was 4,586 in quarter 3 2022)"),
     Rule(r"previous (?:record|highest) quarter(?:ly (?:number|total))? (?:of |was |\()?{count}",
@@ -176,7 +184,7 @@ _CHANGES = (
     re.compile(rf"(?P<v><P\d+>) (?P<d>{_UP}|{_DOWN})\b", re.I),
     re.compile(rf"\b(?P<d>{_UP}|{_DOWN}) (?:by |of )?(?P<v><P\d+>)", re.I),
 )
-_YEARS = r"(?:199\d|20[0-3]\d)"  # as clauses.py reads years
+_YEARS = PROSE_YEAR_PATTERN
 # reference phrase -> what it compares with
 REFERENCES: tuple[tuple[str, str], ...] = (
     (r"(?:the )?(?:same|equivalent) (?:quarter|period) (?:of |in )?(?:the )?(?:previous|preceding|last|prior) year"
@@ -207,14 +215,14 @@ _NATION_ONLY = re.compile(r"\b(?:Scotland|Wales|Northern Ireland|England|Scottis
 _FOOTNOTE = re.compile(r"^\s*(?:\d{1,2}\s*)?(?:footnotes?|notes?)\b\s*[:.\d]|^\s*\[\s*\d+\s*\]|^\s*\*+\s", re.I)
 _COMPARATIVE = re.compile(r"\b(?:higher|lower|greater|smaller|larger) (?:proportion|share|percentage|number)\b[^.]*\bthan\b", re.I)
 _OTHER_SPAN = re.compile(r"\byear to\b|\byear ending\b|\b12 months\b|\bso far this year\b|\bfinancial year\b|"
-                         r"\byear to date\b|\bsince (?:records began|January|April)\b|\bbetween (?:19|20)\d\d and\b", re.I)
+                         rf"\byear to date\b|\bsince (?:records began|January|April)\b|\bbetween {PROSE_YEAR_PATTERN} and\b", re.I)
 _DOUBLED = re.compile(r"\b(?:in|from|to|of|on|for|at|by) (?:in|from|to|of|on|for|at|by)\b(?! (?:the )?(?:which|whom))", re.I)
 _NEGATION = re.compile(r"\bnot\b|n't\b|\bnever\b|\bneither\b|\bnor\b|\bno longer\b", re.I)
 # A change over a span of several periods ("over the last five years", "since 2012", "in the past
 # decade") is no change on the previous period, whatever the sentence's other words.
 _SPAN = re.compile(r"\b(?:last|past|previous|preceding) (?:\w+ ){0,2}(?:years|quarters|decades?)\b|\bdecades?\b"
                    r"|\bsince\b", re.I)
-_SINCE_YEAR = re.compile(r"\b(?:since|began in|begun in|started in|introduced in)\b[^,;()]*?\b(?:19|20)\d\d\b", re.I)
+_SINCE_YEAR = re.compile(rf"\b(?:since|began in|begun in|started in|introduced in)\b[^,;()]*?\b{PROSE_YEAR_PATTERN}\b", re.I)
 
 LIST_CUE = re.compile(
     r"\bmost (?:common(?:ly)?|frequent(?:ly)?|often)(?: referred)? nationalit(?:y|ies)\b"
@@ -303,7 +311,7 @@ def _read_values(clause: Clause, period: str, claimed: set[int], reading: Readin
             value = clause.values[index]
             if rule.scope == "record_year":
                 year = m.group("year")
-                figure_period, metric = f"{year}-year", rule.metric.format(year=year)
+                figure_period, metric = year_period(int(year)), rule.metric.format(year=year)
             elif rule.scope == "record_quarter":
                 named = period_from_phrase(m.group("quarter"))
                 if named is None or period_order(named) >= period_order(period):
@@ -325,7 +333,7 @@ def metric_is_total(metric: str) -> bool:
     return metric == "total_referrals"
 
 
-def _share_figures(metric: str, value, unit: str, clause: Clause, period: str) -> list[Figure]:  # type: ignore[no-untyped-def]
+def _share_figures(metric: str, value, unit: str, clause: Clause, period: str) -> list[Figure]:
     """A value as figures of `metric`: a share base gives <base>_pct and <base>_count."""
     if unit == "share":
         out = []
@@ -398,7 +406,7 @@ def _named_period(text: str, period: str) -> str | None:
         if named:
             return named
         if not is_quarter(period):
-            return f"{m.group(0)}-year"
+            return year_period(int(m.group(0)))
     return None
 
 
@@ -425,7 +433,7 @@ def _read_comparison(clause: Clause, period: str, subject: str | None, claimed: 
     if metrics is None:
         return
     if note:
-        reading.notices.append(Notice(note, metrics=metrics, kind="reading"))
+        reading.notices.append(Notice(note, metrics=tuple(m for m in metrics if m), kind="reading"))
     count_metric, change_metric = metrics
     then = previous_period(period) if role == "previous" else year_ago(period)
     pcts = {_token_index(m.group("v")): d for m, d in changes if _token_index(m.group("v")) not in claimed}

@@ -8,7 +8,13 @@ from datetime import date
 from scrapers.errors import ParseError
 from scrapers.nrm.documents import Block, Doc
 from vocabulary.calendar import MONTH_PATTERN, MONTHS
-from vocabulary.periods import period_from_phrase, period_from_title, quarter_of_months, quarter_period
+from vocabulary.periods import (
+    period_from_phrase,
+    period_from_title,
+    quarter_of_months,
+    quarter_period,
+    year_period,
+)
 
 _KEY_WORDS = r"(?:\d+\.?\s*)?(?:key\s+(?:results|points|findings|facts|statistics)|main\s+(?:points|findings)|summary)"
 _KEY_HEADING = re.compile(rf"^{_KEY_WORDS}\s*:?$", re.I)
@@ -98,5 +104,5 @@ def _period_from_body(text: str) -> str | None:
             return named
         year = re.match(r"(\d{4})\b", m.group(1))
         if year:
-            return f"{year.group(1)}-year"
+            return year_period(int(year.group(1)))
     return None

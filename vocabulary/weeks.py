@@ -1,12 +1,12 @@
-"""ISO weeks ("2026-W47"): parsing, the local Monday-to-Monday bounds, and the default week."""
+"""ISO weeks ("2026-W47") as readers live them, in London: parsing, naming, bounds and the default week."""
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from vocabulary.calendar import LONDON_TZ_NAME
+from vocabulary.calendar import LONDON, LONDON_TZ_NAME, long_date
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 # The default week of a briefing, as `msbrief briefing --help` and `msbrief demo --help` state it.
@@ -32,13 +32,20 @@ def format_week(day: date) -> str:
     return f"{year}-W{number:02d}"
 
 
+def week_of(at: datetime) -> str:
+    """The ISO week ("2026-W47") of the London calendar day of `at` (an aware datetime)."""
+    if at.tzinfo is None:
+        raise ValueError(f"at={at!r} is naive: pass an aware datetime")
+    return format_week(at.astimezone(LONDON).date())
+
+
 def week_bounds(week: str, tz: str = LONDON_TZ_NAME) -> tuple[datetime, datetime]:
     """[start, end) of `week` in UTC: local Monday 00:00 to the next local Monday 00:00."""
     monday = parse_week(week)
     zone = ZoneInfo(tz)
     start = datetime.combine(monday, time(0), zone)
     end = datetime.combine(monday + timedelta(days=7), time(0), zone)
-    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def previous_week(now: datetime, tz: str = LONDON_TZ_NAME) -> str:
@@ -51,5 +58,4 @@ def previous_week(now: datetime, tz: str = LONDON_TZ_NAME) -> str:
 
 def week_label(week: str) -> str:
     """"16 November 2026": the Monday of `week`, as the subject line shows it."""
-    monday = parse_week(week)
-    return f"{monday.day} {monday:%B %Y}"
+    return long_date(parse_week(week))
