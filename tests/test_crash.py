@@ -134,8 +134,8 @@ def test_ingest_killed_at_random_points_loses_and_duplicates_nothing(backend, re
             # so they land mid-ingest on a fast machine and on a slow one alike.
             duration = ingest_duration(script, env_for(settings_for(mirror, f"sqlite:///{tmp_path / 'time.db'}",
                                                                     tmp_path / "var-time"), tmp_path), tmp_path)
-            kills = 0
-            for attempt in range(3 if backend == "sqlite" else 2):
+            kills, wanted = 0, (3 if backend == "sqlite" else 2)
+            for attempt in range(4 * wanted):  # a busy machine's timings drift: try until enough kills land
                 proc = start([PYTHON, str(script), *SOURCES], env, tmp_path)
                 assert proc.stdout is not None
                 assert proc.stdout.readline().strip() == "ingesting", proc.stderr.read() if proc.stderr else ""
@@ -143,8 +143,12 @@ def test_ingest_killed_at_random_points_loses_and_duplicates_nothing(backend, re
                 finished = proc.poll() is not None
                 kill(proc)
                 kills += not finished
+                if finished:
+                    duration /= 2  # this ingest was quicker than the timing run: aim earlier
                 assert_all_or_nothing(engine, reference, f"after kill {attempt + 1}")
-            assert kills >= 1, "the ingest finished before most kills: the test proves little"
+                if kills == wanted:
+                    break
+            assert kills >= 1, "the ingest finished before every kill: the test proves little"
             done = subprocess.run([PYTHON, str(script), *SOURCES], env=env, cwd=tmp_path, capture_output=True,
                                   text=True, timeout=120)
             assert done.returncode == 0, done.stderr[-3000:]
