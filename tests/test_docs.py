@@ -1,7 +1,9 @@
-"""The docs stay true: every setting is in .env.example, every command in the README and --help."""
+"""The docs stay true: every setting is in .env.example, every command in the README and --help with
+exactly the options the command takes."""
 
 from __future__ import annotations
 
+import argparse
 import re
 from pathlib import Path
 
@@ -9,6 +11,7 @@ from commands.main import build_parser
 from pipeline.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_env_example_lists_exactly_the_settings():
@@ -16,26 +19,47 @@ def test_env_example_lists_exactly_the_settings():
     assert listed == {f"MSBRIEF_{name.upper()}" for name in Settings.model_fields}
 
 
-def commands() -> list[str]:
-    """Every `msbrief ...` command line, down to the sub-subcommands."""
-    found = []
-
-    def walk(parser, prefix):  # type: ignore[no-untyped-def]
-        subs = [a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction"]
-        if not subs:
-            found.append(prefix)
-        for action in subs:
-            for name, child in action.choices.items():
-                walk(child, f"{prefix} {name}")
-
-    walk(build_parser(), "msbrief")
+def usage_lines() -> dict[str, str]:
+    """The README's command block: each `msbrief ...` line's command words -> its usage part."""
+    block = README.split("## Commands", 1)[1].split("```text", 1)[1].split("```", 1)[0]
+    found = {}
+    for line in block.strip().splitlines():
+        usage = re.split(r"\s{2,}", line.strip())[0]
+        words = [w for w in usage.split() if re.fullmatch(r"[a-z]+", w)]
+        found[" ".join(words)] = usage
     return found
 
 
-def test_the_readme_and_help_document_every_command():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    help_text = build_parser().format_help()
-    for command in commands():
-        assert command in readme, f"README.md does not document {command!r}"
-        assert command.split()[1] in help_text
-    assert len(commands()) >= 11
+def subparsers(parser: argparse.ArgumentParser, prefix: str = "msbrief") -> dict[str, argparse.ArgumentParser]:
+    """Every `msbrief ...` command that takes no further subcommand -> its parser."""
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs:
+        return {prefix: parser}
+    found: dict[str, argparse.ArgumentParser] = {}
+    for action in subs:
+        for name, child in action.choices.items():
+            found |= subparsers(child, f"{prefix} {name}")
+    return found
+
+
+def test_the_readme_states_every_command_with_exactly_its_options():
+    """Each README usage line names the command's real options and arguments: none missing, none made up."""
+    documented, real = usage_lines(), subparsers(build_parser())
+    assert set(documented) == set(real), "README's command list and the parser differ"
+    for command, parser in real.items():
+        usage = documented[command]
+        options = {o for a in parser._actions for o in a.option_strings if o.startswith("--")} - {"--help"}
+        assert set(re.findall(r"--[a-z][a-z-]*", usage)) == options, f"README: {usage!r}; {command} takes {options}"
+        positionals = [a.metavar or a.dest for a in parser._actions if not a.option_strings]
+        for name in positionals:
+            assert re.search(rf"\b{re.escape(str(name))}\b", usage), f"README: {usage!r} does not name {name}"
+        parser.format_help()  # every help text renders
+
+
+def test_the_top_level_help_lists_every_command_the_readme_does():
+    top = build_parser()
+    (action,) = [a for a in top._actions if isinstance(a, argparse._SubParsersAction)]
+    assert {c.split()[1] for c in usage_lines()} == set(action.choices)
+    help_text = top.format_help()
+    for name in action.choices:
+        assert re.search(rf"^\s+{name}\s+\S", help_text, re.M), f"msbrief --help does not describe {name}"
