@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -28,17 +29,23 @@ NEW_TITLE = "Miscellaneous amendments to sentencing guidelines: consultation 202
 
 
 def together(*calls):  # type: ignore[no-untyped-def]
-    """Run the calls in threads released at the same moment; their results (exceptions re-raised)."""
+    """Run the calls in threads released at the same moment; their results (exceptions re-raised).
+
+    It fails unless the calls really ran at the same time: each began before any of them ended (a
+    "race" in which one call finished before the other started would prove nothing)."""
     barrier = threading.Barrier(len(calls))
     results: list = [None] * len(calls)
     errors: list = []
+    spans: list[tuple[float, float]] = [(0.0, 0.0)] * len(calls)
 
     def run(i, call):  # type: ignore[no-untyped-def]
         barrier.wait()
+        began = time.monotonic()
         try:
             results[i] = call()
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
+        spans[i] = (began, time.monotonic())
 
     threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
     for t in threads:
@@ -47,6 +54,7 @@ def together(*calls):  # type: ignore[no-untyped-def]
         t.join(timeout=120)
     assert not any(t.is_alive() for t in threads), "a concurrent run hung (deadlock?)"
     assert not errors, f"a concurrent run raised: {errors!r}"
+    assert max(b for b, _ in spans) < min(e for _, e in spans), f"the calls did not overlap: {spans}"
     return results
 
 
@@ -82,8 +90,13 @@ def test_two_ingests_seeing_the_same_amendment_record_it_once(engine, db_url, tm
         # the site corrects a title; two runs see the change at the same time
         body = FEED.read_text(encoding="utf-8").replace(OLD_TITLE, NEW_TITLE)
         mirror.put_response("/sentencing_council/feed/", body, content_type="application/rss+xml; charset=UTF-8")
-        for _attempt in range(3):  # the race needs both reads before either commit: try a few times
+        for _attempt in range(3):  # the same race three times
+            # both runs read the site's change and the stored old title before either stores
             a, b = (ingest.fetch(settings, engine, "sentencing_council") for _ in range(2))
+            for fetched in (a, b):
+                assert NEW_TITLE in {p.title for p in fetched.result.publications}
+            with session_factory(engine)() as s:
+                assert s.execute(select(m.Publication.id).where(m.Publication.title == OLD_TITLE)).scalar_one()
             ra, rb = together(lambda a=a: ingest.store(engine, None, a), lambda b=b: ingest.store(engine, None, b))
             assert ra.status == rb.status == "ok", (ra.error, rb.error)
             with session_factory(engine)() as s:
