@@ -11,6 +11,7 @@ import pytest
 
 # The mirror fixtures, for every test module (imported here rather than in each module).
 from mirror_fixture import fixtures_mirror, mirror  # noqa: F401 - pytest finds fixtures by name in conftest
+from promises import promised_tests
 from sqlalchemy import Engine, create_engine, text
 
 from store.db import make_engine, upgrade
@@ -24,6 +25,34 @@ PG_ADMIN_URL = os.environ.get("MSBRIEF_TEST_PG_URL", "postgresql+psycopg://postg
 # Prefect must never phone home from tests.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+# Outcomes of the tests the README's promises name (see tests/promises.py), checked at the end.
+_PROMISED = set(promised_tests())
+_OUTCOMES: dict[str, set[str]] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Keep each promised test's outcomes (under xdist, the controller sees every worker's reports)."""
+    test = report.nodeid.split("[", 1)[0]
+    if test in _PROMISED or test.startswith("tests/test_promises_doc.py::"):
+        if report.when == "call" or report.outcome != "passed":
+            _OUTCOMES.setdefault(test, set()).add(report.outcome)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A run that includes tests/test_promises_doc.py fails unless every promised test passed in it:
+    the README's evidence must be tests that ran, not names that exist."""
+    if hasattr(session.config, "workerinput") or not any(t.startswith("tests/test_promises_doc.py") for t in _OUTCOMES):
+        return
+    unproven = sorted(t for t in _PROMISED if _OUTCOMES.get(t) != {"passed"})
+    if unproven:
+        writer = session.config.get_terminal_writer()
+        writer.line()
+        writer.line(
+            "README promises without a passing test in this run: " + ", ".join(
+                f"{t} ({'/'.join(sorted(_OUTCOMES.get(t, {'not run'})))})" for t in unproven), red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
