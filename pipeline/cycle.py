@@ -16,22 +16,20 @@ from pipeline.reports import CycleReport, SourceReport
 from pipeline.settings import Settings
 from pipeline.site import PublishRefused, publish_site
 from pipeline.sources import SOURCES
-from store import repo
-from store.db import Engine, transaction
+from store import units
+from store.db import Engine
 
 log = logging.getLogger("pipeline.cycle")
 
 
 def start_run(engine: Engine, *, flow_run_id: str = "") -> int:
     """Record the start of a run (one cycle, or one deployment's single-source run); its id."""
-    with transaction(engine) as s:
-        return repo.start_run(s, flow_run_id=flow_run_id)
+    return units.start_run(engine, flow_run_id=flow_run_id)
 
 
 def finish_run(engine: Engine, run_id: int, report: CycleReport) -> None:
     """Record how the run ended."""
-    with transaction(engine) as s:
-        repo.finish_run(s, run_id, status="failed" if report.failed else "ok")
+    units.finish_run(engine, run_id, failed=bool(report.failed))
 
 
 def ingest_all(settings: Settings, engine: Engine, names: Sequence[str], *, run_id: int,

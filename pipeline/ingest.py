@@ -24,8 +24,8 @@ from scrapers.http import HttpClient
 from scrapers.normalise import canonical_url, load_topics, normalise_fetch_log, normalise_result, unbase
 from scrapers.nrm import ReleaseIndex
 from scrapers.records import FetchRecord, Release, SourceResult
-from store import fetch_state, publications, queries, releases, repo
-from store.db import DatabaseUnavailable, Engine, driver_reason, read_session, transaction
+from store import units
+from store.db import DatabaseUnavailable, Engine, driver_reason
 from store.fetch_state import FetchSnapshot
 from store.read import Statement
 from vocabulary.metrics import RESTATEMENTS
@@ -104,8 +104,7 @@ class KnownUrls:
     def __call__(self, url: str) -> bool:
         with self._lock:
             if self._urls is None:
-                with read_session(self.engine) as s:
-                    self._urls = publications.known_urls(s, self.name)
+                self._urls = units.known_urls(self.engine, self.name)
         return canonical_url(url) in self._urls
 
 
@@ -118,9 +117,8 @@ def fetch(settings: Settings, engine: Engine, name: str, *, backfill: bool | Non
     """
     spec = source(name)
     module = spec.adapter()
-    with read_session(engine) as s:
-        state = fetch_state.load(s, name)
-        succeeded_at, previous_strategy = repo.last_success(s, name)
+    context = units.fetch_context(engine, name)
+    state, succeeded_at, previous_strategy = context.state, context.succeeded_at, context.previous_strategy
     is_known = KnownUrls(engine, name)
     client = make_client(settings, spec, state=state)
     if backfill is None:
@@ -184,32 +182,30 @@ def store(engine: Engine, run_id: int | None, fetched: Fetched, *, seen_at: date
 
 def _store(engine: Engine, run_id: int | None, fetched: Fetched, *, seen_at: datetime | None) -> SourceReport:
     info = source(fetched.source).adapter().SOURCE
-    report = SourceReport(
-        name=fetched.source,
-        status="failed" if fetched.error else "ok",
-        requests=fetched.requests,
-        not_modified=fetched.not_modified,
-        bytes=fetched.bytes,
-        error=fetched.error,
-        strategy=fetched.result.strategy if fetched.result else None,
+    result = fetched.result
+    pages = {canonical_url(p.url): i for i, p in enumerate(result.publications)} if result else {}
+    run = units.SourceRunOutcome(
+        source=fetched.source, title=info.title, home_url=info.home_url, result=result, log=fetched.log,
+        error=fetched.error, requests=fetched.requests, not_modified=fetched.not_modified, bytes=fetched.bytes,
         warnings=list(fetched.warnings),
+        release_pages={r.page_url: pages[canonical_url(r.page_url)] for r in (result.releases if result else ())
+                       if canonical_url(r.page_url) in pages},
     )
-    at = datetime.now(UTC)
-    with transaction(engine) as s:
-        # First: the outcome, which locks the source's row (two stores of one source queue).
-        source_id = repo.claim_source(s, fetched.source, ok=not fetched.error, title=info.title,
-                                      home_url=info.home_url, strategy=report.strategy, error=fetched.error)
-        if fetched.result is not None and not fetched.error:
-            _store_result(s, source_id, fetched.result, report, seen_at=seen_at or at)
-        # A failed run keeps the old validators: its items were not stored.
-        fetch_state.record(s, fetched.source, [r for r in fetched.log if r.error or not fetched.error], at=at)
-        if run_id is not None:
-            repo.record_source_run(
-                s, run_id, fetched.source, status=report.status, strategy=report.strategy,
-                requests=report.requests, not_modified=report.not_modified, bytes=report.bytes,
-                new=report.new, amended=report.amended, figures=report.figures, error=report.error,
-                warnings=report.warnings,
-            )
+    done = units.save_source_run(engine, run_id, run, check=_checked_against_each_other,
+                                 cross_release_metrics=CROSS_RELEASE_METRICS, seen_at=seen_at)
+    report = SourceReport(
+        name=fetched.source, status="failed" if fetched.error else "ok", requests=fetched.requests,
+        not_modified=fetched.not_modified, bytes=fetched.bytes, error=fetched.error, strategy=run.strategy,
+        warnings=done.warnings, new=done.count("new"), amended=done.count("amended"), figures=done.figures,
+    )
+    for pub, saved in zip(result.publications if result and not fetched.error else (), done.saved, strict=True):
+        if saved.outcome in ("new", "amended"):
+            (report.new_items if saved.outcome == "new" else report.amended_items).append((pub.title, pub.url))
+    report.figure_rows = [
+        {"release": rel.period, "period": f.period, "metric": f.metric, "value": f.value, "unit": f.unit,
+         "evidence": f.evidence}
+        for rel in done.releases for f in rel.figures
+    ]
     return report
 
 
@@ -231,39 +227,13 @@ def ingest_source(settings: Settings, engine: Engine, name: str, *, run_id: int 
     raise AssertionError("unreachable")
 
 
-def _store_result(s, source_id: int, result: SourceResult, report: SourceReport, *, seen_at: datetime) -> None:
-    saved = publications.save(s, source_id, result.publications, seen_at=seen_at)
-    by_url: dict[str, int] = {}
-    for pub, outcome in zip(result.publications, saved, strict=True):
-        by_url[canonical_url(pub.url)] = outcome.id
-        if outcome.outcome == "new":
-            report.new += 1
-            report.new_items.append((pub.title, pub.url))
-        elif outcome.outcome == "amended":
-            report.amended += 1
-            report.amended_items.append((pub.title, pub.url))
-    if result.releases:
-        checked = _checked_against_each_other(s, result.releases)
-        ids = {r.page_url: by_url[canonical_url(r.page_url)] for r in checked if canonical_url(r.page_url) in by_url}
-        _, report.figures = releases.save(s, checked, publication_ids=ids)
-        for rel in checked:
-            report.warnings.extend(f"{rel.period}: {w}" for w in rel.warnings)
-            report.figure_rows.extend(
-                {"release": rel.period, "period": f.period, "metric": f.metric, "value": f.value, "unit": f.unit,
-                 "evidence": f.evidence}
-                for f in rel.figures
-            )
-    for ann in result.announcements:
-        repo.upsert_announcement(s, ann)
-
-
-def _checked_against_each_other(s, found: list[Release]) -> list[Release]:
+def _checked_against_each_other(found: list[Release], stored: list[Statement]) -> list[Release]:
     """FIGURES.md's cross-release check: each release against what every other release said (stored,
     or found in this run), whatever the order they come in; linear in the figures."""
     index = ReleaseIndex()
     fresh = {rel.period for rel in found}
     by_release: dict[str, list[Statement]] = {}
-    for stated in queries.statements(s, CROSS_RELEASE_METRICS):
+    for stated in stored:
         if stated.release not in fresh:  # this run's statement of a release replaces the stored one
             by_release.setdefault(stated.release, []).append(stated)
     for period, figures in by_release.items():
