@@ -6,6 +6,12 @@ server that does not offer it is an error, never a fallback to clear text), ``sm
 set. Each recipient gets its own SMTP transaction (MAIL/RCPT/DATA) on a shared connection, so one
 refusal does not affect the others; a dropped connection is re-opened for the next recipient.
 
+Replies follow RFC 5321: any 2xx is success, 4xx a transient refusal (deferred: tried again on
+the next run), 5xx a permanent one (refused). The final "." of DATA is the commit point: the reply
+to it is awaited for `reply_timeout` (RFC 5321 4.5.3.2.6 suggests 10 minutes: servers scan content
+first); a reply that never comes (the connection dropped or the wait ran out) or that is no
+standard reply (251 is 2xx; garbage, 1xx, 3xx) leaves the delivery "unconfirmed", never refused.
+
 The password never appears in a log line, an exception or a result: every error text is scrubbed
 of the username and password (and their base64 forms, as AUTH sends them) before it leaves here.
 """
@@ -24,6 +30,8 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Literal
 from urllib.parse import urlsplit
+
+from vocabulary.deliveries import DeliveryState, Reply
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +53,7 @@ class SmtpConfig:
     username: str = ""
     password: str = field(default="", repr=False)
     timeout: float = 30.0
+    reply_timeout: float = 600.0  # seconds to wait for the reply to the final "." of DATA
     ca_file: str | None = None
     ssl_context: ssl.SSLContext | None = field(default=None, repr=False, compare=False)
 
@@ -88,17 +97,46 @@ def _redact_url(url: str) -> str:
 
 @dataclass(frozen=True)
 class SendResult:
-    """What the server said about one recipient: accepted, refused (SMTP code + text) or failed."""
+    """What became of one message to one recipient: a delivery state, the SMTP code (None when the
+    server gave none) and the reply or what went wrong (never credentials)."""
 
     recipient: str
-    status: Literal["accepted", "refused", "failed"]
+    status: DeliveryState
     code: int | None
-    response: str
+    text: str
+
+    @property
+    def reply(self) -> Reply:
+        return Reply(self.code, self.text)
+
+    @property
+    def response(self) -> str:
+        """The reply as one line: "250 2.0.0 queued as 1"."""
+        return str(self.reply)
 
     @property
     def permanent(self) -> bool:
         """True for a 5xx refusal: sending again will not help."""
-        return self.status == "refused" and self.code is not None and self.code >= 500
+        return self.status == DeliveryState.REFUSED
+
+
+def verdict(code: int) -> DeliveryState:
+    """The state a reply code gives a delivery (RFC 5321 4.2.1): 2xx accepted, 4xx deferred, 5xx refused."""
+    if 200 <= code < 300:
+        return DeliveryState.ACCEPTED
+    if 400 <= code < 500:
+        return DeliveryState.DEFERRED
+    if 500 <= code < 600:
+        return DeliveryState.REFUSED
+    return DeliveryState.FAILED  # no standard reply before the commit point: nothing was delivered
+
+
+class _Unconfirmed(Exception):
+    """The message was committed and no standard reply came back: (code or None, what happened)."""
+
+
+class _Abandoned(Exception):
+    """The run no longer holds the delivery: the transaction stops before the final "."."""
 
 
 class _Rejected(Exception):
@@ -133,36 +171,45 @@ class Mailer:
             smtp.close()
 
     def send(self, message: EmailMessage, recipient: str, *,
-             before_commit: Callable[[], None] | None = None) -> SendResult:
+             commit: Callable[[], bool] | None = None) -> SendResult:
         """Send `message` to `recipient` alone (envelope RCPT TO), in its own SMTP transaction.
 
-        `before_commit` is called once the whole message has been sent, just before the final
-        "." that makes the server take it: after that point a crash leaves the delivery in doubt.
+        `commit` is called once the whole message has been sent, just before the final "." that
+        makes the server take it (after that point a crash leaves the delivery in doubt); when it
+        returns False the transaction is abandoned without the "." (nothing is delivered).
         """
         if self._connect_error:
-            return SendResult(recipient, "failed", None, self._connect_error)
+            return SendResult(recipient, DeliveryState.FAILED, None, self._connect_error)
         try:
             smtp = self._session()
         except (smtplib.SMTPException, OSError, MailerError) as exc:
             self._connect_error = f"could not open an SMTP session with {self.host}:{self.port}: {self._describe(exc)}"
-            return self._log(SendResult(recipient, "failed", None, self._connect_error))
+            return self._log(SendResult(recipient, DeliveryState.FAILED, None, self._connect_error))
         sender = parseaddr(str(message.get("From", "")))[1]
         try:
-            code, text = self._transaction(smtp, message, sender, recipient, before_commit)
+            code, text = self._transaction(smtp, message, sender, recipient, commit)
         except _Rejected as exc:
-            text = self._scrub(f"{exc.code} {exc.text} (at {exc.stage})")
-            if exc.code == 421 or exc.stage == "MAIL FROM":
-                # The server is closing, or refuses our sender: not about this recipient.
-                result = SendResult(recipient, "failed", exc.code, text)
+            text = self._scrub(f"{exc.text} (at {exc.stage})")
+            state = verdict(exc.code) if exc.stage != "MAIL FROM" else DeliveryState.FAILED
+            if exc.code == 421 or exc.stage in ("MAIL FROM", "end of DATA"):
+                # the server is closing, or refuses our sender (not about this recipient), or the
+                # transaction is over: start the next one on a fresh connection
                 self._drop()
             else:
-                result = SendResult(recipient, "refused", exc.code, text)
                 self._reset(smtp)
+            result = SendResult(recipient, state, exc.code, text)
+        except _Unconfirmed as exc:
+            self._drop()
+            result = SendResult(recipient, DeliveryState.UNCONFIRMED, exc.args[0], self._scrub(exc.args[1]))
+        except _Abandoned:
+            self._drop()  # without the final ".": the server discards the message
+            result = SendResult(recipient, DeliveryState.FAILED, None,
+                                "not sent: this run no longer holds the delivery (another run took it over)")
         except (smtplib.SMTPException, OSError) as exc:
-            result = SendResult(recipient, "failed", getattr(exc, "smtp_code", None), self._describe(exc))
+            result = SendResult(recipient, DeliveryState.FAILED, None, self._describe(exc))  # the code is in the text
             self._drop()
         else:
-            result = SendResult(recipient, "accepted", code, self._scrub(f"{code} {text}"))
+            result = SendResult(recipient, DeliveryState.ACCEPTED, code, self._scrub(text))
         return self._log(result)
 
     # -- internals --------------------------------------------------------------------------
@@ -196,17 +243,16 @@ class Mailer:
         self._smtp = smtp
         return smtp
 
-    @staticmethod
-    def _transaction(smtp: smtplib.SMTP, message: EmailMessage, sender: str, recipient: str,
-                     before_commit: Callable[[], None] | None = None) -> tuple[int, str]:
+    def _transaction(self, smtp: smtplib.SMTP, message: EmailMessage, sender: str, recipient: str,
+                     commit: Callable[[], bool] | None = None) -> tuple[int, str]:
         payload = message.as_bytes(policy=policy.SMTP)
         code, resp = smtp.mail(sender)
-        if code != 250:
+        if not 200 <= code < 300:
             raise _Rejected(code, resp.decode(errors="replace"), "MAIL FROM")
         code, resp = smtp.rcpt(recipient)
-        if code not in (250, 251):
+        if not 200 <= code < 300:
             raise _Rejected(code, resp.decode(errors="replace"), "RCPT TO")
-        # smtplib's data(), split so that `before_commit` runs between the body and the final ".".
+        # smtplib's data(), split so that `commit` runs between the body and the final ".".
         smtp.putcmd("data")
         code, resp = smtp.getreply()
         if code != 354:
@@ -215,13 +261,32 @@ class Mailer:
         if not body.endswith(b"\r\n"):
             body += b"\r\n"
         smtp.send(body)
-        if before_commit is not None:
-            before_commit()
+        if commit is not None and not commit():
+            raise _Abandoned()
         smtp.send(b".\r\n")
-        code, resp = smtp.getreply()
-        if code != 250:
-            raise _Rejected(code, resp.decode(errors="replace"), "DATA")
-        return code, resp.decode(errors="replace")
+        return self._final_reply(smtp)
+
+    def _final_reply(self, smtp: smtplib.SMTP) -> tuple[int, str]:
+        """The reply to the final ".": past the commit point, anything but a standard reply is unconfirmed."""
+        if smtp.sock is not None:
+            smtp.sock.settimeout(self.config.reply_timeout)
+        try:
+            code, resp = smtp.getreply()
+        except smtplib.SMTPServerDisconnected as exc:  # smtplib's word for a dropped connection and a timeout
+            raise _Unconfirmed(None, f"no reply to the end of the message ({exc}): it was probably delivered, "
+                                     "so it is not sent again (use --force to resend)") from None
+        finally:
+            if smtp.sock is not None:
+                smtp.sock.settimeout(self.config.timeout)
+        text = resp.decode(errors="replace")
+        if 200 <= code < 300:
+            return code, text
+        if 400 <= code < 600:
+            raise _Rejected(code, text, "end of DATA")
+        shown = f"{code} {text}" if code >= 0 else repr(text[:200])
+        raise _Unconfirmed(code if code >= 0 else None,
+                           f"the server's reply to the end of the message is no standard reply ({shown}): it was "
+                           "probably delivered, so it is not sent again (use --force to resend)")
 
     def _reset(self, smtp: smtplib.SMTP) -> None:
         try:
@@ -256,7 +321,7 @@ class Mailer:
 
     @staticmethod
     def _log(result: SendResult) -> SendResult:
-        level = logging.INFO if result.status == "accepted" else logging.WARNING
+        level = logging.INFO if result.status == DeliveryState.ACCEPTED else logging.WARNING
         log.log(level, "mail to %s: %s (%s)", result.recipient, result.status, result.response)
         return result
 

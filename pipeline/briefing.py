@@ -1,29 +1,25 @@
 """The weekly briefing: read the week, compose it, and send it once (or write it to the outbox).
 
 No Prefect here (flows/briefing.py wraps `run_briefing` in a flow). The exactly-once protocol is
-the store's (store/deliveries.py); this module drives it. A delivery being sent names its owner
-(`sending: pid N on HOST`). A rerun takes over a "sending" delivery at once when that process is
-gone (killed before the message was complete: nothing was delivered), or after STALE_SENDING
-otherwise. Just before the final "." of DATA the delivery becomes "unconfirmed": killed between
-that point and recording the server's reply, the message was probably delivered, so it is not
-sent again unless forced (`--force`); it is reported.
+the store's (store/deliveries.py), driven by pipeline/dispatch.py for the dispatch ("briefing",
+week): a rerun takes over a delivery whose run is gone before the final "." of DATA (nothing was
+delivered); past that point a run that is gone, or a reply that never came, leaves it
+"unconfirmed" (probably delivered): not sent again unless forced (`--force`), and reported.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import re
 import secrets
-import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import parseaddr
-from functools import partial
 from pathlib import Path
 from typing import cast
 from zoneinfo import ZoneInfo
@@ -41,14 +37,16 @@ from feeds.briefing import (
 )
 from feeds.mailer import Mailer, SmtpConfig
 from feeds.publish import atomic_write
+from pipeline.dispatch import Attempt, Leases, dispatch
 from pipeline.settings import Settings
 from pipeline.sources import SOURCES
-from store import deliveries as protocol
 from store import queries
 from store.db import Engine, read_session
+from store.deliveries import Claim, Target, record_empty
 from store.read import FeedItem
 from store.series import series
 from vocabulary.calendar import LONDON_TZ_NAME
+from vocabulary.deliveries import Channel, DeliveryState
 from vocabulary.weeks import format_week, parse_week, previous_week, week_bounds
 
 log = logging.getLogger(__name__)
@@ -63,7 +61,7 @@ class DeliveryReport:
     `another_run` when a live concurrent run is sending it right now."""
 
     recipient: str
-    status: str
+    status: DeliveryState
     response: str | None
     attempted: bool
     another_run: bool = False
@@ -94,7 +92,8 @@ class BriefingOutcome:
     def problems(self) -> list[DeliveryReport]:
         """Deliveries not accepted (refused, failed, or still pending), other than those a live
         concurrent run is sending: that run reports them."""
-        return [d for d in self.deliveries if d.status != "accepted" and not d.another_run]
+        return [d for d in self.deliveries
+                if d.status not in (DeliveryState.ACCEPTED, DeliveryState.WITHDRAWN) and not d.another_run]
 
     @property
     def ok(self) -> bool:
@@ -253,6 +252,7 @@ def smtp_config(settings: Settings) -> SmtpConfig:
         username=settings.smtp_username,
         password=smtp_password(settings),
         timeout=settings.smtp_timeout,
+        reply_timeout=settings.smtp_reply_timeout,
         ca_file=str(settings.smtp_ca_file) if settings.smtp_ca_file else None,
     )
 
@@ -310,7 +310,7 @@ def run_briefing(
     if data.is_empty and not settings.send_empty_briefing:
         outcome.action = "nothing-new"
         if send:
-            protocol.claim_empty(engine, week, subject)
+            record_empty(engine, KIND, week, subject)
             outcome.status = "empty"
         return outcome
     if not send:
@@ -352,91 +352,48 @@ def _dry_run(data: BriefingData, settings: Settings, outcome: BriefingOutcome, n
     return outcome
 
 
-_OWNER = re.compile(r"sending: pid (\d+) on (.+)")
-UNCONFIRMED = ("unconfirmed: the message was sent but the run ended before the server's reply was recorded; "
-               "it was probably delivered, so it is not sent again (use --force to resend)")
+KIND = "briefing"  # the briefing's dispatches are ("briefing", week)
 
 
-def _owner() -> str:
-    """What a "sending" delivery records about the process sending it."""
-    return f"sending: pid {os.getpid()} on {socket.gethostname()}"
+def leases(settings: Settings) -> Leases:
+    """How long one run may hold a delivery: to send it, then to wait for the server's reply."""
+    return Leases(sending=timedelta(seconds=settings.delivery_lease),
+                  reply=timedelta(seconds=settings.smtp_reply_timeout + settings.smtp_timeout))
 
 
-def _owner_gone(token: str | None) -> bool:
-    """True when `token` names a process of this host that no longer runs (killed mid-send)."""
-    found = _OWNER.fullmatch(token or "")
-    if not found or found[2] != socket.gethostname():
-        return False
-    pid = int(found[1])
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    try:  # a killed process not yet reaped by its parent is a zombie: gone too
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state in ("Z", "X")
+class EmailTransport:
+    """The briefing's email channel: one composed message through one SMTP session."""
 
+    def __init__(self, mailer: Mailer, message: EmailMessage) -> None:
+        self.mailer, self.message = mailer, message
 
-def _owner_of(response: str | None) -> str | None:
-    """The owner token inside an "unconfirmed" delivery's response."""
-    found = re.search(r"\[(sending: pid \d+ on [^\]]+)\]", response or "")
-    return found[1] if found else None
+    def deliver(self, address: str, *, commit: Callable[[], bool]) -> Attempt:
+        result = self.mailer.send(self.message, address, commit=commit)
+        return Attempt(result.status, result.reply)
 
 
 def _send(engine: Engine, data: BriefingData, settings: Settings, config: SmtpConfig, outcome: BriefingOutcome,
           recipients: Sequence[str], *, force: bool, now: datetime) -> BriefingOutcome:
     week = outcome.week
-    briefing_id, message_id, fresh = protocol.claim_week(
-        engine, week, subject=outcome.subject, message_id=_message_id(settings, week), recipients=recipients,
-        force=force,
-    )
-    outcome.message_id = message_id
-    todo = []
-    for row in protocol.open_deliveries(engine, briefing_id):
-        if row.status == "sending" and _owner_gone(row.response):
-            log.warning("briefing %s: the run sending to %s is gone (%s); sending again", week, row.recipient,
-                        row.response)
-            todo.append((row, row.response))
-        else:
-            todo.append((row, None))  # one another run is sending is claimed below only when stale
-    attempted: set[str] = set()
-    if todo:
+
+    @contextmanager
+    def transports(claim: Claim) -> Iterator[dict[Channel, EmailTransport]]:
         sent_copy = settings.outbox_dir / "sent" / f"{week}.eml"
-        msg = None if fresh else _load_sent_copy(sent_copy, message_id)
+        msg = None if claim.fresh else _load_sent_copy(sent_copy, claim.message_id)
         if msg is None:
-            msg, _, outcome.preview_text = _compose(data, settings, week, recipients, message_id, now)
+            msg, _, outcome.preview_text = _compose(data, settings, week, recipients, claim.message_id, now)
             _write(sent_copy, msg.as_bytes(policy=policy.SMTP))
-        owner = _owner()
         with Mailer(config) as mailer:
-            for row, dead_owner in todo:
-                if not protocol.claim_delivery(engine, row.id, owner=owner, dead_owner=dead_owner):
-                    continue  # a concurrent run has it, or it was done meanwhile
-                attempted.add(row.recipient)
-                result = mailer.send(msg, row.recipient, before_commit=partial(
-                    protocol.mark_unconfirmed, engine, row.id, response=f"{UNCONFIRMED} [{owner}]"))
-                protocol.record_delivery(engine, row.id, status=result.status, response=result.response)
-    outcome.status = protocol.finish_week(engine, briefing_id, still_sending=_in_flight)
+            yield {Channel.EMAIL: EmailTransport(mailer, msg)}
+
+    result = dispatch(engine, kind=KIND, key=week, subject=outcome.subject, message_id=_message_id(settings, week),
+                      targets=[Target(Channel.EMAIL, r) for r in recipients], transports=transports,
+                      leases=leases(settings), force=force)
+    outcome.message_id = result.message_id
+    outcome.status = result.state
     outcome.deliveries = [
-        DeliveryReport(d.recipient, d.status, d.response, d.recipient in attempted,
-                       another_run=d.recipient not in attempted and _in_flight(d))
-        for d in protocol.deliveries(engine, briefing_id)
+        DeliveryReport(r.address, r.state, str(r.reply) if r.reply else None, r.attempted, another_run=r.another_run)
+        for r in result.reports
     ]
-    outcome.action = "sent" if attempted else "already-sent"
+    outcome.action = "sent" if result.attempted else "already-sent"
     return outcome
-
-
-def _in_flight(row: protocol.DeliveryRow) -> bool:
-    """True when a live run is sending this delivery or reading the server's reply."""
-    if row.status == "sending":
-        owner = row.response
-    elif row.status == "unconfirmed":
-        owner = _owner_of(row.response)
-    else:
-        return False
-    return owner is not None and not _owner_gone(owner)

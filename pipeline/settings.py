@@ -63,7 +63,9 @@ class Settings(BaseSettings):
     smtp_username: str = ""
     smtp_password: SecretStr = SecretStr("")
     smtp_secret_block: str = ""  # name of a Prefect Secret block holding the SMTP password
-    smtp_timeout: float = 30.0
+    smtp_timeout: float = Field(30.0, gt=0)  # seconds for each SMTP step (connect, each command's reply)
+    smtp_reply_timeout: float = Field(600.0, gt=0)  # seconds to wait for the reply to a whole message (RFC 5321: 10 min)
+    delivery_lease: float = Field(900.0, gt=0)  # seconds a run may hold one delivery before reaching its commit point
     smtp_ca_file: Path | None = None  # PEM file of CAs to trust for the SMTP server (default: the system's)
     mail_from: str = ""  # empty: "msbrief <contact_email>"
     recipients: Annotated[list[str], NoDecode] = Field(default_factory=list)

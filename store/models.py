@@ -278,33 +278,43 @@ class SourceRun(Base):
     run: Mapped[Run] = relationship(back_populates="sources")
 
 
-class Briefing(Base):
-    """One weekly briefing: claimed once per ISO week, so it is never composed twice."""
+class Dispatch(Base):
+    """One thing msbrief sends once, such as ("briefing", "2026-W47"): claimed once per (kind, key),
+    so it is never composed twice; its deliveries go to each address (store/deliveries.py)."""
 
-    __tablename__ = "briefings"
+    __tablename__ = "dispatches"
+    __table_args__ = (UniqueConstraint("kind", "key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    week: Mapped[str] = mapped_column(String(10), unique=True)  # "2026-W47"
+    kind: Mapped[str] = mapped_column(String(40))  # "briefing", "release-alert"
+    key: Mapped[str] = mapped_column(String(200))  # "2026-W47"
     message_id: Mapped[str] = mapped_column(String(300))
     subject: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="sending")  # sending / sent / partial / empty
+    status: Mapped[str] = mapped_column(String(20), default="sending")  # vocabulary.deliveries.DispatchState
     created_at: Mapped[datetime] = mapped_column(default=now)
     completed_at: Mapped[datetime | None]
 
-    deliveries: Mapped[list[Delivery]] = relationship(back_populates="briefing", order_by="Delivery.id")
+    deliveries: Mapped[list[Delivery]] = relationship(back_populates="dispatch", order_by="Delivery.id")
 
 
 class Delivery(Base):
-    """The briefing of one week to one recipient: accepted, refused or failed."""
+    """A dispatch to one address on one channel. While a run holds it, the owner columns name that
+    run (host, pid, a random token) and its lease; the receiver's reply has columns of its own."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("briefing_id", "recipient"),)
+    __table_args__ = (UniqueConstraint("dispatch_id", "channel", "address"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    briefing_id: Mapped[int] = mapped_column(ForeignKey("briefings.id", ondelete="CASCADE"), index=True)
-    recipient: Mapped[str] = mapped_column(String(320))
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending / accepted / refused / failed
-    smtp_response: Mapped[str | None] = mapped_column(Text)
+    dispatch_id: Mapped[int] = mapped_column(ForeignKey("dispatches.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(20), default="email")  # vocabulary.deliveries.Channel
+    address: Mapped[str] = mapped_column(String(MAX_URL_LENGTH))  # an email address or a webhook URL
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # vocabulary.deliveries.DeliveryState
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     attempted_at: Mapped[datetime | None]
     accepted_at: Mapped[datetime | None]
+    owner_host: Mapped[str | None] = mapped_column(String(255))
+    owner_pid: Mapped[int | None] = mapped_column(Integer)
+    owner_token: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]  # the owner's hold ends then, whether or not it is alive
+    reply_code: Mapped[int | None] = mapped_column(Integer)  # SMTP or HTTP status of the last attempt
+    reply_text: Mapped[str | None] = mapped_column(Text)  # its text, or what went wrong (no credentials)
 
-    briefing: Mapped[Briefing] = relationship(back_populates="deliveries")
+    dispatch: Mapped[Dispatch] = relationship(back_populates="deliveries")

@@ -81,11 +81,14 @@ class Handler:
     """Records accepted messages; refuses some recipients; can drop connections after N messages."""
 
     refuse: dict[str, str] = field(default_factory=dict)  # address -> "550 5.1.1 ..." reply
-    accept_only: int | None = None  # after this many accepted messages, drop every connection at DATA
+    accept_only: int | None = None  # after this many accepted messages, drop every connection at RCPT
     messages: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
+        if self.accept_only is not None and len(self.messages) >= self.accept_only:
+            server.transport.close()  # the connection drops mid-transaction, before any message is complete
+            return "421 4.3.2 going away"
         if address in self.refuse:
             return self.refuse[address]
         envelope.rcpt_tos.append(address)
@@ -93,9 +96,6 @@ class Handler:
 
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
         with self.lock:
-            if self.accept_only is not None and len(self.messages) >= self.accept_only:
-                server.transport.close()  # the connection drops mid-transaction
-                return "421 4.3.2 going away"
             login = session.auth_data.decode() if isinstance(session.auth_data, bytes) else None
             self.messages.append(Received(
                 envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content or envelope.content),

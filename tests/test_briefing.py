@@ -127,12 +127,13 @@ def settings_for(tmp_path: Path, server=None, **over) -> Settings:  # type: igno
 def deliveries(engine) -> dict[str, tuple[str, str | None, int]]:  # type: ignore[no-untyped-def]
     with transaction(engine) as s:
         rows = s.execute(select(m.Delivery).order_by(m.Delivery.id)).scalars().all()
-        return {d.recipient: (d.status, d.smtp_response, d.attempts) for d in rows}
+        return {d.address: (d.status, f"{d.reply_code} {d.reply_text}" if d.reply_code else d.reply_text, d.attempts)
+                for d in rows}
 
 
 def briefing_status(engine) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
     with transaction(engine) as s:
-        return [(b.week, b.status) for b in s.execute(select(m.Briefing)).scalars()]
+        return [(b.key, b.status) for b in s.execute(select(m.Dispatch).where(m.Dispatch.kind == "briefing")).scalars()]
 
 
 def count_text(metric: str) -> str:

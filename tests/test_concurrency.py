@@ -136,7 +136,7 @@ def test_two_briefings_of_the_same_week_at_once_send_one_email_each(engine, db_u
         ids = {msg.message().get("Message-ID") for msg in server.handler.messages}
         assert len(ids) == 1, f"two different briefings were composed for one week: {ids}"
         with session_factory(engine)() as s:
-            assert s.execute(select(func.count()).select_from(m.Briefing)).scalar_one() == 1
+            assert s.execute(select(func.count()).select_from(m.Dispatch)).scalar_one() == 1
             statuses = Counter(s.execute(select(m.Delivery.status)).scalars())
             assert statuses == Counter({"accepted": len(RECIPIENTS)}), statuses
         assert {o.status for o in outcomes} <= {"sent", "sending"}
@@ -187,4 +187,4 @@ def test_a_briefing_run_that_loses_the_race_says_another_run_is_sending(engine, 
     with session_factory(engine)() as s:
         statuses = Counter(s.execute(select(m.Delivery.status)).scalars())
         assert statuses == Counter({"accepted": len(RECIPIENTS)}), statuses
-        assert s.execute(select(m.Briefing.status)).scalar_one() == "sent"
+        assert s.execute(select(m.Dispatch.status)).scalar_one() == "sent"

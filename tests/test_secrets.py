@@ -169,7 +169,7 @@ def test_no_credential_appears_in_any_output(secret_db, tmp_path, caplog):
             for row in conn.execute(select(*columns)) if columns else []:
                 if hit := leaks(" ".join(str(v) for v in row), needles):
                     found[f"database table {table.name}"] = hit
-        failures = conn.execute(select(m.Delivery.smtp_response)).scalars().all()
+        failures = conn.execute(select(m.Delivery.reply_text)).scalars().all()
     engine.dispose()
     assert any(f and "could not open an SMTP session" in f for f in failures) or bad.failed
     assert not found, f"credentials leaked: {found}"
