@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from pipeline.reports import SourceReport
@@ -20,7 +20,7 @@ from pipeline.settings import Settings
 from pipeline.sources import SourceSpec, source
 from scrapers.errors import ScraperError
 from scrapers.hosts import HostPolicy
-from scrapers.http import HttpClient
+from scrapers.http import Deadlines, HttpClient, Limits, Politeness, RetryPolicy
 from scrapers.normalise import canonical_url, load_topics, normalise_fetch_log, normalise_result, unbase
 from scrapers.nrm import ReleaseIndex
 from scrapers.records import FetchRecord, Release, SourceResult
@@ -33,8 +33,8 @@ from vocabulary.metrics import RESTATEMENTS
 log = logging.getLogger("pipeline.ingest")
 
 ROBOTS_MAX_AGE = timedelta(hours=24)  # RFC 9309 §2.4: a cached robots.txt may be used for a day
-STORE_ATTEMPTS = 3  # a locked or dropped database gets two more tries
-STORE_RETRY_DELAY = 2.0  # seconds, times the attempt number
+# A locked or dropped database gets two more tries, after up to 4 s and then 8 s.
+STORE_RETRY = RetryPolicy(max_retries=2, backoff_base=4.0, backoff_max=8.0)
 # The metrics a release's cross-release check compares: restatements and what they restate.
 CROSS_RELEASE_METRICS = frozenset(RESTATEMENTS) | frozenset(RESTATEMENTS.values())
 
@@ -64,32 +64,39 @@ def state_url(settings: Settings, spec: SourceSpec, url: str) -> str:
     return unbase(url, canonical, base)
 
 
+def http_options(settings: Settings) -> dict[str, Any]:
+    """The HTTP client's value objects (deadlines, politeness, retries, limits) as the settings say."""
+    return {
+        "deadlines": Deadlines(connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout,
+                               request_deadline=settings.request_deadline, source_deadline=settings.source_deadline),
+        "politeness": Politeness(rate_limit_per_host=settings.rate_limit_per_host,
+                                 concurrency_per_host=settings.concurrency_per_host, obey_robots=settings.obey_robots),
+        "retry": RetryPolicy(max_retries=settings.max_retries),
+        "limits": limits_of(settings),
+    }
+
+
+def limits_of(settings: Settings) -> Limits:
+    """What one source may make msbrief read and parse (scrapers/limits.py), as the settings say."""
+    return Limits(max_response_bytes=settings.max_response_bytes, max_document_bytes=settings.max_document_bytes,
+                  max_elements=settings.max_elements, max_attributes=settings.max_attributes,
+                  max_items_per_page=settings.max_items_per_page,
+                  max_items_per_source=settings.max_items_per_source,
+                  max_announcements=settings.max_announcements)
+
+
 def make_client(settings: Settings, spec: SourceSpec, *, state: FetchSnapshot | None = None,
                 cls: type[HttpClient] = HttpClient) -> HttpClient:
     """The HTTP client of one source run, as the settings say; with the source's fetch `state`,
     conditional GETs send back the stored validators and robots.txt comes from the store's cache."""
-    options: dict[str, object] = {}
+    client = cls(settings.http_user_agent, spec.name,
+                 hosts=HostPolicy.for_source(spec.adapter().SOURCE, spec.base_url(settings)),
+                 **http_options(settings))
     if state is not None:
-        options = {
-            "validators": lambda url: state.validators_of(state_url(settings, spec, url)),
-            "robots_cache": lambda url: state.robots_text(state_url(settings, spec, url), max_age=ROBOTS_MAX_AGE,
-                                                          now=datetime.now(UTC)),
-        }
-    return cls(
-        settings.http_user_agent,
-        source=spec.name,
-        hosts=HostPolicy.for_source(spec.adapter().SOURCE, spec.base_url(settings)),
-        connect_timeout=settings.connect_timeout,
-        read_timeout=settings.read_timeout,
-        max_bytes=settings.max_response_bytes,
-        rate_limit_per_host=settings.rate_limit_per_host,
-        concurrency_per_host=settings.concurrency_per_host,
-        request_deadline=settings.request_deadline,
-        source_deadline=settings.source_deadline,
-        max_retries=settings.max_retries,
-        obey_robots=settings.obey_robots,
-        **options,  # type: ignore[arg-type]  # the subclass's own keywords (commands/sources.py's recorder)
-    )
+        client.validators = lambda url: state.validators_of(state_url(settings, spec, url))
+        client.robots_cache = lambda url: state.robots_text(state_url(settings, spec, url), max_age=ROBOTS_MAX_AGE,
+                                                            now=datetime.now(UTC))
+    return client
 
 
 class KnownUrls:
@@ -148,7 +155,7 @@ def fetch(settings: Settings, engine: Engine, name: str, *, backfill: bool | Non
     warnings: list[str] = []
     if result is not None:
         log.info("source %s read with strategy %r", name, result.strategy)
-        result = normalise_result(result)
+        result = normalise_result(result, limits=client.limits)
         warnings = list(result.warnings)
     records, dropped = normalise_fetch_log(replace(rec, url=state_url(settings, spec, rec.url)) for rec in client.log)
     return Fetched(
@@ -213,18 +220,13 @@ def ingest_source(settings: Settings, engine: Engine, name: str, *, run_id: int 
                   backfill: bool | None = None) -> SourceReport:
     """Fetch, normalise and store one source; its report (status "failed" with the reason if it failed).
 
-    A lost or locked database while storing is tried again (STORE_ATTEMPTS in all) with what was fetched.
+    A lost or locked database while storing is tried again (STORE_RETRY) with what was fetched; the
+    last failure is raised.
     """
     fetched = fetch(settings, engine, name, backfill=backfill)
-    for attempt in range(1, STORE_ATTEMPTS + 1):
-        try:
-            return store(engine, run_id, fetched)
-        except DatabaseUnavailable as exc:
-            if attempt == STORE_ATTEMPTS:
-                raise
-            log.warning("source %s: database trouble while storing (%s); trying again", name, driver_reason(exc))
-            time.sleep(STORE_RETRY_DELAY * attempt)
-    raise AssertionError("unreachable")
+    attempts = STORE_RETRY.retrying(retry_on=DatabaseUnavailable, describe=driver_reason, level=logging.WARNING,
+                                    what=f"source {name}: database trouble while storing")
+    return attempts(store, engine, run_id, fetched)
 
 
 def _checked_against_each_other(found: list[Release], stored: list[Statement]) -> list[Release]:

@@ -43,8 +43,15 @@ class Settings(BaseSettings):
     read_timeout: float = 30.0
     request_deadline: float = Field(120.0, gt=0)  # seconds one request may take, connection to last byte
     source_deadline: float = Field(1800.0, gt=0)  # seconds all of one source's requests may take in one run
-    max_response_bytes: int = 20_000_000
-    max_retries: int = 3
+    max_response_bytes: int = Field(20_000_000, ge=1)  # bytes of any one download, decompressed
+    max_retries: int = Field(3, ge=0)
+    # what one source may make msbrief parse (scrapers/limits.py); each, when hit, says so in one line
+    max_document_bytes: int = Field(5_000_000, ge=1)  # one feed, page or JSON document; larger: refused
+    max_elements: int = Field(50_000, ge=1)  # tags in one document; more: refused
+    max_attributes: int = Field(100, ge=1)  # attributes on one XML element; more: refused
+    max_items_per_page: int = Field(2_000, ge=1)  # items read from one page; the rest: a warning
+    max_items_per_source: int = Field(10_000, ge=1)  # items of one source in one run; the rest: a warning
+    max_announcements: int = Field(50, ge=1)  # statistics announcements read (and release runs scheduled) per run
     obey_robots: bool = True
     concurrent_sources: int = 4  # sources ingested at once (each host keeps its own limits)
 

@@ -23,8 +23,14 @@ def soup(markup: Any) -> BeautifulSoup:
 SUMMARY_CHARS = 600  # a listing's or a page's summary: about three sentences
 
 
+# A fragment's first characters hold its first `limit` visible ones; the rest is never parsed (a
+# summary of a million escaped tags would otherwise be a million-element tree).
+MARKUP_PER_TEXT = 100
+
+
 def visible_text(markup: Any, *, limit: int = SUMMARY_CHARS) -> str:
     """The visible text of an HTML fragment on one line, cut at a word boundary near `limit`."""
     if not isinstance(markup, (str, bytes)) or not markup:
         return ""
+    markup = markup[: limit * MARKUP_PER_TEXT]
     return clip(one_line(soup(markup).get_text(" ", strip=True)), limit)

@@ -34,14 +34,12 @@ from __future__ import annotations
 
 import errno
 import logging
-import random
 import socket
 import ssl
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from http.client import HTTPException
 from urllib.parse import urljoin, urlsplit
 
@@ -53,7 +51,13 @@ from scrapers.connect import AddressRefused, Cutoff, GuardedAdapter, Resolver
 from scrapers.errors import DeadlineExceeded, FetchError, HostNotAllowed, RobotsDisallowed
 from scrapers.hosts import HostPolicy, host_key
 from scrapers.hosts import resolve as resolve_host
+from scrapers.httpconfig import Deadlines, HostGate, Politeness
+from scrapers.limits import Budget, Deadline, Limits
 from scrapers.records import FetchRecord, Page
+from scrapers.retry import RetryPolicy, WaitTooLong, parse_retry_after
+
+__all__ = ["Deadlines", "FetchRecord", "HttpClient", "HttpStats", "Limits", "Page", "Politeness", "RetryPolicy",
+           "content_type_accepted", "network_reason", "parse_retry_after"]
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +68,9 @@ RETRY_AFTER_STATUSES = frozenset({429, 503})
 MAX_REDIRECTS = 5
 CHUNK = 64 * 1024
 ACCEPT_ENCODING = urllib3.util.make_headers(accept_encoding=True)["accept-encoding"]
+
+
+DEFAULT_DEADLINES, DEFAULT_POLITENESS, DEFAULT_RETRY, DEFAULT_LIMITS = Deadlines(), Politeness(), RetryPolicy(), Limits()
 
 
 def _no_validators(url: str) -> tuple[str | None, str | None]:
@@ -129,52 +136,26 @@ class _Transient(Exception):
         self.retry_after = retry_after
 
 
-class _HostGate:
-    """Per-host politeness: a concurrency semaphore and a minimum interval between starts."""
-
-    def __init__(self, *, concurrency: int, interval: float) -> None:
-        self.semaphore = threading.BoundedSemaphore(concurrency)
-        self.interval = interval
-        self._lock = threading.Lock()
-        self._next_start = 0.0
-
-    def reserve(self, now: float) -> float:
-        """Book the next start slot; how long to wait for it."""
-        with self._lock:
-            start = max(now, self._next_start)
-            self._next_start = start + self.interval
-            return start - now
-
-    def hold_until(self, when: float) -> None:
-        """Start nothing on this host before `when` (a Retry-After applies to every thread)."""
-        with self._lock:
-            self._next_start = max(self._next_start, when)
-
-    def slow_down(self, interval: float) -> None:
-        """Raise the interval (robots.txt Crawl-delay)."""
-        with self._lock:
-            self.interval = max(self.interval, interval)
-
-
 class HttpClient:
     """One client per source per run: its `log` and `stats` belong to that source.
 
     `user_agent` and `source` (the source's name, for messages) may be positional; the rest are
-    keyword-only, named as in the settings where a setting sets them:
+    keyword-only:
 
     - `hosts`: the hosts this client may contact (scrapers.hosts.HostPolicy, usually
       `HostPolicy.for_source(adapter.SOURCE, base_url)`); required.
-    - `rate_limit_per_host`: requests per second to one host (default 1; 0: no limit, for a
-      loopback mirror only). Slowed to robots.txt's Crawl-delay, at most `max_crawl_delay`.
-    - `concurrency_per_host` (default 2): requests in flight to one host, across all threads.
-    - `request_deadline`: seconds one attempt may take, connection to last byte, however slowly
-      the body drips (each read waits at most until the deadline).
-    - `source_deadline`: seconds from the client's creation after which every request, retry and
-      backoff fails at once with DeadlineExceeded (None: no limit).
-    - `max_retries`: retries after the first attempt (so at most max_retries + 1 requests per URL
-      and redirect hop); backoff before retry n is uniform(0, min(backoff_max, backoff_base * 2**(n-1))).
-    - `max_retry_wait`: the longest Retry-After honoured; a longer one ends the fetch for this run.
-    - `obey_robots`: False skips robots.txt (tests and operator-approved sources only).
+    - `deadlines` (scrapers.httpconfig.Deadlines): connect and read timeouts; `request_deadline`,
+      the seconds one attempt may take, connection to last byte, however slowly the body drips;
+      `source_deadline`, the seconds from the client's creation after which every request, retry,
+      backoff and parse fails at once with DeadlineExceeded.
+    - `politeness` (scrapers.httpconfig.Politeness): requests per second and in flight per host,
+      slowed to robots.txt's Crawl-delay (at most `max_crawl_delay`); `obey_robots=False` skips
+      robots.txt (tests and operator-approved sources only).
+    - `retry` (scrapers.retry.RetryPolicy): retries after the first attempt, their backoff, and
+      the longest Retry-After honoured.
+    - `limits` (scrapers.limits.Limits): `max_response_bytes` for every download; the parsers'
+      bounds travel with the client as `client.budget`.
+    - `validators`, `robots_cache`: the stored validators and robots.txt (see the module doc).
     - `resolve`: host name -> addresses (scrapers.hosts.resolve; injected by tests).
     - `sleep`: how to wait (injected by tests).
     """
@@ -185,62 +166,36 @@ class HttpClient:
         source: str = "",
         *,
         hosts: HostPolicy,
+        deadlines: Deadlines = DEFAULT_DEADLINES,
+        politeness: Politeness = DEFAULT_POLITENESS,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        limits: Limits = DEFAULT_LIMITS,
         validators: Validators = _no_validators,
-        connect_timeout: float = 10.0,
-        read_timeout: float = 30.0,
-        max_bytes: int = 20_000_000,
-        rate_limit_per_host: float = 1.0,
-        concurrency_per_host: int = 2,
-        request_deadline: float = 120.0,
-        source_deadline: float | None = None,
-        max_retries: int = 3,
-        backoff_base: float = 1.0,
-        backoff_max: float = 60.0,
-        max_retry_wait: float = 120.0,
-        max_crawl_delay: float = 30.0,
-        obey_robots: bool = True,
         robots_cache: Callable[[str], str | None] | None = None,
         resolve: Resolver = resolve_host,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if not user_agent.strip():
             raise ValueError(f"HttpClient needs an identifying User-Agent, got {user_agent!r}")
-        if rate_limit_per_host < 0:
-            raise ValueError(f"rate_limit_per_host must be 0 (no limit) or positive, got {rate_limit_per_host!r}")
-        if isinstance(concurrency_per_host, bool) or not isinstance(concurrency_per_host, int) \
-                or concurrency_per_host < 1:
-            raise ValueError(f"concurrency_per_host must be an integer of at least 1, got {concurrency_per_host!r}")
-        for name, value in (("request_deadline", request_deadline), ("source_deadline", source_deadline)):
-            if value is not None and not value > 0:
-                raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
         self.user_agent = user_agent
         self.source = source
         self.hosts = hosts
+        self.deadlines = deadlines
+        self.politeness = politeness
+        self.retry = retry
+        self.limits = limits
         self.validators = validators
-        self.connect_timeout = connect_timeout
-        self.read_timeout = read_timeout
-        self.max_bytes = max_bytes
-        self.rate_limit_per_host = rate_limit_per_host
-        self.concurrency_per_host = concurrency_per_host
-        self.request_deadline = request_deadline
-        self.source_deadline = source_deadline
-        self.max_retries = max_retries
-        self.backoff_base = backoff_base
-        self.backoff_max = backoff_max
-        self.max_retry_wait = max_retry_wait
-        self.max_crawl_delay = max_crawl_delay
-        self.obey_robots = obey_robots
         self.robots_cache = robots_cache
         self.resolve = resolve
         self.sleep = sleep
         self.log: list[FetchRecord] = []
         self.stats = HttpStats()
-        self._ends_at = None if source_deadline is None else time.monotonic() + source_deadline
+        self.deadline = Deadline(deadlines.source_deadline)
+        self.budget = Budget(limits=limits, deadline=self.deadline)
         self._lock = threading.Lock()
-        self._gates: dict[str, _HostGate] = {}
+        self._gates: dict[str, HostGate] = {}
         self._robots: dict[str, robots.RobotsPolicy] = {}
         self._robots_locks: dict[str, threading.Lock] = {}
-        self._random = random.Random()
         self._session = self._new_session()
 
     def allows(self, url: str) -> bool:
@@ -253,7 +208,7 @@ class HttpClient:
         session.trust_env = False  # no proxy from the environment: the address checks must see the real host
         session.headers["User-Agent"] = self.user_agent
         session.headers["Accept-Encoding"] = ACCEPT_ENCODING
-        adapter = GuardedAdapter(self.hosts, self.resolve, pool_maxsize=max(10, self.concurrency_per_host),
+        adapter = GuardedAdapter(self.hosts, self.resolve, pool_maxsize=max(10, self.politeness.concurrency_per_host),
                                  max_retries=0)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
@@ -349,7 +304,7 @@ class HttpClient:
 
     def _check_robots(self, url: str, current: str) -> None:
         """Raise RobotsDisallowed (not fetched) when the host's robots.txt forbids `current`."""
-        if not self.obey_robots:
+        if not self.politeness.obey_robots:
             return
         verdict = self._robots_policy(current).check(current)
         if not verdict.allowed:
@@ -366,7 +321,7 @@ class HttpClient:
             if host not in self._robots:
                 policy = self._fetch_robots(host + "/robots.txt")
                 if policy.crawl_delay:
-                    self._gate(url).slow_down(min(policy.crawl_delay, self.max_crawl_delay))
+                    self._gate(url).slow_down(min(policy.crawl_delay, self.politeness.max_crawl_delay))
                 self._robots[host] = policy
             return self._robots[host]
 
@@ -400,65 +355,60 @@ class HttpClient:
 
     def _time_left(self, url: str) -> float | None:
         """Seconds before the source deadline (None: no deadline); DeadlineExceeded once it passed."""
-        if self._ends_at is None:
-            return None
-        left = self._ends_at - time.monotonic()
-        if left <= 0:
+        left = self.deadline.left()
+        if left is not None and left <= 0:
             raise self._deadline_error(url)
         return left
 
     def _deadline_error(self, url: str, detail: str = "") -> DeadlineExceeded:
-        return DeadlineExceeded(f"source deadline of {self.source_deadline:g} s exceeded{detail}",
-                                source=self.source, url=url)
+        return self.deadline.error(source=self.source, url=url, detail=detail)
 
     def _wait(self, url: str, seconds: float) -> None:
         """Sleep `seconds`, unless that would run past the source deadline: then fail at once."""
         left = self._time_left(url)
         if left is not None and seconds >= left:
             raise self._deadline_error(url, f" (a wait of {seconds:.1f} s would pass it)")
-        self.sleep(seconds)
+        if seconds > 0:
+            self.sleep(seconds)
 
     def _with_retries(self, url: str, current: str, headers: dict[str, str], accept: str) -> _Response:
-        """One URL with up to max_retries retries of transient failures."""
-        attempt = 0
-        while True:
-            try:
-                return self._attempt(url, current, headers, accept)
-            except _Transient as exc:
-                failure = exc
-            if attempt >= self.max_retries:
-                tries = f"{attempt + 1} attempt" + ("s" if attempt else "")
-                raise FetchError(f"{failure.reason} (gave up after {tries})", source=self.source,
-                                 url=url, status=failure.status)
-            attempt += 1
-            self._wait_before_retry(url, current, failure, attempt)
+        """One URL with up to max_retries retries of transient failures (scrapers.retry's policy).
 
-    def _wait_before_retry(self, url: str, current: str, failure: _Transient, attempt: int) -> None:
-        """Honour Retry-After (holding the whole host) or back off with full jitter."""
-        if failure.retry_after is None:
-            wait = self._random.uniform(0, min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1)))
-            log.info("[%s] %s: %s; retry %d/%d after a %.2fs backoff", self.source, current, failure.reason,
-                     attempt, self.max_retries, wait)
-            self._wait(url, wait)
-            return
-        if failure.retry_after > self.max_retry_wait:
+        A Retry-After holds the whole host (the next attempt's rate-limit slot does the waiting,
+        for every thread using it); a longer one than max_retry_wait ends the fetch for this run.
+        """
+        def hold_host(failure: BaseException, seconds: float) -> float:
+            self._gate(current).hold_until(time.monotonic() + seconds)
+            return 0.0
+
+        attempts = self.retry.retrying(retry_on=_Transient, sleep=lambda seconds: self._wait(url, seconds),
+                                       asked=lambda exc: getattr(exc, "retry_after", None), honour=hold_host,
+                                       what=f"[{self.source}] {current}")
+        try:
+            for attempt in attempts:
+                with attempt:
+                    return self._attempt(url, current, headers, accept)
+        except WaitTooLong as too_long:
+            failure = too_long.failure
+            assert isinstance(failure, _Transient)
             raise FetchError(
-                f"{failure.reason}: Retry-After asks for {failure.retry_after:.0f}s, more than max_retry_wait "
-                f"{self.max_retry_wait:.0f}s; not retrying this run", source=self.source, url=url,
-                status=failure.status)
-        log.info("[%s] %s: %s; retry %d/%d after Retry-After %.2fs", self.source, current, failure.reason,
-                 attempt, self.max_retries, failure.retry_after)
-        # The next attempt's rate-limit slot does the waiting, for every thread using this host.
-        self._gate(current).hold_until(time.monotonic() + failure.retry_after)
+                f"{failure.reason}: Retry-After asks for {too_long.asked:.0f}s, more than max_retry_wait "
+                f"{too_long.limit:.0f}s; not retrying this run", source=self.source, url=url,
+                status=failure.status) from None
+        except _Transient as failure:
+            tries = self.retry.max_retries + 1
+            raise FetchError(f"{failure.reason} (gave up after {tries} attempt{'s' if tries > 1 else ''})",
+                             source=self.source, url=url, status=failure.status) from None
+        raise AssertionError("tenacity ends with a result or an exception")  # pragma: no cover
 
     # -- one attempt -------------------------------------------------------------------------
 
-    def _gate(self, url: str) -> _HostGate:
+    def _gate(self, url: str) -> HostGate:
         key = host_key(url)
         with self._lock:
             if key not in self._gates:
-                interval = 1.0 / self.rate_limit_per_host if self.rate_limit_per_host else 0.0
-                self._gates[key] = _HostGate(concurrency=self.concurrency_per_host, interval=interval)
+                self._gates[key] = HostGate(concurrency=self.politeness.concurrency_per_host,
+                                            interval=self.politeness.interval)
             return self._gates[key]
 
     def _attempt(self, url: str, current: str, headers: dict[str, str], accept: str) -> _Response:
@@ -479,12 +429,14 @@ class HttpClient:
     def _send(self, url: str, current: str, headers: dict[str, str], accept: str) -> _Response:
         """Send the request and read the body before the deadline; classify what came back."""
         left = self._time_left(url)
-        by_source = left is not None and left < self.request_deadline  # which deadline ends this attempt
-        budget = left if left is not None and by_source else self.request_deadline
+        deadlines = self.deadlines
+        by_source = left is not None and left < deadlines.request_deadline  # which deadline ends this attempt
+        budget = left if left is not None and by_source else deadlines.request_deadline
         with Cutoff(budget) as cutoff:
             try:
                 resp = self._session.get(current, headers=headers, stream=True, allow_redirects=False,
-                                         timeout=(min(self.connect_timeout, budget), min(self.read_timeout, budget)))
+                                         timeout=(min(deadlines.connect_timeout, budget),
+                                                  min(deadlines.read_timeout, budget)))
             except AddressRefused as exc:
                 raise HostNotAllowed(f"not fetched: {exc.reason}", source=self.source, url=url) from None
             except (requests.RequestException, urllib3.exceptions.HTTPError, HTTPException, OSError) as exc:
@@ -507,7 +459,7 @@ class HttpClient:
         """The error for an attempt cut at its deadline: the source's ends the fetch, the request's is retried."""
         if by_source:
             return self._deadline_error(url, f" ({when})")
-        return _Transient(f"the {self.request_deadline:g} s request deadline passed {when}")
+        return _Transient(f"the {self.deadlines.request_deadline:g} s request deadline passed {when}")
 
     def _check_status(self, url: str, response: _Response) -> None:
         """Raise _Transient for 429/5xx, FetchError for other 4xx (never retried)."""
@@ -530,9 +482,11 @@ class HttpClient:
     def _check_declared_size(self, url: str, response: _Response) -> None:
         """Refuse before downloading when Content-Length already exceeds max_bytes."""
         declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
+        limit = self.limits.max_response_bytes
+        if declared.isdigit() and int(declared) > limit:
             raise FetchError(f"response too large: Content-Length {int(declared)!r} exceeds max_bytes "
-                             f"{self.max_bytes!r}", source=self.source, url=url, status=response.status)
+                             f"{limit!r} (MSBRIEF_MAX_RESPONSE_BYTES)", source=self.source, url=url,
+                             status=response.status)
 
     def _read_body(self, url: str, resp: requests.Response, cutoff: Cutoff, *, by_source: bool) -> bytes:
         """Stream the body (decoded), enforcing max_bytes and the deadline; count wire bytes.
@@ -552,8 +506,9 @@ class HttpClient:
                 if not chunk:
                     return b"".join(chunks)
                 size += len(chunk)
-                if size > self.max_bytes:
-                    raise FetchError(f"response too large: more than max_bytes {self.max_bytes!r} bytes streamed",
+                if size > self.limits.max_response_bytes:
+                    raise FetchError(f"response too large: more than max_bytes {self.limits.max_response_bytes!r} "
+                                     "bytes streamed (MSBRIEF_MAX_RESPONSE_BYTES)",
                                      source=self.source, url=url, status=resp.status_code)
                 chunks.append(chunk)
         except (urllib3.exceptions.HTTPError, requests.RequestException, HTTPException, OSError) as exc:
@@ -571,22 +526,6 @@ class HttpClient:
             with self._lock:
                 self.stats.bytes += total - counted
         return max(total, counted)
-
-
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delay-seconds or HTTP-date); None if unusable."""
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None or when.tzinfo is None:
-        return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 def content_type_accepted(content_type: str, accept: str) -> bool:

@@ -3,6 +3,8 @@
 `read_listing` finds the items (title, link, optional date, teaser, type label) and the link to
 the next page; `read_item` finds an item page's title, date and summary. Zero items, or an item
 without a title or link, is a ParseError naming the source, the page and the selector that failed.
+Both parse inside the source's `budget` (scrapers/limits.py): a page over its bytes or tags is
+refused before BeautifulSoup sees it, and items past the page's limit are not read (`dropped`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from scrapers import dates
 from scrapers.errors import ParseError
 from scrapers.feedread import discover_feeds
 from scrapers.htmltext import SUMMARY_CHARS, soup
+from scrapers.limits import UNBOUNDED_TIME, Budget, check_size, parse_slot
 from vocabulary.text import clip, one_line
 
 
@@ -63,6 +66,7 @@ class ListingPage:
     items: tuple[ListingItem, ...]
     next_url: str | None = None
     feeds: tuple[str, ...] = ()
+    dropped: int = 0  # items past the page's limit (MSBRIEF_MAX_ITEMS_PER_PAGE), not read
 
 
 @dataclass(frozen=True)
@@ -104,15 +108,22 @@ def _join(base: str, href: object) -> str:
         return ""
 
 
-def read_listing(body: bytes | str, *, page_url: str, selectors: ListingSelectors, source: str) -> ListingPage:
+def read_listing(body: bytes | str, *, page_url: str, selectors: ListingSelectors, source: str,
+                 budget: Budget = UNBOUNDED_TIME) -> ListingPage:
     """The items on one listing page; links are made absolute against `page_url`."""
-    doc = soup(body)
+    check_size(body, budget, source=source, url=page_url, what="listing page")
+    with parse_slot(budget, source=source, url=page_url):
+        return _read_listing(soup(body), page_url=page_url, selectors=selectors, source=source, budget=budget)
+
+
+def _read_listing(doc: Tag, *, page_url: str, selectors: ListingSelectors, source: str, budget: Budget) -> ListingPage:
     nodes = _select(doc, selectors.item, source=source, url=page_url)
     if not nodes:
         raise ParseError("listing has no items", source=source, url=page_url,
                          expected=f"elements matching {selectors.item!r}")
+    limit = budget.limits.max_items_per_page
     items = []
-    for n, node in enumerate(nodes, start=1):
+    for n, node in enumerate(nodes[:limit], start=1):
         link = node if node.name == "a" and node.get("href") else _first(node, selectors.link, source=source, url=page_url)
         url = _join(page_url, link.get("href")) if link is not None else ""
         if not url:
@@ -138,16 +149,23 @@ def read_listing(body: bytes | str, *, page_url: str, selectors: ListingSelector
         ))
     next_el = _first(doc, selectors.next_page, source=source, url=page_url)
     next_url = _join(page_url, next_el.get("href")) if next_el is not None else ""
-    return ListingPage(items=tuple(items), next_url=next_url or None, feeds=discover_feeds(body, page_url=page_url))
+    return ListingPage(items=tuple(items), next_url=next_url or None, feeds=discover_feeds(doc, page_url=page_url),
+                       dropped=max(0, len(nodes) - limit))
 
 
-def read_item(body: bytes | str, *, page_url: str, selectors: ItemSelectors, source: str, real_url: str = "") -> ItemPage:
+def read_item(body: bytes | str, *, page_url: str, selectors: ItemSelectors, source: str, real_url: str = "",
+              budget: Budget = UNBOUNDED_TIME) -> ItemPage:
     """An item page's title, date (markup, then permalink, then visible text), summary and labels.
 
     `real_url` is the item's real-site URL (for a dated permalink); it defaults to `page_url`.
     The date is None when the page shows none: the caller decides whether that is allowed.
     """
-    doc = soup(body)
+    check_size(body, budget, source=source, url=page_url, what="item page")
+    with parse_slot(budget, source=source, url=page_url):
+        return _read_item(soup(body), page_url=page_url, selectors=selectors, source=source, real_url=real_url)
+
+
+def _read_item(doc: Tag, *, page_url: str, selectors: ItemSelectors, source: str, real_url: str) -> ItemPage:
     title = _text(_first(doc, selectors.title, source=source, url=page_url))
     if not title:
         raise ParseError("item page has no title", source=source, url=page_url,

@@ -23,6 +23,8 @@ from typing import Any, overload
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import vocabulary.text
+from scrapers import dates
+from scrapers.limits import DEFAULT_LIMITS, Limits
 from scrapers.records import (
     MAX_ETAG_LENGTH,
     MAX_LAST_MODIFIED_LENGTH,
@@ -205,7 +207,8 @@ def publication_key(pub: Publication) -> str:
 def normalise_publication(pub: Publication) -> Publication:
     """`pub` with clean text, UTC datetimes and its identity keys filled in (its URL must fit: see
     normalise_result)."""
-    pub = _cleaned(replace(pub, alternate_urls=tuple(u for u in pub.alternate_urls if not _too_long(u)),
+    pub = _cleaned(replace(pub, alternate_urls=tuple(u for u in pub.alternate_urls
+                                                      if not _too_long(u) and not has_userinfo(u)),
                            attachments=tuple(a for a in pub.attachments if not _too_long(a.url))))
     published = utc(pub.published)
     variants = tuple(dict.fromkeys(canonical_url(u) for u in (pub.url, *pub.alternate_urls)))
@@ -225,11 +228,29 @@ def normalise_announcement(ann: Announcement) -> Announcement:
     return replace(ann, url=canonical_url(ann.url), release_at=utc(ann.release_at))
 
 
-def normalise_result(result: SourceResult) -> SourceResult:
+def has_userinfo(url: str) -> bool:
+    """True when `url` carries user information (`https://www.sentencingcouncil.org.uk@evil.example/`
+    leads to evil.example, whatever it looks like): such a link is never stored or published."""
+    try:
+        return "@" in urlsplit(url.strip()).netloc
+    except ValueError:
+        return False
+
+
+def plausible_release_time(ann: Announcement) -> bool:
+    """Whether an announcement's date falls in the years msbrief accepts (9999 and 0001 do not)."""
+    if ann.release_at is not None and not dates.year_in_range(ann.release_at.year):
+        return False
+    return not dates.refused(ann.release_date_text)
+
+
+def normalise_result(result: SourceResult, *, limits: Limits = DEFAULT_LIMITS) -> SourceResult:
     """Every record of one adapter run, ready for the store (the records themselves are not changed).
 
-    A publication, release or announcement whose URL is longer than the store keeps is dropped,
-    with a warning naming the source and the start of the URL.
+    Dropped, each with a warning naming the source and the start of the URL: a publication, release
+    or announcement whose URL is longer than the store keeps or carries user information; an
+    announcement dated outside the years msbrief accepts; publications past max_items_per_source
+    and announcements past max_announcements (one warning for each limit).
     """
     warnings = [clean_text(w) for w in result.warnings]
 
@@ -238,13 +259,35 @@ def normalise_result(result: SourceResult) -> SourceResult:
             warnings.append(f"[{result.source}] {what} with a URL of {len(url):,} characters (more than "
                             f"{MAX_URL_LENGTH:,}) not stored: {clean_text(url, limit=120)}")
             return False
+        if has_userinfo(url):
+            warnings.append(f"[{result.source}] {what} linking to {clean_text(url, limit=120)!r} not stored: "
+                            "a link with user information ('name@' before the host) leads elsewhere than it reads")
+            return False
         return True
 
+    def dated(ann: Announcement) -> bool:
+        if plausible_release_time(ann):
+            return True
+        warnings.append(f"[{result.source}] announcement {clean_text(ann.title, limit=120)!r} dated "
+                        f"{clean_text(ann.release_date_text or str(ann.release_at), limit=60)!r}, outside the years "
+                        f"{dates.MIN_YEAR}-{dates.MAX_YEAR}: not stored ({ann.url})")
+        return False
+
+    def first(records: list[Any], limit: int, what: str, setting: str) -> list[Any]:
+        if len(records) > limit:
+            warnings.append(f"[{result.source}] {len(records):,} {what} in one run: only the first {limit:,} "
+                            f"read ({setting}); the rest were not stored")
+        return records[:limit]
+
+    publications = first([p for p in result.publications if fits(p.url, "item")],
+                         limits.max_items_per_source, "items", "MSBRIEF_MAX_ITEMS_PER_SOURCE")
+    announcements = first([a for a in result.announcements if fits(a.url, "announcement") and dated(a)],
+                          limits.max_announcements, "announcements", "MSBRIEF_MAX_ANNOUNCEMENTS")
     return replace(
         result,
-        publications=[normalise_publication(p) for p in result.publications if fits(p.url, "item")],
+        publications=[normalise_publication(p) for p in publications],
         releases=[normalise_release(r) for r in result.releases if fits(r.page_url, "release")],
-        announcements=[normalise_announcement(a) for a in result.announcements if fits(a.url, "announcement")],
+        announcements=[normalise_announcement(a) for a in announcements],
         warnings=warnings,
     )
 

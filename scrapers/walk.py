@@ -2,8 +2,10 @@
 
 Both walkers stop at the first page whose items are all already known (unless backfilling),
 at a page that brings nothing new to this run (a loop guard), at a 304 (nothing changed), at
-the last page, or after MAX_PAGES. A first page that is absent (404/410) means "this way of
-reading the site is not there": the walker returns False and the adapter tries the next one.
+the last page, after MAX_PAGES, or once the run holds MSBRIEF_MAX_ITEMS_PER_SOURCE items (a
+warning says so). Every page is parsed inside the source's budget (scrapers/limits.py). A first
+page that is absent (404/410) means "this way of reading the site is not there": the walker
+returns False and the adapter tries the next one.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from dataclasses import dataclass, replace
 
 from scrapers import dates
 from scrapers.errors import ParseError
-from scrapers.feedread import ACCEPT_XML, Entry, FeedPage, looks_like_feed, parse_feed
+from scrapers.feedread import ACCEPT_XML, Entry, FeedPage, capped, looks_like_feed, parse_feed
+from scrapers.limits import check_size
 from scrapers.listing import (
     ItemPage,
     ItemSelectors,
@@ -38,8 +41,35 @@ FeedParser = Callable[[Page, str], FeedPage]
 NextUrl = Callable[[str, FeedPage, int], "str | None"]
 
 
-def _feed_parser(page: Page, url: str, source: str) -> FeedPage:
-    return parse_feed(page.body, source=source, url=url)
+def _feed_parser(page: Page, url: str, run: SiteRun) -> FeedPage:
+    return parse_feed(page.body, source=run.source, url=url, budget=run.client.budget)
+
+
+def _read_feed_page(run: SiteRun, parse: FeedParser, page: Page, url: str) -> FeedPage:
+    """One feed page parsed inside the source's budget: over its bytes refused, its items capped."""
+    budget = run.client.budget
+    check_size(page.body, budget, source=run.source, url=url, what="feed page")
+    fp = capped(parse(page, url), budget)
+    budget.deadline.check(source=run.source, url=url, when="after reading a feed page")
+    _say_dropped(run, url, fp.dropped)
+    return fp
+
+
+def _say_dropped(run: SiteRun, url: str, dropped: int) -> None:
+    if dropped:
+        limit = run.client.limits.max_items_per_page
+        run.warn(f"{url} lists {limit + dropped:,} items: only the first {limit:,} read "
+                 "(MSBRIEF_MAX_ITEMS_PER_PAGE)")
+
+
+def _full(run: SiteRun, url: str) -> bool:
+    """Whether the run holds max_items_per_source items already (said once, in a warning)."""
+    limit = run.client.limits.max_items_per_source
+    if len(run.publications) < limit:
+        return False
+    run.warn(f"stopped at {url}: {limit:,} items read in this run (MSBRIEF_MAX_ITEMS_PER_SOURCE); "
+             "older items were not read")
+    return True
 
 
 def walk_feed(
@@ -51,7 +81,7 @@ def walk_feed(
     accept: str = ACCEPT_XML,
 ) -> bool:
     """Read a feed and the pages after it into `run`; False when the feed is not there."""
-    parse = parse or (lambda page, url: _feed_parser(page, url, run.source))
+    parse = parse or (lambda page, url: _feed_parser(page, url, run))
     next_url = next_url or (lambda url, fp, n: fp.next_url)
     url: str | None = first_url
     number = 1
@@ -65,7 +95,7 @@ def walk_feed(
         if number == 1 and not looks_like_feed(page.body):
             run.warn(f"{url} is not a feed (content type {page.content_type!r}); trying the next way")
             return False
-        fp = parse(page, url)
+        fp = _read_feed_page(run, parse, page, url)
         if not fp.entries:
             if number == 1:
                 raise ParseError("feed has no entries", source=run.source, url=url, expected="at least one item")
@@ -140,7 +170,9 @@ def walk_listings(run: SiteRun, config: ListingConfig, *, discover: bool = True)
             if page.not_modified:
                 log.info("%s: %s not modified", run.source, url)
                 break
-            lp = read_listing(page.body, page_url=url, selectors=config.listing, source=run.source)
+            lp = read_listing(page.body, page_url=url, selectors=config.listing, source=run.source,
+                              budget=run.client.budget)
+            _say_dropped(run, url, lp.dropped)
             if discover and n == 0 and number == 1 and _read_discovered_feed(run, lp, page_url=url):
                 return "feed-autodiscovery"
             if not _take_listing(run, config, lp, page_url=url):
@@ -222,4 +254,5 @@ def _read_item_page(run: SiteRun, config: ListingConfig, it: ListingItem) -> Ite
     if page.not_modified:  # the store has validators but not the item: fetch it whole
         page = run.fetch(it.url, absent_ok=False, conditional=False, accept=ACCEPT_HTML)
         assert page is not None
-    return read_item(page.body, page_url=it.url, selectors=config.item, source=run.source, real_url=it.url)
+    return read_item(page.body, page_url=it.url, selectors=config.item, source=run.source, real_url=it.url,
+                     budget=run.client.budget)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from types import ModuleType
 
+from http_options import grouped
+
 from mirror import MirrorServer
 from scrapers.hosts import HostPolicy
 from scrapers.http import HttpClient
@@ -19,9 +21,9 @@ def client(adapter: ModuleType, base_url: str, validators: dict[str, tuple[str |
     """A client for `adapter` fetching from `base_url`: no pacing (loopback), `validators` sent back by URL."""
     known = validators or {}
     return HttpClient("msbrief-tests/1 (+mailto:tests@example.org)", adapter.SOURCE.name,
-                      hosts=HostPolicy.for_source(adapter.SOURCE, base_url),
-                      validators=lambda url: known.get(url, (None, None)), rate_limit_per_host=0, max_retries=0,
-                      **options)  # type: ignore[arg-type]
+                      **grouped(hosts=HostPolicy.for_source(adapter.SOURCE, base_url),
+                                validators=lambda url: known.get(url, (None, None)), rate_limit_per_host=0,
+                                max_retries=0, **options))
 
 
 def run(adapter: ModuleType, mirror: MirrorServer, folder: str, *, known: Iterable[str] = (),

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from http_options import grouped
 from mirror_fixture import FIXTURES, HTTPFAULTS, start_mirror
 from reliability import cycle, settings_for, snapshot
 from source_runs import run
@@ -57,7 +58,7 @@ class Resolver:
 
 
 def client(hosts: HostPolicy, **options) -> HttpClient:  # type: ignore[no-untyped-def]
-    return HttpClient(UA, "hosttest", hosts=hosts, rate_limit_per_host=0, max_retries=0, **options)
+    return HttpClient(UA, "hosttest", **grouped(hosts=hosts, rate_limit_per_host=0, max_retries=0, **options))
 
 
 # -- the policy on its own -----------------------------------------------------------------------

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import pytest
 from drip_server import DripServer
+from http_options import grouped
 from mirror_fixture import HTTPFAULTS
 
 from mirror import MirrorServer, http_date
@@ -33,7 +34,7 @@ def make_client(mirror: MirrorServer, sleeps: list[float] | None = None, **optio
                     sleep=(sleeps.append if sleeps is not None else time.sleep))
     settings.update(options)
     user_agent = settings.pop("user_agent", UA)
-    return HttpClient(user_agent, **settings)
+    return HttpClient(user_agent, **grouped(**settings))
 
 
 def url(mirror: MirrorServer, path: str) -> str:
@@ -82,7 +83,7 @@ def test_options_beyond_the_source_are_keyword_only_with_one_spelling_each():
 ])
 def test_bad_options_are_refused_naming_the_option_and_value(option, value, message):
     with pytest.raises(ValueError, match=message) as caught:
-        HttpClient(UA, hosts=LOOPBACK, **{option: value})
+        HttpClient(UA, hosts=LOOPBACK, **grouped(**{option: value}))
     assert repr(value) in str(caught.value)
 
 
@@ -226,7 +227,7 @@ def drip_client(server: DripServer, **options) -> HttpClient:
     settings = dict(hosts=HostPolicy.for_base(server.base_url), rate_limit_per_host=0, obey_robots=False,
                     read_timeout=30.0, max_retries=0, sleep=lambda s: None)
     settings.update(options)
-    return HttpClient(UA, "drip", **settings)
+    return HttpClient(UA, "drip", **grouped(**settings))
 
 
 # A drip of 1 byte per 0.1 s would take 120 s (the server's limit); every attempt below is cut at a
@@ -510,8 +511,8 @@ def test_connection_refused_is_retried_then_reported():
     with MirrorServer(HTTPFAULTS) as gone:
         dead = gone.base_url
     sleeps: list[float] = []
-    client = HttpClient(UA, "dead", hosts=HostPolicy.for_base(dead), max_retries=2, sleep=sleeps.append,
-                        rate_limit_per_host=0, connect_timeout=0.5)
+    client = HttpClient(UA, "dead", **grouped(hosts=HostPolicy.for_base(dead), max_retries=2, sleep=sleeps.append,
+                                              rate_limit_per_host=0, connect_timeout=0.5))
     with pytest.raises(FetchError, match=r"connection failed.*gave up after 3 attempts"):
         client.get(dead + "/httpfaults/data.json")
     assert len(sleeps) == 2
