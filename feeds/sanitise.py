@@ -39,26 +39,43 @@ def clean_html(fragment: str) -> str:
     )
 
 
-def plain_text(markup: str) -> str:
-    """The visible text of `markup` on one line: tags (and script/style content) removed, entities decoded."""
-    text = XML_INVALID_CHARS.sub("", markup or "")
-    # Decoding entities can reveal markup ("&lt;script&gt;"): strip again until nothing changes.
-    for _ in range(3):
-        decoded = html.unescape(nh3.clean(text, tags=set(), attributes={}))
+# Entity decodings before a text is taken as it is: each changes the text (a decoded entity is
+# shorter), so a real text settles in one or two, and hostile nesting costs at most this many passes.
+MAX_UNESCAPES = 32
+
+
+def fully_unescaped(text: str) -> str:
+    """`text` with entities decoded until nothing changes ("&amp;amp;lt;b&amp;amp;gt;" -> "<b>"), at
+    most MAX_UNESCAPES times; entities still left then lose their "&" (never decoded later)."""
+    for _ in range(MAX_UNESCAPES):
+        decoded = html.unescape(text)
         if decoded == text:
-            break
-        text = XML_INVALID_CHARS.sub("", decoded)
-    return _SPACE.sub(" ", text).strip()
+            return text
+        text = decoded
+    return text.replace("&", "")
+
+
+def plain_text(markup: str) -> str:
+    """The visible text of `markup` on one line: entities decoded until nothing changes, then every tag
+    (and script/style content) removed. However deeply the source encoded markup, none is left."""
+    text = fully_unescaped(XML_INVALID_CHARS.sub("", markup or ""))
+    # nh3 returns text with "<" and "&" escaped: decoding once gives the text back, tags gone.
+    text = html.unescape(nh3.clean(text, tags=set(), attributes={}))
+    return _SPACE.sub(" ", XML_INVALID_CHARS.sub("", text)).strip()
 
 
 def safe_url(url: str | None) -> str | None:
-    """`url` when it is an absolute http(s) URL with no whitespace inside, else None (never a
-    javascript: or data: link)."""
+    """`url` when it is an absolute http(s) URL with no whitespace inside and no user information
+    (`https://www.sentencingcouncil.org.uk@evil.example/` leads to evil.example), else None (never
+    a javascript: or data: link)."""
     if not url:
         return None
     url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme.lower() in ("http", "https") and parts.netloc and not XML_INVALID_CHARS.search(url) \
-            and not any(c.isspace() for c in url):
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() in ("http", "https") and parts.netloc and "@" not in parts.netloc \
+            and not XML_INVALID_CHARS.search(url) and not any(c.isspace() for c in url):
         return url
     return None

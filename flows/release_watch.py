@@ -58,9 +58,14 @@ def schedule_release_runs(source: str, now: datetime | None = None) -> dict[str,
         for key, at in wanted.items():
             if key in have:
                 continue
-            client.create_flow_run_from_deployment(
-                deployment.id, state=Scheduled(scheduled_time=at), tags=[TAG], idempotency_key=key
-            )
+            try:
+                client.create_flow_run_from_deployment(
+                    deployment.id, state=Scheduled(scheduled_time=at), tags=[TAG], idempotency_key=key
+                )
+            except Exception as exc:  # noqa: BLE001 - one release that cannot be scheduled never stops the others
+                log.warning("could not schedule an ingest of %s for %s (%s): %s", source, at.isoformat(), key,
+                            f"{type(exc).__name__}: {exc}".splitlines()[0][:300])
+                continue
             created += 1
             log.info("scheduled an ingest of %s for %s (%s)", source, at.isoformat(), key)
     return {"created": created, "deleted": deleted}

@@ -17,7 +17,7 @@ from pipeline.settings import Settings
 from pipeline.site import PublishRefused, publish_site
 from pipeline.sources import SOURCES
 from store import units
-from store.db import Engine
+from store.db import Engine, error_line
 
 log = logging.getLogger("pipeline.cycle")
 
@@ -44,8 +44,10 @@ def ingest_all(settings: Settings, engine: Engine, names: Sequence[str], *, run_
         try:
             return ingest(name)
         except Exception as exc:  # noqa: BLE001 - a crashed source still gets its line in the report
-            log.exception("source %s crashed", name)
-            return SourceReport(name=name, status="failed", error=f"{exc.__class__.__name__}: {exc}")
+            reason = error_line(exc)  # one line: never SQL, parameters or a traceback (those go to debug)
+            log.error("source %s crashed: %s", name, reason)
+            log.debug("source %s crashed", name, exc_info=True)
+            return SourceReport(name=name, status="failed", error=f"[{name}] {reason}")
 
     with ThreadPoolExecutor(max_workers=max(1, settings.concurrent_sources), thread_name_prefix="ingest") as pool:
         # each source runs in a copy of the caller's context (a Prefect flow run's, when there is one)
@@ -66,7 +68,9 @@ def run_cycle(settings: Settings, engine: Engine, sources: Sequence[str] | None 
         report.warnings.append(f"publishing the feeds failed: {exc}")
         report.publish_failed = True
     except Exception as exc:  # noqa: BLE001 - reported like a failed source, the stored data stays
-        log.exception("publishing the feeds failed")
-        report.warnings.append(f"publishing the feeds failed: {exc}")
+        reason = error_line(exc)  # one line; the traceback only at debug level
+        log.error("publishing the feeds failed: %s", reason)
+        log.debug("publishing the feeds failed", exc_info=True)
+        report.warnings.append(f"publishing the feeds failed: {reason}")
         report.publish_failed = True
     return report

@@ -284,15 +284,31 @@ def _announcement(doc: dict[str, Any], page: Page) -> Announcement:
     )
 
 
-def _announcements(fetcher: GovukApi) -> list[Announcement]:
+def _announcements(fetcher: GovukApi, warnings: list[str]) -> list[Announcement]:
+    """The NRM announcements the search lists, at most max_announcements of them (a warning says
+    so); one that cannot be read is a warning, never the end of the others."""
+    limit = fetcher.client.limits.max_announcements
+    listed: list[dict[str, Any]] = []
+
+    def enough(page: list[dict[str, Any]]) -> bool:
+        listed.extend(r for r in page if _is_nrm(r) and isinstance(r.get("link"), str))
+        return len(listed) > limit
+
+    fetcher.search(announcement_search_path, stop=enough)
+    results = dedupe(listed)
+    if len(results) > limit:
+        warnings.append(f"[{SOURCE.name}] the search lists more than {limit:,} NRM announcements: only the first "
+                        f"{limit:,} read (MSBRIEF_MAX_ANNOUNCEMENTS)")
     found = []
-    results = dedupe(fetcher.search(announcement_search_path, stop=lambda page: False)[0])
-    for result in results:
-        if not _is_nrm(result) or not isinstance(result.get("link"), str):
-            continue
+    for result in results[:limit]:
         page, doc = fetcher.get(content_path(result["link"]))
-        if doc is not None:
+        if doc is None:
+            continue
+        try:
             found.append(_announcement(doc, page))
+        except ParseError as exc:
+            log.warning("%s", exc)
+            warnings.append(f"announcement not read: {exc}")
     return found
 
 
@@ -335,5 +351,5 @@ def collect(client: HttpClient, *, base_url: str, is_known: Callable[[str], bool
     order = sorted(range(len(result.releases)), key=lambda i: period_order(result.releases[i].period))
     result.releases = [result.releases[i] for i in order]
     result.publications = [result.publications[i] for i in order]
-    result.announcements = _announcements(fetcher)
+    result.announcements = _announcements(fetcher, result.warnings)
     return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,11 +11,13 @@ from urllib.parse import quote, quote_plus
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import InterfaceError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import InterfaceError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = ["Engine", "DatabaseUnavailable", "DatabaseSetupError", "make_engine", "open_database", "session_factory", "transaction", "read_session",
-           "upgrade", "current_revision", "database_error", "driver_reason", "shown_url"]
+           "upgrade", "current_revision", "database_error", "driver_reason", "error_line", "shown_url"]
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 VERSION_TABLE = "alembic_version"  # where Alembic records the schema's revision
@@ -201,13 +204,30 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+REASON_CHARS = 300  # a reason is one line of a report: the driver's detail goes to the debug log
+
+
 def driver_reason(exc: BaseException) -> str:
-    """The first line of what the database driver said, without SQLAlchemy's statement dump."""
+    """The first line of what the database driver said, without SQLAlchemy's statement dump
+    (the statement, its parameters and the driver's other lines are logged at debug level)."""
     orig = getattr(exc, "orig", None) or exc
     lines = [line.strip() for line in str(orig).strip().splitlines() if line.strip()]
     first = lines[0] if lines else ""
     first = first.split("[SQL:", 1)[0].strip()
-    return f"{type(orig).__name__}: {first}" if first else type(orig).__name__
+    if isinstance(exc, SQLAlchemyError):
+        log.debug("database error in full: %s", exc)
+    reason = f"{type(orig).__name__}: {first}" if first else type(orig).__name__
+    return reason if len(reason) <= REASON_CHARS else reason[: REASON_CHARS - 1] + "\u2026"
+
+
+def error_line(exc: BaseException) -> str:
+    """Any failure as one short line for a report: a database error by its driver's first line
+    (never SQL or parameters), anything else by its type and first line."""
+    if isinstance(exc, SQLAlchemyError):
+        return driver_reason(exc)
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    reason = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+    return reason if len(reason) <= REASON_CHARS else reason[: REASON_CHARS - 1] + "\u2026"
 
 
 def database_error(url: str, exc: BaseException, *, what: str) -> str:
