@@ -17,6 +17,7 @@ import tracemalloc
 from xml.sax.saxutils import escape
 
 import pytest
+from hostile_cases import measure, squarespace_items
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mirror_fixture import FIXTURES, start_mirror
@@ -26,7 +27,8 @@ from source_runs import client as adapter_client
 from pipeline import ingest
 from pipeline.reports import SourceReport
 from scrapers import atleu, dates, feedread, govuk, govuk_guidance, iasc, nrm, sentencing_council
-from scrapers.errors import ParseError
+from scrapers.errors import DeadlineExceeded, ParseError
+from scrapers.limits import Budget, Deadline, Limits
 from scrapers.listing import read_item, read_listing
 from scrapers.normalise import load_topics
 from store.db import make_engine, upgrade
@@ -517,3 +519,58 @@ def test_xml_bombs_in_every_consumed_feed_fail_the_source_cleanly(fuzz_mirror, a
         client.close()
         fuzz_mirror.reset_responses()
     assert time.process_time() - started < 5
+
+
+# --- bounds: refused with one line, in time and memory linear in the input (issue 26) ---------
+
+MB = 1_000_000
+
+
+def test_attributes_on_one_element_are_refused_in_linear_time_and_bounded_memory():
+    """feedparser is quadratic in the attributes of one element (200,000 took minutes): expat
+    scans first and refuses the element, in time linear in the input."""
+    small, large = (measure(f"from scrapers import feedread\nfrom hostile_cases import attribute_feed\n"
+                            f"feedread.parse_feed(attribute_feed({n}), source='t', url='{URL}')", timeout=60)
+                    for n in (50_000, 200_000))
+    for cost in (small, large):
+        assert "MSBRIEF_MAX_ATTRIBUTES" in cost.outcome, cost
+        assert cost.peak_mb < 500, cost
+    assert large.cpu < 4 * 3 * small.cpu + 1, (small, large)  # four times the input: not sixteen times the time
+
+
+@pytest.mark.parametrize("size", [1 * MB, 4 * MB, 10 * MB])
+def test_unclosed_paragraphs_are_refused_before_a_tree_is_built(size):
+    """10 MB of unclosed <p> took 4.6 GB and 80 s: a tree of a kilobyte per element. Refused by its
+    tags (or bytes) before BeautifulSoup sees it."""
+    cost = measure("from scrapers import iasc\nfrom scrapers.listing import read_listing\n"
+                   f"from hostile_cases import unclosed_paragraphs\nread_listing(unclosed_paragraphs({size}), "
+                   f"page_url='{URL}', selectors=iasc.SITE.listings.listing, source='t')", timeout=60)
+    assert "MSBRIEF_MAX_ELEMENTS" in cost.outcome or "MSBRIEF_MAX_DOCUMENT_BYTES" in cost.outcome, cost
+    assert cost.peak_mb < 500 and cost.cpu < 10, cost
+
+
+def test_escaped_markup_in_a_feed_counts_as_tags():
+    """A summary of escaped tags is parsed again as HTML: its tags count against MSBRIEF_MAX_ELEMENTS."""
+    body = rss(RSS_ITEM.format(n=1, text="&lt;p&gt;x" * 60_000)).encode()
+    with pytest.raises(ParseError, match="MSBRIEF_MAX_ELEMENTS"):
+        feedread.parse_feed(body, source="t", url=URL)
+
+
+def test_items_past_the_page_limit_are_not_read():
+    body = rss("".join(RSS_ITEM.format(n=n, text="x") for n in range(30))).encode()
+    budget = Budget(limits=Limits(max_items_per_page=10))
+    page = feedread.parse_feed(body, source="t", url=URL, budget=budget)
+    assert len(page.entries) == 10 and page.dropped == 20
+    json_page = feedread.parse_squarespace(squarespace_items(30).encode(), source="t", url=URL, budget=budget)
+    assert len(json_page.entries) == 10 and json_page.dropped == 20
+
+
+def test_a_parse_after_the_source_deadline_fails_with_the_deadline():
+    passed = Budget(deadline=Deadline(0.001))
+    time.sleep(0.01)
+    body = rss(RSS_ITEM.format(n=1, text="x")).encode()
+    with pytest.raises(DeadlineExceeded, match="source deadline"):
+        feedread.parse_feed(body, source="t", url=URL, budget=passed)
+    with pytest.raises(DeadlineExceeded, match="source deadline"):
+        read_listing(b"<html><article class='news-card'><a href='/x'>x</a></article>", page_url=URL,
+                     selectors=iasc.SITE.listings.listing, source="t", budget=passed)
