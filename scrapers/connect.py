@@ -14,7 +14,9 @@ byte at a time): when time is up it shuts down the socket of the connection the 
 
 from __future__ import annotations
 
+import errno
 import socket
+import ssl
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -150,3 +152,32 @@ def _shut(conn: HTTPConnection) -> None:
             sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass  # already closed
+
+
+_ERRNO_WORDS = {errno.ECONNREFUSED: "connection refused", errno.ECONNRESET: "connection reset",
+                errno.EHOSTUNREACH: "host unreachable", errno.ENETUNREACH: "network unreachable",
+                errno.ETIMEDOUT: "connection timed out", errno.EPIPE: "connection closed"}
+
+
+def network_reason(exc: BaseException) -> str:
+    """What went wrong on the network, in a few words ("connection refused", "host name not found"),
+    from the innermost cause of a requests/urllib3 error rather than its nested reprs."""
+    seen: set[int] = set()
+    stack: list[BaseException] = [exc]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, socket.gaierror) or type(current).__name__ == "NameResolutionError":
+            return "host name not found"
+        if isinstance(current, OSError) and current.errno in _ERRNO_WORDS:
+            return _ERRNO_WORDS[current.errno]
+        if isinstance(current, ssl.SSLError):
+            return f"TLS error: {current.reason or current}"
+        stack += [c for c in (current.__cause__, current.__context__, *current.args) if isinstance(c, BaseException)]
+        reason = getattr(current, "reason", None)
+        if isinstance(reason, BaseException):
+            stack.append(reason)
+    text = str(exc).split(" (Caused by", 1)[0]
+    return f"{type(exc).__name__}: {text}"[:200]

@@ -32,10 +32,7 @@ One client may be shared by threads.
 
 from __future__ import annotations
 
-import errno
 import logging
-import socket
-import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -47,7 +44,7 @@ import requests
 import urllib3
 
 from scrapers import robots
-from scrapers.connect import AddressRefused, Cutoff, GuardedAdapter, Resolver
+from scrapers.connect import AddressRefused, Cutoff, GuardedAdapter, Resolver, network_reason
 from scrapers.errors import DeadlineExceeded, FetchError, HostNotAllowed, RobotsDisallowed
 from scrapers.hosts import HostPolicy, host_key
 from scrapers.hosts import resolve as resolve_host
@@ -97,35 +94,6 @@ class _Response:
     body: bytes = b""
 
 
-_ERRNO_WORDS = {errno.ECONNREFUSED: "connection refused", errno.ECONNRESET: "connection reset",
-                errno.EHOSTUNREACH: "host unreachable", errno.ENETUNREACH: "network unreachable",
-                errno.ETIMEDOUT: "connection timed out", errno.EPIPE: "connection closed"}
-
-
-def network_reason(exc: BaseException) -> str:
-    """What went wrong on the network, in a few words ("connection refused", "host name not found"),
-    from the innermost cause of a requests/urllib3 error rather than its nested reprs."""
-    seen: set[int] = set()
-    stack: list[BaseException] = [exc]
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, socket.gaierror) or type(current).__name__ == "NameResolutionError":
-            return "host name not found"
-        if isinstance(current, OSError) and current.errno in _ERRNO_WORDS:
-            return _ERRNO_WORDS[current.errno]
-        if isinstance(current, ssl.SSLError):
-            return f"TLS error: {current.reason or current}"
-        stack += [c for c in (current.__cause__, current.__context__, *current.args) if isinstance(c, BaseException)]
-        reason = getattr(current, "reason", None)
-        if isinstance(reason, BaseException):
-            stack.append(reason)
-    text = str(exc).split(" (Caused by", 1)[0]
-    return f"{type(exc).__name__}: {text}"[:200]
-
-
 class _Transient(Exception):
     """A failure worth retrying: 429/5xx, connection error, truncated body, timeout."""
 
@@ -140,24 +108,11 @@ class HttpClient:
     """One client per source per run: its `log` and `stats` belong to that source.
 
     `user_agent` and `source` (the source's name, for messages) may be positional; the rest are
-    keyword-only:
-
-    - `hosts`: the hosts this client may contact (scrapers.hosts.HostPolicy, usually
-      `HostPolicy.for_source(adapter.SOURCE, base_url)`); required.
-    - `deadlines` (scrapers.httpconfig.Deadlines): connect and read timeouts; `request_deadline`,
-      the seconds one attempt may take, connection to last byte, however slowly the body drips;
-      `source_deadline`, the seconds from the client's creation after which every request, retry,
-      backoff and parse fails at once with DeadlineExceeded.
-    - `politeness` (scrapers.httpconfig.Politeness): requests per second and in flight per host,
-      slowed to robots.txt's Crawl-delay (at most `max_crawl_delay`); `obey_robots=False` skips
-      robots.txt (tests and operator-approved sources only).
-    - `retry` (scrapers.retry.RetryPolicy): retries after the first attempt, their backoff, and
-      the longest Retry-After honoured.
-    - `limits` (scrapers.limits.Limits): `max_response_bytes` for every download; the parsers'
-      bounds travel with the client as `client.budget`.
-    - `validators`, `robots_cache`: the stored validators and robots.txt (see the module doc).
-    - `resolve`: host name -> addresses (scrapers.hosts.resolve; injected by tests).
-    - `sleep`: how to wait (injected by tests).
+    keyword-only: `hosts` (scrapers.hosts.HostPolicy, required), the value objects `deadlines`,
+    `politeness`, `retry` and `limits` (scrapers/httpconfig.py, retry.py, limits.py: what each
+    field does is said there), the stored `validators` and `robots_cache`, and `resolve` and
+    `sleep` (injected by tests). `client.budget` carries the limits and the source deadline to
+    the parsers.
     """
 
     def __init__(
