@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -119,19 +118,12 @@ def stored_revisions(engine: Engine) -> set[str]:
 
 
 def head_revision() -> str | None:
-    """The one head of the migration files, read without Alembic; None when that is not clear-cut
-    (a merge or a file of another shape: then Alembic decides)."""
-    revisions, downs = set(), set()
-    for path in (MIGRATIONS / "versions").glob("*.py"):
-        source = path.read_text(encoding="utf-8")
-        revision = re.search(r"""^revision\s*=\s*["']([^"']+)["']\s*$""", source, re.M)
-        down = re.search(r"""^down_revision\s*=\s*(?:None|["']([^"']+)["'])\s*$""", source, re.M)
-        if not revision or not down:
-            return None
-        revisions.add(revision.group(1))
-        downs.add(down.group(1))
-    heads = revisions - downs
-    return heads.pop() if len(heads) == 1 else None
+    """The one head of the migrations, as Alembic's own script directory reads them; None when there
+    is more than one (a merge to make: then Alembic's upgrade says so)."""
+    from alembic.script import ScriptDirectory
+
+    heads = ScriptDirectory(str(MIGRATIONS)).get_heads()
+    return heads[0] if len(heads) == 1 else None
 
 
 def open_database(url: str, *, create: bool, revision: str = "head") -> Engine:
@@ -185,8 +177,7 @@ def alembic_config(engine: Engine):
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision` with the migrations (never create_all).
 
-    A database already at the head is left alone without loading Alembic (a second of imports
-    that every command would otherwise pay).
+    A database already at the head is left alone without running Alembic's migration environment.
     """
     if revision == "head":
         head = head_revision()
