@@ -30,7 +30,7 @@ CASES = {  # name -> (what, sizes, statements parsing a document of that size)
 
 def main() -> None:
     sys.path.insert(0, str(ROOT / "tests"))
-    from hostile_cases import measure
+    from hostile_cases import measure  # type: ignore[import-not-found]  # tests/ is on sys.path only at run time
 
     print("## Hostile documents (issue 26)\n")
     print("Written by `.venv/bin/python -m bench.hostile`: each document parsed in a fresh process with the "
