@@ -279,7 +279,10 @@ def discover_feeds(html: bytes | str | Tag, *, page_url: str, budget: Budget = U
     """The feed URLs a page (markup, or its soup) advertises with `<link rel="alternate" type="application/rss+xml|atom+xml">`."""
     found: list[str] = []
     if not isinstance(html, Tag):
-        check_size(html, budget, source="", url=page_url, what="page")
+        try:
+            check_size(html, budget, source="", url=page_url, what="page")
+        except ParseError:
+            return ()  # a page too large to read advertises nothing msbrief reads
         html = soup(html)
     for link in html.find_all("link"):
         rel: Any = link.get("rel") or []
