@@ -101,6 +101,14 @@ class TableMetric:
     metric: str
     table: str
     labels: tuple[str, ...] = ()
+    own_period: bool = False  # a table not by period: it gives the metric for its release's own period
+
+    def period_in_table(self, period: str, release: str) -> str | None | bool:
+        """The period to look up in the table for `period` of release `release`: the period itself,
+        None (the rows of a table not by period), or False when the table cannot give it."""
+        if not self.own_period:
+            return period
+        return None if period == release else False
 
 
 TABLE_METRICS: tuple[TableMetric, ...] = (
@@ -112,6 +120,7 @@ TABLE_METRICS: tuple[TableMetric, ...] = (
     TableMetric("conclusive_grounds_decisions", "cg_decisions_by_quarter"),
     TableMetric("positive_cg_count", "cg_decisions_by_quarter", ("positive",)),
     TableMetric("dtn_count", "dtn_by_quarter"),
+    TableMetric("dtn_count", "dtn_by_nationality", own_period=True),
 )
 
 
@@ -168,7 +177,7 @@ def picks(obs: Cell, labels: Sequence[str]) -> bool:
     return _others(obs, labels) == []
 
 
-def find(observations: Sequence[Cell], period: str, labels: Sequence[str] = ()) -> Found | None:
+def find(observations: Sequence[Cell], period: str | None, labels: Sequence[str] = ()) -> Found | None:
     """The value of the cell for `labels` in `period`'s row; when the table has no such total, the
     sum of one dimension's parts (the age groups' totals when there is no grand total column); for a
     year, the sum of its four quarters when the table has no row for the year. None when the table
@@ -187,7 +196,7 @@ def find(observations: Sequence[Cell], period: str, labels: Sequence[str] = ()) 
         if all(c.value is not None for c in cells):
             return Found(sum(c.value for c in cells if c.value is not None), tuple(c.cell for c in cells))
         return None
-    if period.endswith("-year"):
+    if period and period.endswith("-year"):
         quarters = [find(observations, f"{period[:4]}-Q{q}", labels) for q in (1, 2, 3, 4)]
         if all(quarters):
             return Found(sum(q.value for q in quarters if q), tuple(c for q in quarters if q for c in q.cells))

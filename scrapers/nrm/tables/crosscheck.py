@@ -40,7 +40,8 @@ def check_figures(figures: Sequence[Figure], tables: Sequence[DataTable], *, rel
         metric = RESTATEMENTS.get(fig.metric, fig.metric)
         for spec in table_metrics(metric):
             table = by_key.get(spec.table)
-            found = find(table.observations, fig.period, spec.labels) if table else None
+            look_up = spec.period_in_table(fig.period, release)
+            found = find(table.observations, look_up, spec.labels) if table and look_up is not False else None
             if table is None or found is None:
                 continue
             where = f"{sheet_label(table.sheet)}, cell {found.cell}"
@@ -48,7 +49,7 @@ def check_figures(figures: Sequence[Figure], tables: Sequence[DataTable], *, rel
                 checks.append(TableCheck(fig.metric, fig.period, fig.value, fig.evidence, table.title, table.sheet,
                                          found.cell, found.value, "matches", f"matches {sheet_label(table.sheet)}"))
                 break
-            moved = _elsewhere(table, fig.period, spec.labels, stated)
+            moved = _elsewhere(table, fig.period, spec.labels, stated) if look_up else None
             if moved:
                 period, cell = moved
                 note = (f"The bulletin gives {_shown(stated)} for {period_label(fig.period)}, but that is "

@@ -1,0 +1,167 @@
+"""NRM data tables in the store: each release's workbooks, their tables and observations (long form),
+and the cells each release revises from the previous release's same table.
+
+A release's workbooks are replaced whole when a new reading of them differs (another checksum):
+never half a workbook, and a reading that failed (no workbook in the record) changes nothing.
+Observations are written in bulk (executemany on SQLite, COPY on PostgreSQL): a real workbook
+holds hundreds of thousands of cells. Revisions are found in SQL, per table key, against the
+latest earlier release that has the same table; only cells of a period are compared (a table not
+by period, such as Duty to Notify reports by nationality, describes its own release's quarter).
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from typing import Any, Iterable, Sequence
+
+from sqlalchemy import and_, delete, insert, select
+from sqlalchemy.orm import Session
+
+from scrapers.records import Observation, Release, Workbook
+from store import models as m
+from store.models import now
+from vocabulary.periods import period_order
+
+OBSERVATION_COLUMNS = ("table_id", "period", "dimensions", "dims_crc", "value", "code", "markers", "cell")
+
+
+def dimensions_json(dims: tuple[tuple[str, str], ...], cache: dict[tuple[str, str], str]) -> str:
+    """The dimensions as JSON text ({"heading": "label", ...} in order), as json.dumps writes it."""
+    parts = []
+    for pair in dims:
+        text = cache.get(pair)
+        if text is None:
+            text = cache[pair] = json.dumps(pair[0], ensure_ascii=False) + ": " + json.dumps(pair[1], ensure_ascii=False)
+        parts.append(text)
+    return "{" + ", ".join(parts) + "}"
+
+
+def dims_checksum(period: str | None, dims_text: str) -> int:
+    """A checksum of a cell's period and dimensions (to find the same cell in another release)."""
+    return zlib.crc32(f"{period or ''}\n{dims_text}".encode())
+
+
+def _rows(table_id: int, observations: Sequence[Observation]) -> Iterable[tuple[Any, ...]]:
+    cache: dict[tuple[str, str], str] = {}
+    for obs in observations:
+        text = dimensions_json(obs.dimensions, cache)
+        yield (table_id, obs.period, text, dims_checksum(obs.period, text), obs.value, obs.code, obs.markers, obs.cell)
+
+
+def _insert_observations(session: Session, table_id: int, observations: Sequence[Observation]) -> None:
+    """Bulk insert: COPY on PostgreSQL, one executemany on SQLite."""
+    if not observations:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        raw = connection.connection.driver_connection
+        columns = ", ".join(OBSERVATION_COLUMNS)
+        with raw.cursor() as cursor, cursor.copy(f"COPY observations ({columns}) FROM STDIN") as copy:  # type: ignore[union-attr]
+            for row in _rows(table_id, observations):
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" for _ in OBSERVATION_COLUMNS)
+    connection.exec_driver_sql(f"INSERT INTO observations ({', '.join(OBSERVATION_COLUMNS)}) VALUES ({marks})",
+                               list(_rows(table_id, observations)))  # type: ignore[arg-type]
+
+
+def _same(stored: list[tuple[str, str]], books: Sequence[Workbook]) -> bool:
+    return sorted(stored) == sorted((b.url, b.sha256) for b in books)
+
+
+def save(session: Session, releases: Sequence[Release], ids: dict[str, int]) -> int:
+    """Store the workbooks of `releases` (release period -> id in `ids`); the observations written.
+
+    A release whose workbooks were read and differ from the stored ones has them replaced (its old
+    tables and observations deleted, the new ones written, revisions found again for it and for
+    the next release of each of its tables). One with the same checksums keeps its rows; one with
+    no workbook read keeps what it had.
+    """
+    written = 0
+    changed: list[int] = []
+    for rel in releases:
+        if not rel.workbooks:
+            continue
+        release_id = ids[rel.period]
+        stored = [(url, sha) for url, sha in session.execute(
+            select(m.Workbook.url, m.Workbook.sha256).where(m.Workbook.release_id == release_id))]
+        if _same(stored, rel.workbooks):
+            continue
+        _delete_release_tables(session, release_id)
+        written += _write(session, release_id, rel.workbooks)
+        changed.append(release_id)
+    if changed:
+        _refresh_revisions(session, changed)
+    return written
+
+
+def _delete_release_tables(session: Session, release_id: int) -> None:
+    tables = select(m.DataTable.id).where(m.DataTable.release_id == release_id)
+    session.execute(delete(m.Observation).where(m.Observation.table_id.in_(tables)))
+    session.execute(delete(m.DataTable).where(m.DataTable.release_id == release_id))
+    session.execute(delete(m.Workbook).where(m.Workbook.release_id == release_id))
+
+
+def _write(session: Session, release_id: int, books: Sequence[Workbook]) -> int:
+    written = 0
+    keys: set[str] = set()
+    at = now()
+    for book in books:
+        workbook_id = session.execute(insert(m.Workbook).values(
+            release_id=release_id, url=book.url, title=book.title, format=book.format, sha256=book.sha256,
+            size=book.size, warnings=list(book.warnings), read_at=at).returning(m.Workbook.id)).scalar_one()
+        for table in book.tables:
+            if table.key in keys:  # the same table in a second workbook of the release: the first is kept
+                continue
+            keys.add(table.key)
+            table_id = session.execute(insert(m.DataTable).values(
+                workbook_id=workbook_id, release_id=release_id, key=table.key, title=table.title, sheet=table.sheet,
+                headings=list(table.headings), measure=table.measure,
+                observation_count=len(table.observations)).returning(m.DataTable.id)).scalar_one()
+            _insert_observations(session, table_id, table.observations)
+            written += len(table.observations)
+    return written
+
+
+def _refresh_revisions(session: Session, release_ids: list[int]) -> None:
+    """Find again the revisions of these releases' tables, and of the next release of each table."""
+    rows = session.execute(select(m.DataTable.release_id, m.DataTable.key, m.StatisticsRelease.period)
+                           .join(m.StatisticsRelease, m.StatisticsRelease.id == m.DataTable.release_id)).all()
+    by_key: dict[str, list[tuple[tuple[int, int], int]]] = {}
+    for release_id, key, period in rows:
+        by_key.setdefault(key, []).append((period_order(period), release_id))
+    pairs: set[tuple[int, str]] = set()
+    for key, found in by_key.items():
+        ordered = [rid for _, rid in sorted(found)]
+        for i, rid in enumerate(ordered):
+            if rid in release_ids:
+                pairs.add((rid, key))
+                if i + 1 < len(ordered):
+                    pairs.add((ordered[i + 1], key))
+    for release_id, key in sorted(pairs):
+        ordered = [rid for _, rid in sorted(by_key[key])]
+        index = ordered.index(release_id)
+        session.execute(delete(m.TableRevision).where(m.TableRevision.release_id == release_id,
+                                                      m.TableRevision.table_key == key))
+        if index > 0:
+            _insert_revisions(session, release_id, ordered[index - 1], key)
+
+
+def _insert_revisions(session: Session, newer: int, older: int, key: str) -> None:
+    """Every cell of `newer`'s table `key` that `older`'s same table states differently (in SQL)."""
+    new_t, old_t = m.DataTable.__table__.alias("new_t"), m.DataTable.__table__.alias("old_t")
+    new_o, old_o = m.Observation.__table__.alias("new_o"), m.Observation.__table__.alias("old_o")
+    chosen = (select(new_t.c.release_id, old_t.c.release_id, new_t.c.key, new_t.c.title, new_t.c.sheet, new_o.c.cell,
+                     new_o.c.period, new_o.c.dimensions, old_o.c.value, old_o.c.code, new_o.c.value, new_o.c.code)
+              .select_from(new_o.join(new_t, new_t.c.id == new_o.c.table_id)
+                           .join(old_t, and_(old_t.c.key == new_t.c.key, old_t.c.release_id == older))
+                           .join(old_o, and_(old_o.c.table_id == old_t.c.id, old_o.c.dims_crc == new_o.c.dims_crc,
+                                             old_o.c.dimensions == new_o.c.dimensions,
+                                             old_o.c.period.isnot_distinct_from(new_o.c.period))))
+              .where(new_t.c.release_id == newer, new_t.c.key == key, new_o.c.period.isnot(None),
+                     ~and_(old_o.c.value.isnot_distinct_from(new_o.c.value),
+                           old_o.c.code.isnot_distinct_from(new_o.c.code))))
+    session.execute(insert(m.TableRevision).from_select(
+        ["release_id", "previous_release_id", "table_key", "table_title", "sheet", "cell", "period", "dimensions",
+         "was", "was_code", "now", "now_code"], chosen))
