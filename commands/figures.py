@@ -40,8 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "series",
         help="a metric by period from the database: the latest statement of each period, revisions noted",
         description="Reads MSBRIEF_DATABASE_URL (upgrading the schema first; a database that does not exist "
-        "is refused). Each period shows the latest "
-        "release's statement; earlier, different statements are noted as revisions.",
+        "is refused). Each period shows the latest release's statement, from its data tables where a table "
+        "gives the metric (every quarter since 2009 Q2), else from its bulletin's text, and says where (the "
+        "table and cell, or the bulletin); earlier, different statements are noted as revisions.",
     )
     ser.add_argument("metric", metavar="METRIC", help="a metric of docs/FIGURES.md, e.g. total_referrals")
     ser.add_argument("--periods", choices=PERIOD_KINDS, default="quarter",
@@ -158,14 +159,16 @@ def cmd_series(args: argparse.Namespace) -> int:
         points = series(session, args.metric, periods=args.periods)
     if args.json:
         print(json.dumps([{"period": p.period, "value": p.value, "release": p.release_period,
+                           "source": ({"table": p.table, "cell": p.cell} if p.table else {"sentence": p.evidence}),
                            "revisions": [{"release": rp, "value": v} for rp, v in p.revisions]} for p in points],
                          ensure_ascii=False, indent=2))
         return 0
     if not points:
         print(f"no statements of {args.metric!r} ({args.periods} periods) in the database", file=sys.stderr)
         return 1
-    print(f"{args.metric} by period (latest statement; release in brackets)")
+    print(f"{args.metric} by period (latest statement; release and where it says it in brackets)")
     for p in points:
         note = revision_note(p)
-        print(f"{p.period:<10} {_show(p.value):>10}  [{p.release_period} release]" + (f"  {note}" if note else ""))
+        print(f"{p.period:<10} {_show(p.value):>10}  [{p.release_period} release, {p.source}]"
+              + (f"  {note}" if note else ""))
     return 0

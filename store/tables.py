@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, NamedTuple, Sequence
 
 from sqlalchemy import and_, delete, insert, select
 from sqlalchemy.orm import Session
@@ -21,7 +21,9 @@ from sqlalchemy.orm import Session
 from scrapers.records import Observation, Release, Workbook
 from store import models as m
 from store.models import now
-from vocabulary.periods import period_order
+from store.read import ReleaseTables, ReleaseView, TableRevisionView, TableView
+from vocabulary.periods import is_quarter, period_order, previous_period, year_ago
+from vocabulary.tables import TABLE_METRICS, find, sheet_label
 
 OBSERVATION_COLUMNS = ("table_id", "period", "dimensions", "dims_crc", "value", "code", "markers", "cell")
 
@@ -165,3 +167,110 @@ def _insert_revisions(session: Session, newer: int, older: int, key: str) -> Non
     session.execute(insert(m.TableRevision).from_select(
         ["release_id", "previous_release_id", "table_key", "table_title", "sheet", "cell", "period", "dimensions",
          "was", "was_code", "now", "now_code"], chosen))
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+def release_observations(session: Session, release_id: int, keys: Iterable[str]
+                         ) -> dict[str, tuple[str, str, list[Stored]]]:
+    """Table key -> (title, sheet, observations) of one release's tables `keys`."""
+    rows = session.execute(
+        select(m.DataTable.key, m.DataTable.title, m.DataTable.sheet, m.Observation.period, m.Observation.dimensions,
+               m.Observation.value, m.Observation.cell)
+        .join(m.Observation, m.Observation.table_id == m.DataTable.id)
+        .where(m.DataTable.release_id == release_id, m.DataTable.key.in_(list(keys)))
+        .order_by(m.Observation.id)
+    ).all()
+    found: dict[str, tuple[str, str, list[Stored]]] = {}
+    decoded: dict[str, tuple[tuple[str, str], ...]] = {}
+    for key, title, sheet, period, dims, value, cell in rows:
+        pairs = decoded.get(dims)
+        if pairs is None:
+            pairs = decoded[dims] = tuple(json.loads(dims).items())
+        found.setdefault(key, (title, sheet, []))[2].append(Stored(period, pairs, value, cell))
+    return found
+
+
+def release_figures(session: Session, release_id: int, release: str) -> list[TableFigure]:
+    """The figures of vocabulary.tables.TABLE_METRICS that a release's own tables give for its period,
+    the period before and the same period a year earlier (what its summary compares)."""
+    periods = [release, previous_period(release)] + ([year_ago(release)] if is_quarter(release) else [])
+    tables = release_observations(session, release_id, {spec.table for spec in TABLE_METRICS})
+    found: list[TableFigure] = []
+    done: set[tuple[str, str]] = set()
+    for spec in TABLE_METRICS:
+        if spec.table not in tables:
+            continue
+        _, sheet, observations = tables[spec.table]
+        for period in periods:
+            look_up = spec.period_in_table(period, release)
+            if (spec.metric, period) in done or look_up is False:
+                continue
+            cell = find(observations, look_up, spec.labels)
+            if cell is not None:
+                done.add((spec.metric, period))
+                value = int(cell.value) if float(cell.value).is_integer() else cell.value
+                found.append(TableFigure(spec.metric, period, value, sheet_label(sheet), cell.cell))
+    return found
+
+
+class Stored(NamedTuple):
+    """An observation as read back for look-ups (vocabulary.tables.Cell)."""
+
+    period: str | None
+    dimensions: tuple[tuple[str, str], ...]
+    value: float | None
+    cell: str
+
+
+class TableFigure(NamedTuple):
+    """A metric as a release's table gives it."""
+
+    metric: str
+    period: str
+    value: int | float
+    table: str  # 'Table 2'
+    cell: str
+
+
+def has_tables(session: Session, release_id: int) -> bool:
+    """Whether the release's data tables are stored."""
+    return session.execute(select(m.DataTable.id).where(m.DataTable.release_id == release_id).limit(1)).first() \
+        is not None
+
+
+def _number_or_none(value: float | None) -> int | float | None:
+    return None if value is None else (int(value) if float(value).is_integer() else value)
+
+
+def release_tables(session: Session, release: ReleaseView, release_id: int) -> ReleaseTables:
+    """One release's tables (every observation), revisions and workbooks, for its page and open data."""
+    books = session.execute(select(m.Workbook.id, m.Workbook.url, m.Workbook.format, m.Workbook.sha256)
+                            .where(m.Workbook.release_id == release_id).order_by(m.Workbook.id)).all()
+    urls = {book_id: url for book_id, url, _, _ in books}
+    tables = session.execute(select(m.DataTable).where(m.DataTable.release_id == release_id)
+                             .order_by(m.DataTable.id)).scalars().all()
+    rows = session.execute(
+        select(m.Observation.table_id, m.Observation.period, m.Observation.dimensions, m.Observation.value,
+               m.Observation.code, m.Observation.markers, m.Observation.cell)
+        .where(m.Observation.table_id.in_([t.id for t in tables])).order_by(m.Observation.id)).all() if tables else []
+    by_table: dict[int, list[tuple[Any, ...]]] = {}
+    decoded: dict[str, tuple[tuple[str, str], ...]] = {}
+    for table_id, period, dims, value, code, markers, cell in rows:
+        pairs = decoded.get(dims)
+        if pairs is None:
+            pairs = decoded[dims] = tuple(json.loads(dims).items())
+        by_table.setdefault(table_id, []).append((period, pairs, _number_or_none(value), code, markers, cell))
+    views = tuple(TableView(release.period, t.key, t.title, t.sheet, tuple(t.headings), t.measure,
+                            urls.get(t.workbook_id, ""), tuple(by_table.get(t.id, ()))) for t in tables)
+    previous = m.StatisticsRelease.__table__.alias("previous")
+    revisions = session.execute(
+        select(m.TableRevision, previous.c.period).join(previous, previous.c.id == m.TableRevision.previous_release_id)
+        .where(m.TableRevision.release_id == release_id).order_by(m.TableRevision.id)).all()
+    return ReleaseTables(
+        release=release, tables=views,
+        revisions=tuple(TableRevisionView(r.table_title, r.sheet, r.cell, r.period, tuple(json.loads(r.dimensions).items()),
+                                          _number_or_none(r.was), r.was_code, _number_or_none(r.now), r.now_code, period)
+                        for r, period in revisions),
+        workbooks=tuple((url, fmt, sha) for _, url, fmt, sha in books))
