@@ -11,6 +11,7 @@ by period, such as Duty to Notify reports by nationality, describes its own rele
 
 from __future__ import annotations
 
+import difflib
 import json
 import zlib
 from typing import Any, Iterable, NamedTuple, Sequence
@@ -274,3 +275,44 @@ def release_tables(session: Session, release: ReleaseView, release_id: int) -> R
                                           _number_or_none(r.was), r.was_code, _number_or_none(r.now), r.now_code, period)
                         for r, period in revisions),
         workbooks=tuple((url, fmt, sha) for _, url, fmt, sha in books))
+
+
+def changes_from_previous(session: Session, release_id: int) -> list[str]:
+    """Warnings for operators: the tables of the previous release (by period) with tables that this
+    release's workbooks lack (missing, or renamed: the new title is named when one is close), and
+    tables whose headings changed."""
+    rows = session.execute(select(m.DataTable.release_id, m.DataTable.key, m.DataTable.title, m.DataTable.sheet,
+                                  m.DataTable.headings, m.StatisticsRelease.period)
+                           .join(m.StatisticsRelease, m.StatisticsRelease.id == m.DataTable.release_id)).all()
+    by_release: dict[int, list[Any]] = {}
+    periods: dict[int, str] = {}
+    for row in rows:
+        by_release.setdefault(row.release_id, []).append(row)
+        periods[row.release_id] = row.period
+    if release_id not in by_release:
+        return []
+    mine = periods[release_id]
+    earlier = [rid for rid in by_release if period_order(periods[rid]) < period_order(mine)]
+    if not earlier:
+        return []
+    previous = max(earlier, key=lambda rid: period_order(periods[rid]))
+    now = {t.key: t for t in by_release[release_id]}
+    before = {t.key: t for t in by_release[previous]}
+    new = [t for key, t in now.items() if key not in before]
+    warnings = []
+    for key, old in sorted(before.items()):
+        if key in now:
+            if list(now[key].headings) != list(old.headings):
+                warnings.append(f"release {mine}: table {now[key].title!r} ({now[key].sheet}), cell A1: its headings "
+                                f"changed from {list(old.headings)} in the {periods[previous]} release to "
+                                f"{list(now[key].headings)}")
+            continue
+        close = max(new, key=lambda t: difflib.SequenceMatcher(None, t.title.lower(), old.title.lower()).ratio(),
+                    default=None)
+        if close is not None and difflib.SequenceMatcher(None, close.title.lower(), old.title.lower()).ratio() >= 0.6:
+            warnings.append(f"release {mine}: table {old.title!r} ({old.sheet} in the {periods[previous]} release) is "
+                            f"not in this release's workbook; renamed to {close.title!r} ({close.sheet}), cell A1?")
+        else:
+            warnings.append(f"release {mine}: table {old.title!r} ({old.sheet} in the {periods[previous]} release) is "
+                            "not in this release's workbook (missing or renamed)")
+    return warnings

@@ -120,8 +120,11 @@ def read_workbook(data: bytes, *, release: str, url: str, title: str = "", liste
                     tables=tuple(tables), warnings=warnings.done())
 
 
+Sheets = list[tuple[str, list[list[object]], list[tuple[tuple[int, int], tuple[int, int]]]]]
+
+
 def _sheets(book: python_calamine.CalamineWorkbook, names: list[str], limits: WorkbookLimits, warnings: _Warnings,
-            url: str) -> list[tuple[str, list[list[object]]]]:
+            url: str) -> Sheets:
     """Each sheet's cells, within the row and cell limits."""
     found, cells = [], 0
     for name in names:
@@ -142,19 +145,16 @@ def _sheets(book: python_calamine.CalamineWorkbook, names: list[str], limits: Wo
             warnings.add(f"could not be read ({type(exc).__name__}: {str(exc)[:200]})", sheet=name, cell="A1")
             continue
         cells += height * width
-        for (r0, c0), (r1, c1) in merged[:5]:
-            warnings.add(f"merged cells {cell_name(r0, c0)}:{cell_name(r1, c1)} (read as if the value were written "
-                         "in the first cell and the others left blank)", sheet=name, cell=cell_name(r0, c0))
-        found.append((name, rows))
+        found.append((name, rows, list(merged)))
     return found
 
 
-def _tables(sheets: list[tuple[str, list[list[object]]]], warnings: _Warnings) -> list[DataTable]:
+def _tables(sheets: Sheets, warnings: _Warnings) -> list[DataTable]:
     """The tables of the sheets, titled by the sheet's first cell or the contents sheet."""
-    listed = contents_titles(sheets)
+    listed = contents_titles([(name, rows) for name, rows, _ in sheets])
     tables: list[DataTable] = []
     keys: set[str] = set()
-    for name, rows in sheets:
+    for name, rows, merged in sheets:
         title, problem = sheet_title(rows, listed.get(name), name)
         grid = read_grid(rows, title=title) if rows else None
         if grid is None:
@@ -170,6 +170,9 @@ def _tables(sheets: list[tuple[str, list[list[object]]]], warnings: _Warnings) -
                          cell="A1")
             key = f"{key}_{name.lower()}"
         keys.add(key)
+        for (r0, c0), (r1, c1) in merged[:5]:  # XLSX only: calamine does not say for ODS
+            warnings.add(f"merged cells {cell_name(r0, c0)}:{cell_name(r1, c1)} (read as if the value were written "
+                         "in the first cell and the others left blank)", table=title, sheet=name, cell=cell_name(r0, c0))
         _report(grid, warnings, title=title, sheet=name, key=key)
         tables.append(DataTable(key=key, title=title, sheet=name, headings=grid.headings,
                                 observations=tuple(grid.observations), measure=grid.measure))
