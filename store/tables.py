@@ -307,9 +307,11 @@ def changes_from_previous(session: Session, release_id: int) -> list[str]:
                                 f"changed from {list(old.headings)} in the {periods[previous]} release to "
                                 f"{list(now[key].headings)}")
             continue
-        close = max(new, key=lambda t: difflib.SequenceMatcher(None, t.title.lower(), old.title.lower()).ratio(),
-                    default=None)
-        if close is not None and difflib.SequenceMatcher(None, close.title.lower(), old.title.lower()).ratio() >= 0.6:
+        def likeness(t: Any) -> float:  # the same sheet, or a title much like the old one
+            return (t.sheet == old.sheet) + difflib.SequenceMatcher(None, t.title.lower(), old.title.lower()).ratio()
+
+        close = max(new, key=likeness, default=None)
+        if close is not None and likeness(close) >= 0.6:
             warnings.append(f"release {mine}: table {old.title!r} ({old.sheet} in the {periods[previous]} release) is "
                             f"not in this release's workbook; renamed to {close.title!r} ({close.sheet}), cell A1?")
         else:
