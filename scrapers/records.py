@@ -270,6 +270,7 @@ class DataTable:
     headings: tuple[str, ...]  # the headings of its dimensions, rows first
     observations: tuple[Observation, ...]
     measure: str = ""  # what every number counts, when the columns say it once ("Number of referrals")
+    column_dimensions: int = 0  # how many of each observation's dimensions (the last ones) are its column's
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import Any, Iterable, NamedTuple, Sequence
 from sqlalchemy import and_, delete, insert, select
 from sqlalchemy.orm import Session
 
-from scrapers.records import Observation, Release, Workbook
+from scrapers.records import DataTable, Observation, Release, Workbook
 from store import models as m
 from store.models import now
 from store.read import ReleaseTables, ReleaseView, TableRevisionView, TableView
@@ -45,15 +45,32 @@ def dims_checksum(period: str | None, dims_text: str) -> int:
     return zlib.crc32(f"{period or ''}\n{dims_text}".encode())
 
 
-def _rows(table_id: int, observations: Sequence[Observation]) -> Iterable[tuple[Any, ...]]:
-    cache: dict[tuple[str, str], str] = {}
+def _rows(table_id: int, observations: Sequence[Observation], column_dimensions: int) -> Iterable[tuple[Any, ...]]:
+    """The observations' rows; the JSON of a row's labels is written once per row and each column's
+    once per table (a big table has a quarter of a million cells over a few thousand rows)."""
+    pairs: dict[tuple[str, str], str] = {}
+    columns: dict[tuple[tuple[str, str], ...], str] = {}
+    last_row: tuple[tuple[str, str], ...] | None = None
+    row_text = ""
+    cut = -column_dimensions if column_dimensions else None
     for obs in observations:
-        text = dimensions_json(obs.dimensions, cache)
+        dims = obs.dimensions
+        if len(dims) < column_dimensions:
+            text = dimensions_json(dims, pairs)
+        else:
+            head, tail = dims[:cut], dims[cut:] if cut else ()
+            if head != last_row:
+                last_row, row_text = head, dimensions_json(head, pairs)[1:-1]
+            column = columns.get(tail)
+            if column is None:
+                column = columns[tail] = dimensions_json(tail, pairs)[1:-1]
+            text = "{" + ", ".join(x for x in (row_text, column) if x) + "}"
         yield (table_id, obs.period, text, dims_checksum(obs.period, text), obs.value, obs.code, obs.markers, obs.cell)
 
 
-def _insert_observations(session: Session, table_id: int, observations: Sequence[Observation]) -> None:
+def _insert_observations(session: Session, table_id: int, table: DataTable) -> None:
     """Bulk insert: COPY on PostgreSQL, one executemany on SQLite."""
+    observations = table.observations
     if not observations:
         return
     connection = session.connection()
@@ -61,12 +78,12 @@ def _insert_observations(session: Session, table_id: int, observations: Sequence
         raw = connection.connection.driver_connection
         columns = ", ".join(OBSERVATION_COLUMNS)
         with raw.cursor() as cursor, cursor.copy(f"COPY observations ({columns}) FROM STDIN") as copy:  # type: ignore[union-attr]
-            for row in _rows(table_id, observations):
+            for row in _rows(table_id, observations, table.column_dimensions):
                 copy.write_row(row)
         return
     marks = ", ".join("?" for _ in OBSERVATION_COLUMNS)
     connection.exec_driver_sql(f"INSERT INTO observations ({', '.join(OBSERVATION_COLUMNS)}) VALUES ({marks})",
-                               list(_rows(table_id, observations)))  # type: ignore[arg-type]
+                               list(_rows(table_id, observations, table.column_dimensions)))  # type: ignore[arg-type]
 
 
 def _same(stored: list[tuple[str, str]], books: Sequence[Workbook]) -> bool:
@@ -122,7 +139,7 @@ def _write(session: Session, release_id: int, books: Sequence[Workbook]) -> int:
                 workbook_id=workbook_id, release_id=release_id, key=table.key, title=table.title, sheet=table.sheet,
                 headings=list(table.headings), measure=table.measure,
                 observation_count=len(table.observations)).returning(m.DataTable.id)).scalar_one()
-            _insert_observations(session, table_id, table.observations)
+            _insert_observations(session, table_id, table)
             written += len(table.observations)
     return written
 

@@ -1,40 +1,16 @@
-"""Checks on one table as read: totals that do not add up, values that cannot be true, and what a
-known table lacks. Each problem is (cell, plain words); a value that cannot be true is withheld.
+"""Checks on one table as read: totals that do not add up, and what a known table lacks. Each
+problem is (cell, plain words). (Values that cannot be true are withheld as they are read: grid.)
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-from scrapers.nrm.tables.cells import Value, cell_name
+from scrapers.nrm.tables.cells import cell_name
 from scrapers.nrm.tables.grid import Grid
 from vocabulary.tables import KNOWN_KEYS, TABLE_METRICS, TOTAL, find
 
-MAX_COUNT = 10_000_000  # no NRM table counts this many people in one cell
 NOT_ADDITIVE = 0.5  # over half of a table's totals "wrong" (10 or more checked): it holds rates, not counts
-
-
-def implausible(value: int | float) -> str | None:
-    """Why a table value cannot be a count or a percentage of people, or None when it can be."""
-    if value < 0:
-        return f"{value!r} is negative, which no count or share of people can be"
-    if value > MAX_COUNT:
-        return f"{value!r} is more than {MAX_COUNT:,}, which no NRM count reaches"
-    return None
-
-
-def withhold_implausible(grid: Grid) -> list[tuple[str, str]]:
-    """Drop the observations whose value cannot be true; a problem for each."""
-    problems, kept = [], []
-    for obs in grid.observations:
-        why = implausible(obs.value) if obs.value is not None else None
-        if why:
-            problems.append((obs.cell, f"{why}: not read"))
-        else:
-            kept.append(obs)
-    if problems:
-        grid.observations = kept
-    return problems
 
 
 def _groups(labels: dict[int, tuple[str, ...]], level: int) -> list[tuple[int, list[int]]]:
@@ -52,52 +28,46 @@ def _groups(labels: dict[int, tuple[str, ...]], level: int) -> list[tuple[int, l
     return [(totals[key], parts[key]) for key in totals if parts.get(key)]
 
 
-def _adds_up(total: Value, parts: list[Value]) -> bool | None:
+def _adds_up(total: int | float | None, parts: list[int | float | None]) -> bool | None:
     """Whether the parts sum to the total; None when some cell has no number."""
-    if total.value is None or any(p.value is None for p in parts):
+    if total is None or None in parts:
         return None
-    found = sum(p.value for p in parts)  # type: ignore[misc]
-    if all(isinstance(v, int) for v in (total.value, *(p.value for p in parts))):
-        return found == total.value
-    return abs(found - total.value) <= 0.005 * len(parts) * max(1.0, abs(total.value))
+    found = sum(parts)  # type: ignore[arg-type]
+    if type(found) is int and type(total) is int:
+        return found == total
+    return abs(found - total) <= 0.005 * len(parts) * max(1.0, abs(total))
 
 
 def check_totals(grid: Grid) -> list[tuple[str, str]]:
     """Each total row or column whose parts do not add up to it: (its cell, what the parts make)."""
     failures: list[tuple[str, str]] = []
     checked = 0
-    rows, columns, values = grid.row_labels, grid.column_labels, grid.values
-    depth = max((len(x) for x in rows.values()), default=0)
-    for level in range(depth):
+    rows, values, columns = grid.row_labels, grid.values, grid.columns
+    index = {c: i for i, c in enumerate(columns)}
+    for level in range(max((len(x) for x in rows.values()), default=0)):
         for total, parts in _groups(rows, level):
-            for c in columns:
-                cells = [values.get((total, c)), *(values.get((p, c)) for p in parts)]
-                if any(v is None for v in cells):
-                    continue
-                ok = _adds_up(cells[0], cells[1:])  # type: ignore[arg-type]
+            for i, c in enumerate(columns):
+                ok = _adds_up(values[total][i], [values[p][i] for p in parts])
                 checked += ok is not None
                 if ok is False:
-                    failures.append(_failure(total, c, cells, f"the {len(parts)} rows it totals"))
-    depth = max((len(x) for x in columns.values()), default=0)
-    for level in range(depth):
-        for total, parts in _groups(columns, level):
-            for r in rows:
-                cells = [values.get((r, total)), *(values.get((r, p)) for p in parts)]
-                if any(v is None for v in cells):
-                    continue
-                ok = _adds_up(cells[0], cells[1:])  # type: ignore[arg-type]
+                    failures.append(_failure(total, c, values[total][i], [values[p][i] for p in parts], "rows"))
+    column_labels = {c: labels for c, labels in grid.column_labels.items() if c in index}
+    for level in range(max((len(x) for x in column_labels.values()), default=0)):
+        for total, parts in _groups(column_labels, level):
+            t, ps = index[total], [index[p] for p in parts]
+            for r, row in values.items():
+                ok = _adds_up(row[t], [row[p] for p in ps])
                 checked += ok is not None
                 if ok is False:
-                    failures.append(_failure(r, total, cells, f"the {len(parts)} columns it totals"))
+                    failures.append(_failure(r, total, row[t], [row[p] for p in ps], "columns"))
     if checked >= 10 and len(failures) > NOT_ADDITIVE * checked:
         return []  # a table of rates or averages: its totals are not sums
     return failures
 
 
-def _failure(r: int, c: int, cells: list[Value | None], what: str) -> tuple[str, str]:
-    total = cells[0].value  # type: ignore[union-attr]
-    found = sum(v.value for v in cells[1:])  # type: ignore[union-attr,misc]
-    return cell_name(r, c), f"the total {total!r} is not the sum of {what} ({found!r})"
+def _failure(r: int, c: int, total: int | float | None, parts: list[int | float | None], what: str) -> tuple[str, str]:
+    found = sum(p for p in parts if p is not None)
+    return cell_name(r, c), f"the total {total!r} is not the sum of the {len(parts)} {what} it totals ({found!r})"
 
 
 def known_table_problems(grid: Grid, key: str) -> list[tuple[str, str]]:

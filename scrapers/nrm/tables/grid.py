@@ -31,11 +31,14 @@ class Grid:
     observations: list[Observation] = field(default_factory=list)
     headings: tuple[str, ...] = ()
     measure: str = ""  # the one label every data column shares ("Number of referrals"), when there is one
+    column_dimensions: int = 0  # how many dimensions (the last of each observation's) come from its column
     problems: list[tuple[str, str]] = field(default_factory=list)
-    # for the totals check: row labels and column labels (before periods were read) by position
+    # for the totals check: row labels and column labels (before periods were read) by position,
+    # and each row's values in column order (None: no number)
     row_labels: dict[int, tuple[str, ...]] = field(default_factory=dict)
     column_labels: dict[int, tuple[str, ...]] = field(default_factory=dict)
-    values: dict[tuple[int, int], Value] = field(default_factory=dict)
+    columns: list[int] = field(default_factory=list)
+    values: dict[int, list[int | float | None]] = field(default_factory=dict)
 
 
 # Words that name a group of labels, for headings the sheet leaves blank.
@@ -272,31 +275,73 @@ def _observations(rows: Sequence[Sequence[object]], grid: Grid, *, data_rows: li
         columns.append((c, tuple(zip(column_headings, labels)), "".join(level[i].markers for level in column_levels),
                         column_name(c)))
     grid.headings = tuple(h for i, h in enumerate(row_headings) if i not in period_positions) + tuple(column_headings)
-    seen: set[tuple[str | None, tuple[tuple[str, str], ...]]] = set()
+    grid.columns = list(data_columns)
+    grid.column_dimensions = len(column_headings)
+    duplicate_columns = _duplicates([c for c, _, _, _ in columns], [dims for _, dims, _, _ in columns])
+    rows_seen: set[tuple[str | None, tuple[tuple[str, str], ...]]] = set()
+    new, append, problems = tuple.__new__, grid.observations.append, grid.problems
     for r, labels, row_marks in labelled:
-        grid.row_labels[r] = labels
         period = _row_period(labels, plan) if period_positions else None
         keep = [i for i in range(len(labels)) if period is None or i not in period_positions]
         row_dims = tuple((row_headings[i], labels[i]) for i in keep)
         row = rows[r]
         number = str(r + 1)
+        if (period, row_dims) in rows_seen:
+            problems.append((f"{column_name(stub_columns[0])}{number}", "the same row labels as a row above: not read"))
+            continue
+        rows_seen.add((period, row_dims))
+        grid.row_labels[r] = labels
+        values: list[int | float | None] = []
+        grid.values[r] = values
         for c, column_dims, column_marks, letter in columns:
             cell = row[c] if c < len(row) else None
+            if type(cell) is float and not row_marks and not column_marks:  # the common case, kept fast
+                value = int(cell) if cell.is_integer() else cell
+                if 0 <= value <= MAX_COUNT and c not in duplicate_columns:
+                    values.append(value)
+                    append(new(Observation, (period, row_dims + column_dims, value, None, "", letter + number)))
+                    continue
             found = data_value(cell)
-            if found is None:
+            if found is None or c in duplicate_columns:
+                values.append(None)
                 continue
             if isinstance(found, Unreadable):
-                grid.problems.append((letter + number, f"{found.text!r} is neither a number nor shorthand "
-                                                       "such as [x]: not read"))
+                values.append(None)
+                problems.append((letter + number, f"{found.text!r} is neither a number nor shorthand such as [x]: "
+                                                  "not read"))
                 continue
-            dims = row_dims + column_dims
-            key = (period, dims)
-            if key in seen:
-                grid.problems.append((letter + number, "the same row and column labels as a cell above: not read"))
+            why = implausible(found.value) if found.value is not None else None
+            if why:
+                values.append(None)
+                problems.append((letter + number, f"{why}: not read"))
                 continue
-            seen.add(key)
+            values.append(found.value)
             marks = found.markers + row_marks + column_marks
-            if marks:
-                marks = "".join(sorted(set(marks)))
-            grid.values[(r, c)] = found
-            grid.observations.append(Observation(period, dims, found.value, found.code, marks, letter + number))
+            append(new(Observation, (period, row_dims + column_dims, found.value, found.code,
+                                     "".join(sorted(set(marks))), letter + number)))
+    for c in sorted(duplicate_columns):
+        problems.append((f"{column_name(c)}{(data_rows or [0])[0] + 1}", "the same column headings as a column "
+                                                                          "before it: not read"))
+
+
+def _duplicates(columns: list[int], dims: list[tuple[tuple[str, str], ...]]) -> set[int]:
+    """The columns whose headings repeat an earlier column's."""
+    seen: set[tuple[tuple[str, str], ...]] = set()
+    found = set()
+    for c, d in zip(columns, dims):
+        if d in seen:
+            found.add(c)
+        seen.add(d)
+    return found
+
+
+MAX_COUNT = 10_000_000  # no NRM table counts this many people in one cell
+
+
+def implausible(value: int | float) -> str | None:
+    """Why a table value cannot be a count or a percentage of people, or None when it can be."""
+    if value < 0:
+        return f"{value!r} is negative, which no count or share of people can be"
+    if value > MAX_COUNT:
+        return f"{value!r} is more than {MAX_COUNT:,}, which no NRM count reaches"
+    return None

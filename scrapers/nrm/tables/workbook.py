@@ -17,7 +17,7 @@ import python_calamine
 
 from scrapers.errors import ParseError
 from scrapers.nrm.tables.cells import cell_name
-from scrapers.nrm.tables.checks import check_totals, known_table_problems, withhold_implausible
+from scrapers.nrm.tables.checks import check_totals, known_table_problems
 from scrapers.nrm.tables.grid import Grid, read_grid
 from scrapers.nrm.tables.locate import contents_titles, sheet_title
 from scrapers.records import DataTable, Workbook
@@ -175,14 +175,15 @@ def _tables(sheets: Sheets, warnings: _Warnings) -> list[DataTable]:
                          "in the first cell and the others left blank)", table=title, sheet=name, cell=cell_name(r0, c0))
         _report(grid, warnings, title=title, sheet=name, key=key)
         tables.append(DataTable(key=key, title=title, sheet=name, headings=grid.headings,
-                                observations=tuple(grid.observations), measure=grid.measure))
+                                observations=tuple(grid.observations), measure=grid.measure,
+                                column_dimensions=grid.column_dimensions))
     return tables
 
 
 def _report(grid: Grid, warnings: _Warnings, *, title: str, sheet: str, key: str) -> None:
-    """The grid's reading problems, its totals that do not add up, implausible values, and what a
-    known table lacks, as warnings."""
-    problems = grid.problems + check_totals(grid) + withhold_implausible(grid) + known_table_problems(grid, key)
+    """The grid's reading problems (implausible values among them), its totals that do not add up,
+    and what a known table lacks, as warnings."""
+    problems = grid.problems + check_totals(grid) + known_table_problems(grid, key)
     for cell, text in problems:
         warnings.add(text, table=title, sheet=sheet, cell=cell)
 
