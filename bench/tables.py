@@ -20,9 +20,10 @@ import re
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests.nrm_workbooks, tests.odsbuild: the fixture workbook builders
@@ -117,7 +118,9 @@ def measure(databases: tuple[str, ...], work: Path) -> dict[str, Any]:
                     updated=None, workbooks=(book,))
     second = replace(first, period="2024-Q1", page_url="https://bench/q1", workbooks=(later,))
     for kind in databases:
-        def store_first() -> None:
+        def store_first(kind: str = kind, timings: list[tuple[float, float]] | None = None,
+                        revised: list[tuple[float, float]] | None = None) -> None:
+            assert timings is not None and revised is not None
             engine = make_engine(_database(kind, work))
             upgrade(engine)
             started = time.perf_counter(), time.process_time()
@@ -133,9 +136,9 @@ def measure(databases: tuple[str, ...], work: Path) -> dict[str, Any]:
         timings: list[tuple[float, float]] = []
         revised: list[tuple[float, float]] = []
         for _ in range(3):
-            store_first()
-        result["stores"][kind] = {"stored": tuple(map(statistics.median, zip(*timings))),
-                                  "revisions": tuple(map(statistics.median, zip(*revised)))}
+            store_first(kind, timings, revised)
+        result["stores"][kind] = {"stored": tuple(map(statistics.median, zip(*timings, strict=True))),
+                                  "revisions": tuple(map(statistics.median, zip(*revised, strict=True)))}
     return result
 
 

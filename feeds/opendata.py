@@ -11,7 +11,8 @@ import hashlib
 import io
 import json
 import re
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from store.read import ReleaseTables, TableView
 from vocabulary.periods import period_label

@@ -7,8 +7,8 @@ One self-contained HTML file like the index page: CSS inline, no scripts, everyt
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from feeds.formatting import number
 from feeds.nrm_summary import headline_figures, revisions_note

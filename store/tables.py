@@ -14,9 +14,11 @@ from __future__ import annotations
 import difflib
 import json
 import zlib
-from typing import Any, Iterable, NamedTuple, Sequence
+from collections.abc import Iterable, Sequence
+from functools import partial
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, delete, insert, select
+from sqlalchemy import ColumnElement, and_, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from scrapers.records import DataTable, Observation, Release, Workbook
@@ -83,7 +85,7 @@ def _insert_observations(session: Session, table_id: int, table: DataTable) -> N
         return
     marks = ", ".join("?" for _ in OBSERVATION_COLUMNS)
     connection.exec_driver_sql(f"INSERT INTO observations ({', '.join(OBSERVATION_COLUMNS)}) VALUES ({marks})",
-                               list(_rows(table_id, observations, table.column_dimensions)))  # type: ignore[arg-type]
+                               list(_rows(table_id, observations, table.column_dimensions)))
 
 
 def _same(stored: list[tuple[str, str]], books: Sequence[Workbook]) -> bool:
@@ -168,6 +170,11 @@ def _refresh_revisions(session: Session, release_ids: list[int]) -> None:
             _insert_revisions(session, release_id, ordered[index - 1], key)
 
 
+def _equal(a: Any, b: Any) -> ColumnElement[bool]:
+    """a IS NOT DISTINCT FROM b: equal, or both NULL (the same on SQLite and PostgreSQL)."""
+    return or_(and_(a.is_(None), b.is_(None)), a == b)
+
+
 def _insert_revisions(session: Session, newer: int, older: int, key: str) -> None:
     """Every cell of `newer`'s table `key` that `older`'s same table states differently (in SQL)."""
     new_t, old_t = m.DataTable.__table__.alias("new_t"), m.DataTable.__table__.alias("old_t")
@@ -178,10 +185,9 @@ def _insert_revisions(session: Session, newer: int, older: int, key: str) -> Non
                            .join(old_t, and_(old_t.c.key == new_t.c.key, old_t.c.release_id == older))
                            .join(old_o, and_(old_o.c.table_id == old_t.c.id, old_o.c.dims_crc == new_o.c.dims_crc,
                                              old_o.c.dimensions == new_o.c.dimensions,
-                                             old_o.c.period.isnot_distinct_from(new_o.c.period))))
+                                             _equal(old_o.c.period, new_o.c.period))))
               .where(new_t.c.release_id == newer, new_t.c.key == key, new_o.c.period.isnot(None),
-                     ~and_(old_o.c.value.isnot_distinct_from(new_o.c.value),
-                           old_o.c.code.isnot_distinct_from(new_o.c.code))))
+                     ~and_(_equal(old_o.c.value, new_o.c.value), _equal(old_o.c.code, new_o.c.code))))
     session.execute(insert(m.TableRevision).from_select(
         ["release_id", "previous_release_id", "table_key", "table_title", "sheet", "cell", "period", "dimensions",
          "was", "was_code", "now", "now_code"], chosen))
@@ -222,8 +228,8 @@ def release_figures(session: Session, release_id: int, release: str) -> list[Tab
             continue
         _, sheet, observations = tables[spec.table]
         for period in periods:
-            look_up = spec.period_in_table(period, release)
-            if (spec.metric, period) in done or look_up is False:
+            gives, look_up = spec.period_in_table(period, release)
+            if (spec.metric, period) in done or not gives:
                 continue
             cell = find(observations, look_up, spec.labels)
             if cell is not None:
@@ -294,6 +300,11 @@ def release_tables(session: Session, release: ReleaseView, release_id: int) -> R
         workbooks=tuple((url, fmt, sha) for _, url, fmt, sha in books))
 
 
+def _likeness(new: Any, old: Any) -> float:
+    """How much a new table looks like an old one: the same sheet, and a title much like it."""
+    return (new.sheet == old.sheet) + difflib.SequenceMatcher(None, new.title.lower(), old.title.lower()).ratio()
+
+
 def changes_from_previous(session: Session, release_id: int) -> list[str]:
     """Warnings for operators: the tables of the previous release (by period) with tables that this
     release's workbooks lack (missing, or renamed: the new title is named when one is close), and
@@ -324,11 +335,8 @@ def changes_from_previous(session: Session, release_id: int) -> list[str]:
                                 f"changed from {list(old.headings)} in the {periods[previous]} release to "
                                 f"{list(now[key].headings)}")
             continue
-        def likeness(t: Any) -> float:  # the same sheet, or a title much like the old one
-            return (t.sheet == old.sheet) + difflib.SequenceMatcher(None, t.title.lower(), old.title.lower()).ratio()
-
-        close = max(new, key=likeness, default=None)
-        if close is not None and likeness(close) >= 0.6:
+        close = max(new, key=partial(_likeness, old=old), default=None)
+        if close is not None and _likeness(close, old) >= 0.6:
             warnings.append(f"release {mine}: table {old.title!r} ({old.sheet} in the {periods[previous]} release) is "
                             f"not in this release's workbook; renamed to {close.title!r} ({close.sheet}), cell A1?")
         else:

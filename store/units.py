@@ -116,7 +116,7 @@ def _save_result(s: Session, source_id: int, run: SourceRunOutcome, done: SavedR
                if r.page_url in run.release_pages}
         stored, done.figures = releases.save(s, done.releases, publication_ids=ids)
         done.warnings += [f"{rel.period}: {w}" for rel in done.releases for w in rel.warnings]
-        done.warnings += [f"{rel.period}: {w}" for rel, saved in zip(done.releases, stored) if rel.workbooks
+        done.warnings += [f"{rel.period}: {w}" for rel, saved in zip(done.releases, stored, strict=True) if rel.workbooks
                           for w in tables.changes_from_previous(s, saved.id)]  # tables gone since the last release
     for ann in result.announcements:
         repo.upsert_announcement(s, ann)

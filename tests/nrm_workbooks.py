@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
 
 from tests.odsbuild import Cell, Merged, Sheet, ods_bytes
 
@@ -122,14 +122,15 @@ def _headings(groups: list[tuple[str, list[str]]], stub: list[str], layout: Layo
     return [upper, lower]
 
 
-def _sheet_rows(key: str, header: list[list[Cell]], body: list[list[Cell]], layout: Layout, number: str) -> list[list[Cell]]:
+def _sheet_rows(key: str, header: Sequence[Sequence[Cell]], body: Sequence[Sequence[Cell]], layout: Layout,
+                number: str) -> list[list[Cell]]:
     above = layout.rows_above.get(key, 6)
     title = f"Table {number}: {TITLES.get(key, key)}" if layout.title_prefix else TITLES.get(key, key)
     pad: list[Cell] = [None] * layout.first_column
     rows: list[list[Cell]] = [pad + [title]] + [pad + [NOTES[i % len(NOTES)]] for i in range(above - 1)]
     if layout.blank_row_after_notes:
         rows[-1] = []
-    return rows + header + [pad + row for row in body]
+    return rows + [list(row) for row in header] + [pad + list(row) for row in body]
 
 
 def referrals_sheet(layout: Layout, number: str) -> list[list[Cell]]:
@@ -176,7 +177,7 @@ def dtn_quarter_sheet(layout: Layout, number: str) -> list[list[Cell]]:
 def dtn_nationality_sheet(period: str, layout: Layout, number: str) -> list[list[Cell]]:
     rows = _csv(f"nrm_duty_to_notify_{period.lower().replace('-', '_')}.csv")
     header = [[None] * layout.first_column + ["Nationality", "Total"]]
-    body = [[row["Nationality"], _int(row["Total"])] for row in rows]
+    body: list[list[Cell]] = [[row["Nationality"], _int(row["Total"])] for row in rows]
     return _sheet_rows("dtn_by_nationality", header, body, layout, number)
 
 

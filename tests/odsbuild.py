@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence, Union
 from xml.sax.saxutils import escape, quoteattr
 
 MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
@@ -22,12 +22,12 @@ FIXED_TIME = (2024, 3, 7, 9, 30, 0)  # zip entry timestamps: any fixed value kee
 class Merged:
     """A cell merged across `columns` columns and `rows` rows (the cells it covers are left empty)."""
 
-    value: Union[str, int, float]
+    value: str | int | float
     columns: int = 1
     rows: int = 1
 
 
-Cell = Union[None, str, int, float, Merged]
+Cell = None | str | int | float | Merged
 Sheet = tuple[str, Sequence[Sequence[Cell]]]
 
 _NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
@@ -87,7 +87,7 @@ def content_xml(sheets: Sequence[Sheet]) -> bytes:
     body = "".join(_table(name, rows) for name, rows in sheets)
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {_NS} office:version="1.2">'
             f"<office:body><office:spreadsheet>{body}</office:spreadsheet></office:body></office:document-content>"
-            ).encode("utf-8")
+            ).encode()
 
 
 def ods_bytes(sheets: Sequence[Sheet]) -> bytes:

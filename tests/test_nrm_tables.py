@@ -14,7 +14,7 @@ import pytest
 import xlsxwriter
 
 from scrapers.nrm.tables import WorkbookLimits, WorkbookUnreadable, read_workbook
-from tests.nrm_workbooks import RELEASES, TITLES, Layout, release_workbook
+from tests.nrm_workbooks import RELEASES, TITLES, release_workbook
 from tests.odsbuild import Merged, ods_bytes
 from tests.tables_expected import expected, wrong_cells
 from vocabulary.tables import find

@@ -8,7 +8,7 @@ from scrapers.records import Figure, Release
 from store import releases
 from store import tables as stored_tables
 from store.db import transaction
-from tests.nrm_workbooks import TITLES, release_workbook, workbook_sheets, RELEASES
+from tests.nrm_workbooks import RELEASES, TITLES, release_workbook, workbook_sheets
 from tests.odsbuild import ods_bytes
 
 SENTENCE = ("4,142 potential victims of modern slavery were referred to the Home Office from October to December 2023, "

@@ -10,8 +10,8 @@ import re
 from pathlib import Path
 
 import frictionless
-
 from mirror_fixture import start_mirror
+
 from pipeline import ingest
 from pipeline.site import publish_site
 from tests.test_nrm_tables_store import settings_for

@@ -14,9 +14,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from mirror_fixture import start_mirror
 from sqlalchemy import func, select
 
-from mirror_fixture import start_mirror
 from pipeline import ingest
 from pipeline.settings import Settings
 from pipeline.sources import SOURCES

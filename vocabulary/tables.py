@@ -9,8 +9,9 @@ figures with them, and the open data and release pages explain the codes with th
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Protocol
 
 TOTAL = "Total"  # the label of every total row or column, however the workbook writes it
 
@@ -103,12 +104,12 @@ class TableMetric:
     labels: tuple[str, ...] = ()
     own_period: bool = False  # a table not by period: it gives the metric for its release's own period
 
-    def period_in_table(self, period: str, release: str) -> str | None | bool:
-        """The period to look up in the table for `period` of release `release`: the period itself,
-        None (the rows of a table not by period), or False when the table cannot give it."""
+    def period_in_table(self, period: str, release: str) -> tuple[bool, str | None]:
+        """(whether the table can give `period` of release `release`, the period to look up in it:
+        the period itself, or None for the rows of a table not by period)."""
         if not self.own_period:
-            return period
-        return None if period == release else False
+            return True, period
+        return period == release, None
 
 
 TABLE_METRICS: tuple[TableMetric, ...] = (
@@ -192,7 +193,7 @@ def find(observations: Sequence[Cell], period: str | None, labels: Sequence[str]
         rest = _others(o, labels)
         if rest is not None and len(rest) == 1:
             parts.setdefault(rest[0][0], []).append(o)
-    for heading, cells in parts.items():
+    for cells in parts.values():
         if all(c.value is not None for c in cells):
             return Found(sum(c.value for c in cells if c.value is not None), tuple(c.cell for c in cells))
         return None

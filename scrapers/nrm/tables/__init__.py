@@ -14,8 +14,15 @@ table views of `msbrief figures extract`).
 """
 
 from scrapers.nrm.tables.crosscheck import check_figures
-from scrapers.nrm.tables.workbook import (ODS_TYPE, TYPES, XLSX_TYPE, WorkbookLimits, WorkbookUnreadable,
-                                          read_workbook, workbook_format)
+from scrapers.nrm.tables.workbook import (
+                                          ODS_TYPE,
+                                          TYPES,
+                                          XLSX_TYPE,
+                                          WorkbookLimits,
+                                          WorkbookUnreadable,
+                                          read_workbook,
+                                          workbook_format,
+)
 
 __all__ = ("ODS_TYPE", "TYPES", "XLSX_TYPE", "WorkbookLimits", "WorkbookUnreadable", "check_figures", "read_workbook",
            "workbook_format")

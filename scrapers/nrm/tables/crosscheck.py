@@ -8,7 +8,7 @@ names ("compared with October to December 2021 (4,413)" where 4,413 is October t
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from scrapers.records import DataTable, Figure, TableCheck
 from vocabulary.metrics import RESTATEMENTS
@@ -40,8 +40,8 @@ def check_figures(figures: Sequence[Figure], tables: Sequence[DataTable], *, rel
         metric = RESTATEMENTS.get(fig.metric, fig.metric)
         for spec in table_metrics(metric):
             table = by_key.get(spec.table)
-            look_up = spec.period_in_table(fig.period, release)
-            found = find(table.observations, look_up, spec.labels) if table and look_up is not False else None
+            gives, look_up = spec.period_in_table(fig.period, release)
+            found = find(table.observations, look_up, spec.labels) if table and gives else None
             if table is None or found is None:
                 continue
             where = f"{sheet_label(table.sheet)}, cell {found.cell}"

@@ -12,11 +12,21 @@ and leave the dimensions.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
-from scrapers.nrm.tables.cells import (Label, Unreadable, Value, cell_name, column_name, data_value, label, period_of,
-                                       quarter_of, year_of)
+from scrapers.nrm.tables.cells import (
+    Label,
+    Unreadable,
+    Value,
+    cell_name,
+    column_name,
+    data_value,
+    label,
+    period_of,
+    quarter_of,
+    year_of,
+)
 from scrapers.nrm.tables.locate import name_categories
 from scrapers.records import Observation
 from vocabulary.periods import quarter_period, year_period
@@ -186,15 +196,17 @@ def _column_dimensions(rows: Sequence[Sequence[object]], headers: list[int], dat
                 grid.problems.append((cell_name(headers[-1], data_columns[i]), "a data column without a heading: "
                                                                               "named by its position"))
                 lowest[i] = f"Column {column_name(data_columns[i])}"
-    kept, headings, measure = [], [], ""
-    for level, labels in enumerate(texts):
-        if len(set(labels)) == 1 and len(texts) > 1 or (len(data_columns) == 1 and len(texts) == 1):
-            measure = measure or labels[0]
+    kept: list[list[Label]] = []
+    headings: list[str] = []
+    measure = ""
+    for level, words in enumerate(texts):
+        if len(set(words)) == 1 and len(texts) > 1 or (len(data_columns) == 1 and len(texts) == 1):
+            measure = measure or words[0]
             continue
         markers = [x.markers for x in levels[level]]
-        kept.append([Label(text, mark) for text, mark in zip(labels, markers)])
+        kept.append([Label(text, mark) for text, mark in zip(words, markers, strict=True)])
         upper = stub_text[level] if level < len(texts) - 1 else ""
-        headings.append(upper or _family(labels) or "")
+        headings.append(upper or _family(words) or "")
     unnamed = [i for i, h in enumerate(headings) if not h]
     for n, i in enumerate(unnamed, start=1):
         headings[i] = "Category" if len(unnamed) == 1 else f"Category {n}"
@@ -217,7 +229,7 @@ def _row_headings(rows: Sequence[Sequence[object]], headers: list[int], stub_col
 def _period_plan(row_headings: list[str], labels: list[tuple[str, ...]]) -> tuple[int | None, int | None, int | None]:
     """(year column, quarter column, period column) positions among the stub columns, or None each."""
     year = quarter = single = None
-    for i, heading in enumerate(row_headings):
+    for i in range(len(row_headings)):
         values = {row[i] for row in labels if row[i] and row[i] != TOTAL}
         if not values:
             continue
@@ -272,7 +284,7 @@ def _observations(rows: Sequence[Sequence[object]], grid: Grid, *, data_rows: li
     for i, c in enumerate(data_columns):
         labels = tuple(level[i].text for level in column_levels)
         grid.column_labels[c] = labels
-        columns.append((c, tuple(zip(column_headings, labels)), "".join(level[i].markers for level in column_levels),
+        columns.append((c, tuple(zip(column_headings, labels, strict=True)), "".join(level[i].markers for level in column_levels),
                         column_name(c)))
     grid.headings = tuple(h for i, h in enumerate(row_headings) if i not in period_positions) + tuple(column_headings)
     grid.columns = list(data_columns)
@@ -328,7 +340,7 @@ def _duplicates(columns: list[int], dims: list[tuple[tuple[str, str], ...]]) -> 
     """The columns whose headings repeat an earlier column's."""
     seen: set[tuple[tuple[str, str], ...]] = set()
     found = set()
-    for c, d in zip(columns, dims):
+    for c, d in zip(columns, dims, strict=True):
         if d in seen:
             found.add(c)
         seen.add(d)

@@ -8,7 +8,7 @@ releases, so a table is known by its title alone, never by its sheet or position
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from scrapers.nrm.tables.cells import label
 
@@ -77,6 +77,6 @@ def name_categories(headings: tuple[str, ...], title: str) -> tuple[str, ...]:
     if len(left) < len(blank):
         return headings
     found = list(headings)
-    for i, part in zip(blank, left[-len(blank):]):
+    for i, part in zip(blank, left[-len(blank):], strict=True):
         found[i] = part[:1].upper() + part[1:]
     return tuple(found)

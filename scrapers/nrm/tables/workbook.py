@@ -12,6 +12,7 @@ import hashlib
 import io
 import zipfile
 from dataclasses import dataclass
+from typing import Any
 
 import python_calamine
 
@@ -78,7 +79,8 @@ class _Warnings:
     """The workbook's warnings, at most `limit` (then one line saying how many more there were)."""
 
     def __init__(self, release: str, limit: int) -> None:
-        self.release, self.limit, self.lines, self.dropped = release, limit, [], 0
+        self.release, self.limit, self.dropped = release, limit, 0
+        self.lines: list[str] = []
 
     def add(self, text: str, *, table: str = "", sheet: str = "", cell: str = "") -> None:
         where = f"table {table!r} ({sheet}), cell {cell}: " if table else (f"sheet {sheet}, cell {cell}: " if sheet else "")
@@ -120,7 +122,7 @@ def read_workbook(data: bytes, *, release: str, url: str, title: str = "", liste
                     tables=tuple(tables), warnings=warnings.done())
 
 
-Sheets = list[tuple[str, list[list[object]], list[tuple[tuple[int, int], tuple[int, int]]]]]
+Sheets = list[tuple[str, list[list[Any]], list[tuple[tuple[int, int], tuple[int, int]]]]]
 
 
 def _sheets(book: python_calamine.CalamineWorkbook, names: list[str], limits: WorkbookLimits, warnings: _Warnings,

@@ -10,8 +10,8 @@
 Revision ID: 0004
 Revises: 0005
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0004"
 down_revision = "0005"  # after main's 0005 on this branch; the lead re-chains revisions at merge
