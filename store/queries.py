@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -29,10 +29,14 @@ from vocabulary.tables import TABLE_METRICS, sheet_label
 from vocabulary.weeks import week_of
 
 
-def _revisions(session: Session, rel: m.StatisticsRelease) -> tuple[Revision, ...]:
-    """The earlier periods `rel` restates differently from what their own releases said."""
-    restating = [f for f in _published(rel) if f.metric in RESTATEMENTS and f.period != rel.period
-                 and isinstance(f.value_num, float)]
+def _revisions(session: Session, rel: m.StatisticsRelease, figures: tuple[FigureView, ...] = ()
+               ) -> tuple[Revision, ...]:
+    """The earlier periods `rel` restates differently from what their own releases said: in its
+    bulletin, and in its tables (`figures` that a table gives for another period)."""
+    restating: list[Any] = [f for f in _published(rel) if f.metric in RESTATEMENTS and f.period != rel.period
+                            and isinstance(f.value_num, float)]
+    restating += [_Restated(f.period, f.metric, f.value) for f in figures
+                  if f.table and f.period != rel.period and f.metric in RESTATED and f.metric not in RESTATEMENTS]
     if not restating:
         return ()
     own = session.execute(
@@ -40,16 +44,28 @@ def _revisions(session: Session, rel: m.StatisticsRelease) -> tuple[Revision, ..
         .join(m.Figure, m.Figure.release_id == m.StatisticsRelease.id)
         .where(m.StatisticsRelease.period.in_({f.period for f in restating}),
                m.Figure.period == m.StatisticsRelease.period,
-               m.Figure.metric.in_({RESTATEMENTS[f.metric] for f in restating}),
+               m.Figure.metric.in_({RESTATEMENTS.get(f.metric, f.metric) for f in restating}),
                m.Figure.withheld_reason.is_(None))
     ).all()
     said = {(period, metric): value for period, metric, value in own}
     found = []
     for f in restating:
-        was = said.get((f.period, RESTATEMENTS[f.metric]))
+        metric = RESTATEMENTS.get(f.metric, f.metric)
+        was = said.get((f.period, metric))
         if isinstance(was, (int, float)) and not isinstance(was, bool) and was != f.value:
-            found.append(Revision(f.period, RESTATEMENTS[f.metric], was, f.value))
+            found.append(Revision(f.period, metric, was, f.value))
     return tuple(dict.fromkeys(found))
+
+
+class _Restated(NamedTuple):
+    """A table's statement of an earlier period, restated like a bulletin's restatement."""
+
+    period: str
+    metric: str
+    value: Any
+
+
+RESTATED = frozenset(RESTATEMENTS.values())  # the metrics later releases restate (total_referrals, dtn_count)
 
 
 def _has_figures() -> ColumnElement[bool]:
@@ -112,7 +128,7 @@ def _release_view(rel: m.StatisticsRelease, session: Session | None = None) -> R
         updated=rel.updated,
         figures=figures,
         warnings=tuple(str(w) for w in rel.warnings or ()),
-        revisions=_revisions(session, rel) if session is not None else (),
+        revisions=_revisions(session, rel, figures) if session is not None else (),
         awaiting_figures=awaiting,
         checks=tuple(map(_check, rel.table_checks or [])),
         has_tables=session is not None and tables.has_tables(session, rel.id),
