@@ -16,6 +16,7 @@ release's workbook (the same tables, 1% of the big table's cells changed) and fi
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import sys
@@ -107,6 +108,7 @@ def measure(databases: tuple[str, ...], work: Path) -> dict[str, Any]:
     from store import releases
     from store.db import make_engine, transaction, upgrade
 
+    load_before = os.getloadavg()[0]
     data, changed = workbook(), workbook(change_every=100)
     read_workbook(data, release="2023-Q4", url="warm-up")  # imports and caches out of the measurement
     wall, cpu, book = _median(lambda: read_workbook(data, release="2023-Q4", url="https://bench/q4.ods"))
@@ -139,6 +141,7 @@ def measure(databases: tuple[str, ...], work: Path) -> dict[str, Any]:
             store_first(kind, timings, revised)
         result["stores"][kind] = {"stored": tuple(map(statistics.median, zip(*timings, strict=True))),
                                   "revisions": tuple(map(statistics.median, zip(*revised, strict=True)))}
+    result["load"] = (load_before, os.getloadavg()[0])
     return result
 
 
@@ -149,7 +152,9 @@ def section(r: dict[str, Any]) -> list[str]:
              f"`.venv/bin/python -m bench.tables` (bench/tables.py): one workbook of {r['sheets']} tables (the five "
              f"real 2023-Q4 tables, 44 of 60 x 15, one of {BIG_ROWS:,} rows x {NATIONALITIES + 1} columns), "
              f"{r['bytes'] / 1024:,.0f} KiB, {r['observations']:,} observations, {r['warnings']} warnings; medians "
-             "of three runs. Target: read and stored in under 2 s on each database.", "",
+             "of three runs. Target: read and stored in under 2 s on each database. Wall times depend on the "
+             f"machine's load (1-minute load average {r['load'][0]:.1f} before, {r['load'][1]:.1f} after, on 2 "
+             "cores); CPU is this process's own (SQLite's work included, PostgreSQL's server not).", "",
              "| database | read s (CPU) | stored s (CPU) | read + stored s | verdict | next release stored with its "
              "revisions s (CPU) |", "|---|---|---|---|---|---|"]
     for kind, t in r["stores"].items():

@@ -51,6 +51,15 @@ def _value(value: object, code: str | None) -> str:
     return number(value)
 
 
+def _shown(value: object, unit: str) -> str:
+    """A figure as readers read it: '79%', '4,746', 'Albanian and UK', '2023-05-04'."""
+    if unit == "pct":
+        return f"{number(value)}%"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return number(value)
+
+
 def revision_line(r: TableRevisionView) -> str:
     """'2023-Q3, Adult (18 or over), Total: 1,990 → 1,987 (Table 2, cell G65; was in the 2023-Q3 release)'."""
     labels = ", ".join(label for _, label in r.dimensions)
@@ -62,7 +71,7 @@ def revision_line(r: TableRevisionView) -> str:
 def render_release_page(data: ReleaseTables, *, site_url: str) -> bytes:
     """The page of one release, as UTF-8 bytes (links relative to the page)."""
     release = data.release
-    rows = [FigureRow(metric_label(f.metric), f.period, number(f.value), f.evidence,
+    rows = [FigureRow(metric_label(f.metric), f.period, _shown(f.value, f.unit), f.evidence,
                       f.source if f.table else "", f.check, f.note)
             for f in release.figures]
     files = [FileRow(t.title, t.sheet, len(t.observations), "../" + table_path(t.release, t.key, "csv"),

@@ -27,8 +27,9 @@ class FigureView:
 
     @property
     def source(self) -> str:
-        """Where the number comes from, in words: 'Table 2, cell C7' or 'the bulletin'."""
-        if self.table and (not self.evidence or self.note):
+        """Where the number comes from, in words: 'Table 2, cell C7' (a table gives it, or confirms the
+        bulletin) or 'the bulletin'."""
+        if self.table:
             return f"{self.table}, cell{'s' if '+' in self.cell else ''} {self.cell}"
         return "the bulletin"
 
