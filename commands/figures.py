@@ -23,11 +23,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     ext = figsub.add_parser(
         "extract",
-        help="read an NRM bulletin (text, HTML, or GOV.UK Content API JSON) and print its key figures",
+        help="read an NRM bulletin (text, HTML, or GOV.UK Content API JSON) or data-tables workbook (ODS, XLSX) "
+        "and print its key figures or tables",
         description="PATH is plain text, an HTML page or fragment, or a GOV.UK Content API JSON document "
         "(details.body). Figures that fail a check are withheld: printed as warnings (JSON: in 'warnings' "
-        "and, with metric, value and reason, in 'withheld'), never among the figures. Unreadable input: "
-        "a one-line error on stderr and exit status 2.",
+        "and, with metric, value and reason, in 'withheld'), never among the figures. A data-tables workbook "
+        "(ODS or XLSX, told by its bytes) prints every table it holds: {\"tables\": [{\"title\", \"sheet\", "
+        "\"observations\": [{\"period\", \"dimensions\", \"value\", \"code\", \"cell\"}]}], \"warnings\"}. "
+        "Unreadable input: a one-line error on stderr and exit status 2.",
     )
     ext.add_argument("path", metavar="PATH", help="the bulletin file ('-' for standard input)")
     ext.add_argument("--format", choices=("json", "table"), default="json", help="output format (default: json)")
@@ -37,8 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "series",
         help="a metric by period from the database: the latest statement of each period, revisions noted",
         description="Reads MSBRIEF_DATABASE_URL (upgrading the schema first; a database that does not exist "
-        "is refused). Each period shows the latest "
-        "release's statement; earlier, different statements are noted as revisions.",
+        "is refused). Each period shows the latest release's statement, from its data tables where a table "
+        "gives the metric (every quarter since 2009 Q2), else from its bulletin's text, and says where (the "
+        "table and cell, or the bulletin); earlier, different statements are noted as revisions.",
     )
     ser.add_argument("metric", metavar="METRIC", help="a metric of docs/FIGURES.md, e.g. total_referrals")
     ser.add_argument("--periods", choices=PERIOD_KINDS, default="quarter",
@@ -86,16 +90,44 @@ def extraction_table(ex: Extraction) -> str:
     return "\n".join(lines)
 
 
+def _is_workbook(path: str, data: bytes) -> bool:
+    """A spreadsheet by its name or its first bytes (a zip or an old Excel file), never a bulletin."""
+    return path.lower().endswith((".ods", ".xlsx", ".xls")) or data[:4] == b"PK\x03\x04" \
+        or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def cmd_extract_workbook(args: argparse.Namespace, data: bytes) -> int:
+    """Print every table of one workbook; exit 2 with a one-line error when it cannot be read."""
+    from scrapers.nrm.tables import WorkbookUnreadable, read_workbook
+    from scrapers.nrm.tables.output import workbook_json, workbook_text
+
+    try:
+        book = read_workbook(data, release=args.path, url=args.path, limits=load_settings().workbook_limits)
+    except WorkbookUnreadable as exc:
+        print(f"msbrief figures extract: not a readable workbook: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
+    if args.format == "table":
+        sys.stdout.write(workbook_text(book))
+    else:
+        print(json.dumps(workbook_json(book), ensure_ascii=False, indent=1))
+    return 0
+
+
 def cmd_extract(args: argparse.Namespace) -> int:
-    """Print the key figures of one bulletin; exit 2 with a one-line error when it cannot be read."""
+    """Print the key figures of one bulletin (or the tables of one workbook); exit 2 with a one-line
+    error when it cannot be read."""
     from scrapers.errors import ParseError
     from scrapers.nrm import extract
 
     try:
-        ex = extract(_read_input(args.path), source_url=args.path)
+        data = _read_input(args.path)
     except OSError as exc:
         print(f"msbrief figures extract: cannot read {args.path!r}: {exc.strerror or exc}", file=sys.stderr)
         return 2
+    if _is_workbook(args.path, data):
+        return cmd_extract_workbook(args, data)
+    try:
+        ex = extract(data, source_url=args.path)
     except ParseError as exc:
         reason = " ".join(str(exc).split())
         print(f"msbrief figures extract: not an NRM bulletin: {reason}", file=sys.stderr)
@@ -127,14 +159,16 @@ def cmd_series(args: argparse.Namespace) -> int:
         points = series(session, args.metric, periods=args.periods)
     if args.json:
         print(json.dumps([{"period": p.period, "value": p.value, "release": p.release_period,
+                           "source": ({"table": p.table, "cell": p.cell} if p.table else {"sentence": p.evidence}),
                            "revisions": [{"release": rp, "value": v} for rp, v in p.revisions]} for p in points],
                          ensure_ascii=False, indent=2))
         return 0
     if not points:
         print(f"no statements of {args.metric!r} ({args.periods} periods) in the database", file=sys.stderr)
         return 1
-    print(f"{args.metric} by period (latest statement; release in brackets)")
+    print(f"{args.metric} by period (latest statement; release and where it says it in brackets)")
     for p in points:
         note = revision_note(p)
-        print(f"{p.period:<10} {_show(p.value):>10}  [{p.release_period} release]" + (f"  {note}" if note else ""))
+        print(f"{p.period:<10} {_show(p.value):>10}  [{p.release_period} release, {p.source}]"
+              + (f"  {note}" if note else ""))
     return 0

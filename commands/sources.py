@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from scrapers.records import Page, SourceResult
 
 SAMPLE_ITEMS = 20
-EXTENSIONS = {"json": ".json", "xml": ".xml", "rss": ".xml", "atom": ".xml", "html": ".html", "plain": ".txt"}
+EXTENSIONS = {"opendocument.spreadsheet": ".ods", "spreadsheetml": ".xlsx", "ms-excel": ".xls", "json": ".json", "xml": ".xml", "rss": ".xml", "atom": ".xml", "html": ".html", "plain": ".txt"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -145,6 +145,10 @@ def write_fixture(folder: Path, pages: list[Page], *, base_url: str, name: str, 
     folder.mkdir(parents=True, exist_ok=True)
     base = base_url.rstrip("/")
     base_path = urlsplit(base).path.rstrip("/")
+    info = source(name).adapter().SOURCE
+    # On the real site, the source's other hosts (GOV.UK's assets host: the data-tables workbooks)
+    # are recorded too, at their own paths: the mirror serves every host of a source from one folder.
+    other_hosts = set(info.hosts) if base == info.canonical_base.rstrip("/") else set()
     responses: list[dict[str, Any]] = []
     rows: list[Any] = []
     done: set[str] = set()
@@ -152,11 +156,12 @@ def write_fixture(folder: Path, pages: list[Page], *, base_url: str, name: str, 
         if page.not_modified or page.url in done:
             continue
         parts = urlsplit(page.url)
-        if f"{parts.scheme}://{parts.netloc}" != f"{urlsplit(base).scheme}://{urlsplit(base).netloc}" \
-                or not parts.path.startswith(base_path):
+        on_base = f"{parts.scheme}://{parts.netloc}" == f"{urlsplit(base).scheme}://{urlsplit(base).netloc}" \
+            and parts.path.startswith(base_path)
+        if not on_base and (parts.hostname not in other_hosts or parts.path == "/robots.txt"):
             continue  # not under the source's base URL (robots.txt of another host, a redirect away)
         done.add(page.url)
-        path = parts.path[len(base_path):] or "/"
+        path = (parts.path[len(base_path):] if on_base else parts.path) or "/"
         path += f"?{parts.query}" if parts.query else ""
         file = f"responses/{len(responses) + 1:03d}-{_slug(path)}{_extension(page.content_type)}"
         (folder / file).parent.mkdir(parents=True, exist_ok=True)

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 
 from feeds.briefing import BriefingData, briefing_subject, render_briefing
 from feeds.changes import change_entries, changes_of
-from feeds.site import BriefingLink, FeedLink, render_index
+from feeds.opendata import open_data_files, release_page_path
+from feeds.release_page import release_pages
+from feeds.site import BriefingLink, DataLink, FeedLink, render_index
 from feeds.syndication import FeedFormat, FeedSpec, render_feed
-from store.read import FeedItem, ReleaseView, SeriesPoint
+from store.read import FeedItem, ReleaseTables, ReleaseView, SeriesPoint
 from vocabulary.weeks import week_bounds
 
 TOPIC = "modern slavery"
@@ -35,6 +37,7 @@ class SiteData:
     newest_release: ReleaseView | None = None  # the latest, with or without figures
     guidance: Sequence[FeedItem] = ()  # the guidance source's documents (their changes make the guidance feed)
     briefings: Sequence[tuple[str, BriefingData, bool]] = ()  # (week, its data, complete) for the archive, oldest first
+    table_releases: Sequence[ReleaseTables] = ()  # releases with data tables: their pages and the open data
 
 
 def feed_path(slug: str, fmt: str) -> str:
@@ -124,7 +127,8 @@ def feed_catalogue(data: SiteData, site_url: str = "") -> list[FeedDef]:
 
 
 def build_site(data: SiteData, *, site_url: str, max_entries: int) -> dict[str, bytes]:
-    """Every public file: each feed in RSS and Atom, and index.html. Same data, same bytes."""
+    """Every public file: each feed in RSS and Atom, the open data and release pages, and index.html.
+    Same data, same bytes."""
     site_url = site_url.rstrip("/") + "/"
     files: dict[str, bytes] = {}
     links: list[FeedLink] = []
@@ -140,8 +144,12 @@ def build_site(data: SiteData, *, site_url: str, max_entries: int) -> dict[str, 
     for week, briefing, complete in data.briefings:
         files[briefing_path(week)] = render_briefing(briefing, week=week, unsubscribe=None, chart=False).html.encode()
         archive.append(BriefingLink(week, briefing_subject(week), briefing_path(week), complete))
+    if data.table_releases:  # the NRM data tables: open data files and a page per release
+        files.update(open_data_files(data.table_releases, site_url=site_url))
+        files.update(release_pages(data.table_releases, site_url=site_url))
     files["index.html"] = render_index(
         feeds=links, sources=sources, release=data.latest_release, newest_release=data.newest_release,
         referrals=data.referrals, guidance=changes_of(data.guidance), briefings=archive[::-1], site_url=site_url,
+        data_releases=[DataLink(r.release.period, release_page_path(r.release.period)) for r in data.table_releases][::-1],
     )
     return files

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from feeds.formatting import date_text, is_number, number, release_period_label
+from feeds.opendata import release_page_path
 from feeds.sanitise import clean_html, plain_text, safe_url
 from store.read import ReleaseView, Revision
 from vocabulary.metrics import metric_label
@@ -221,8 +222,9 @@ def summarise_release(release: ReleaseView) -> str:
     return "\n\n".join(p for p in (body, revisions_note(release)) if p)
 
 
-def summarise_release_html(release: ReleaseView) -> str:
-    """`summarise_release` as safe HTML paragraphs, ending with a link to the bulletin."""
+def summarise_release_html(release: ReleaseView, *, site_url: str = "") -> str:
+    """`summarise_release` as safe HTML paragraphs, ending with a link to the bulletin (and, when its
+    data tables are stored and `site_url` is given, to its page of figures and open data)."""
     text = summarise_release(release)
     if not text:
         return ""
@@ -232,6 +234,12 @@ def summarise_release_html(release: ReleaseView) -> str:
     link = safe_url(release.bulletin_url) or safe_url(release.page_url)
     if link:
         parts.append(f'<p>Source: <a href="{html.escape(link)}">{html.escape(plain_text(release.title))}</a></p>')
+    page = safe_url(f"{site_url.rstrip('/')}/{release_page_path(release.period)}") if site_url and release.has_tables \
+        else None
+    if page:
+        parts.append(f'<p>Every figure with its sentence and table cell, and the data tables as open data: '
+                     f'<a href="{html.escape(page)}">{html.escape(release_period_label(release.period))} figures '
+                     'and data</a></p>')
     return clean_html("".join(parts))
 
 
@@ -244,6 +252,17 @@ class Headline:
     detail: str
     source_url: str | None
     evidence: str = ""
+    source: str = ""  # 'Table 2, cell G66' when a data table gives the number
+    check: str = ""  # 'matches Table 2' when the tables confirm the bulletin
+    note: str = ""  # what the bulletin said when the tables contradict it
+
+
+def _where(release: ReleaseView, metric: str) -> dict[str, str]:
+    """The table, check and note of a figure, for its Headline."""
+    fig = release.figure(metric)
+    if fig is None:
+        return {}
+    return {"source": fig.source if fig.table else "", "check": fig.check, "note": fig.note}
 
 
 def headline_figures(release: ReleaseView) -> list[Headline]:
@@ -262,7 +281,7 @@ def headline_figures(release: ReleaseView) -> list[Headline]:
     total = f.get("total_referrals")
     if total is not None:
         rows.append(Headline("Referrals to the NRM", number(total), "; ".join(_referral_changes(f, total)),
-                             src("total_referrals"), evidence("total_referrals")))
+                             src("total_referrals"), evidence("total_referrals"), **_where(release, "total_referrals")))
     for prefix, label in (("sca", "Sent to the Single Competent Authority"),
                           ("ieca", "Sent to the Immigration Enforcement Competent Authority")):
         count, pct = f.get(f"{prefix}_count"), f.get(f"{prefix}_pct")
@@ -270,17 +289,17 @@ def headline_figures(release: ReleaseView) -> list[Headline]:
             value = number(count) if count is not None else f"{number(pct)}%"
             detail = f"{number(pct)}% of referrals" if count is not None and pct is not None else ""
             metric = f"{prefix}_count" if count is not None else f"{prefix}_pct"
-            rows.append(Headline(label, value, detail, src(metric), evidence(metric)))
+            rows.append(Headline(label, value, detail, src(metric), evidence(metric), **_where(release, metric)))
     for metric, short, label in (("reasonable_grounds_decisions", "rg", "Reasonable grounds decisions"),
                                  ("conclusive_grounds_decisions", "cg", "Conclusive grounds decisions")):
         count, pct = f.get(metric), f.get(f"positive_{short}_pct")
         if count is not None:
             rows.append(Headline(label, number(count), f"{number(pct)}% positive" if pct is not None else "", src(metric),
-                                 evidence(metric)))
+                                 evidence(metric), **_where(release, metric)))
     dtn = f.get("dtn_count")
     if dtn is not None:
         rows.append(Headline("Duty to Notify reports (adults)", number(dtn), _change(dtn, f.dtn_vs_previous()) or "",
-                             src("dtn_count"), evidence("dtn_count")))
+                             src("dtn_count"), evidence("dtn_count"), **_where(release, "dtn_count")))
     names = _nationalities(f)
     if names:
         rows.append(Headline("Most common nationalities", _join(names), "", src("top_nationalities"),

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from feeds.changes import ChangeEntry, change_line
 from feeds.charts import chart_view, quarterly
 from feeds.nrm_summary import headline_figures, stale_note, summarise_release
+from feeds.opendata import PACKAGE
 from feeds.render import environment
 from feeds.sanitise import safe_url
 from feeds.syndication import newest_first
@@ -42,6 +43,14 @@ class FeedLink:
 
 
 @dataclass(frozen=True)
+class DataLink:
+    """A release's page of figures and data tables."""
+
+    period: str
+    path: str  # relative to the site root
+
+
+@dataclass(frozen=True)
 class BriefingLink:
     """A past briefing's page in the archive."""
 
@@ -61,6 +70,7 @@ def render_index(
     guidance: Sequence[ChangeEntry] = (),
     briefings: Sequence[BriefingLink] = (),
     site_url: str,
+    data_releases: Sequence[DataLink] = (),
 ) -> bytes:
     """index.html as UTF-8 bytes. `sources` is (name, title, items) per source; `guidance` the
     guidance documents' changes (feeds.changes), newest first; `briefings` the archive, newest first."""
@@ -80,6 +90,9 @@ def render_index(
         points=points,
         guidance=list(guidance)[:GUIDANCE_CHANGES_SHOWN],
         briefings=briefings,
+        data_releases=data_releases,
+        release_page=next((d.path for d in data_releases if release and d.period == release.period), None),
+        package=PACKAGE,
         change_line=change_line,
         newest=newest,
         site_url=site_url,

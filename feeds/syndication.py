@@ -69,10 +69,11 @@ def newest_first(items: Iterable[FeedItem]) -> list[FeedItem]:
     return sorted(by_key.values(), key=lambda i: (i.archive, -i.last_changed.timestamp(), i.key))
 
 
-def entry_summary_html(item: FeedItem) -> str:
-    """The entry's summary as safe HTML: the release summary (or the source's), then date and change notes."""
+def entry_summary_html(item: FeedItem, *, site_url: str = "") -> str:
+    """The entry's summary as safe HTML: the release summary (or the source's; a release with data
+    tables links its page on `site_url`), then date and change notes."""
     parts = []
-    body = summarise_release_html(item.release) if item.release else ""
+    body = summarise_release_html(item.release, site_url=site_url) if item.release else ""
     parts.append(body or clean_html(item.summary))
     if item.date is None:
         parts.append("<p><em>The source gives no date for this item.</em></p>")
@@ -124,7 +125,7 @@ def _add_entry(fg: FeedGenerator, spec: FeedSpec, item: FeedItem) -> None:
     fe.category(term=item.source, label=source, scheme=f"{spec.site_url.rstrip('/')}/#sources")
     for topic in sorted(set(item.topics)):
         fe.category(term=topic, label=topic, scheme=f"{spec.site_url.rstrip('/')}/#topics")
-    summary = entry_summary_html(item)
+    summary = entry_summary_html(item, site_url=spec.site_url)
     if summary:
         fe.summary(summary, type="html")  # Atom <summary type="html">; RSS <description>
 

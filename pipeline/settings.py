@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from scrapers.nrm.tables.workbook import WorkbookLimits
 from vocabulary.calendar import LONDON_TZ_NAME
 
 PREFIX = "MSBRIEF_"
@@ -54,6 +55,14 @@ class Settings(BaseSettings):
     max_announcements: int = Field(50, ge=1)  # statistics announcements read (and release runs scheduled) per run
     obey_robots: bool = True
     concurrent_sources: int = 4  # sources ingested at once (each host keeps its own limits)
+
+    # NRM data-tables workbooks: what one may hold before msbrief stops reading it (a warning says so)
+    workbook_max_bytes: int = Field(20_000_000, gt=0)  # the file
+    workbook_max_unpacked_bytes: int = Field(250_000_000, gt=0)  # its parts unzipped (a zip bomb stops here)
+    workbook_max_sheets: int = Field(200, gt=0)
+    workbook_max_rows: int = Field(20_000, gt=0)  # per sheet
+    workbook_max_cells: int = Field(5_000_000, gt=0)  # in the whole workbook
+    workbook_max_warnings: int = Field(50, ge=0)  # per workbook; then one line says how many more
 
     # source base URLs (point them at the mirror for demos and tests)
     govuk_base_url: str = "https://www.gov.uk"
@@ -132,6 +141,13 @@ class Settings(BaseSettings):
     def sender(self) -> str:
         """The briefing's From: MSBRIEF_MAIL_FROM, else msbrief at the contact address."""
         return self.mail_from.strip() or f"msbrief <{self.contact_email}>"
+
+    @property
+    def workbook_limits(self) -> WorkbookLimits:
+        """The limits of MSBRIEF_WORKBOOK_*, as the workbook reader takes them."""
+        return WorkbookLimits(max_bytes=self.workbook_max_bytes, max_unpacked_bytes=self.workbook_max_unpacked_bytes,
+                              max_sheets=self.workbook_max_sheets, max_rows=self.workbook_max_rows,
+                              max_cells=self.workbook_max_cells, max_warnings=self.workbook_max_warnings)
 
     @property
     def public_dir(self) -> Path:

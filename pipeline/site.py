@@ -28,6 +28,7 @@ from vocabulary.weeks import format_week, parse_week, week_bounds
 log = logging.getLogger("pipeline.site")
 MARKER = ".published"  # in the output dir (not public/): the store fingerprint of the last build
 FEED_FILES = "feeds/*.xml"  # under the public dir: every feed file a build writes
+DATA_FILES = ("data/*.*", "data/*/*.*", "releases/*.html")  # the open data files and release pages
 
 
 class PublishRefused(Exception):
@@ -74,6 +75,7 @@ def load_site_data(engine: Engine, settings: Settings | None = None) -> SiteData
             source_titles={s.name: s.title for s in queries.source_health(session)},
             guidance=by_source.get(guidance, []),
             briefings=[(week, read_week(engine, week, settings=settings), complete) for week, complete in weeks],
+            table_releases=queries.releases_with_tables(session),
         )
 
 
@@ -148,7 +150,8 @@ def publish_site(settings: Settings, engine: Engine, *, force: bool = False, all
             f"MSBRIEF_DATABASE_URL {shown_url(settings.database_url)} the right database? Nothing was written; "
             "`msbrief feeds build --allow-empty` publishes them anyway")
     result.written = write_site(public, files)
-    result.removed = remove_unbuilt(public, files, pattern=FEED_FILES)
+    result.removed = [*remove_unbuilt(public, files, pattern=FEED_FILES),
+                      *(p for pattern in DATA_FILES for p in remove_unbuilt(public, files, pattern=pattern))]
     atomic_write(marker, fingerprint.encode("utf-8"))  # only after every file is in place
     result.paths = sorted(str(public / name) for name in files)
     return result

@@ -12,7 +12,9 @@ Strategy "govuk-search+content-api" (JSON only, never scraped HTML):
    title, first_published_at, public_updated_at, change history, attachments (the HTML bulletin,
    the ODS data tables with URLs and sizes).
 3. Its bulletin: the Content API document of the `html_publication` attachment (slug or content-id
-   path), whose `details.body` goes to scrapers.nrm.extract.
+   path), whose `details.body` goes to scrapers.nrm.extract; its data-tables workbooks (ODS
+   attachments) are fetched and read by title (scrapers/govuk_tables.py, scrapers.nrm.tables), and
+   the bulletin's figures checked against them.
 4. Statistics announcements: a second search (format statistics_announcement), then each
    announcement's Content API document (state, display date, previous date, cancellation).
 
@@ -45,8 +47,10 @@ from scrapers.govuk_api import (
     search_path,
     when,
 )
+from scrapers.govuk_tables import read_release_workbooks
 from scrapers.http import HttpClient
 from scrapers.normalise import tag_topics
+from scrapers.nrm.tables import WorkbookLimits, check_figures
 from scrapers.records import Announcement, Page, Publication, Release, SourceInfo, SourceResult
 from vocabulary.calendar import LONDON, month_number
 from vocabulary.periods import period_from_title, period_order
@@ -169,8 +173,9 @@ def _bulletin(fetcher: GovukApi, link: str) -> tuple[str, nrm.Extraction | None,
         return url, None, [f"bulletin {url} could not be read: {exc.reason}"]
 
 
-def _release(fetcher: GovukApi, doc: dict[str, Any], pub: Publication, links: list[str]) -> Release:
-    """The statistics release of one release page, with its bulletin's figures."""
+def _release(fetcher: GovukApi, doc: dict[str, Any], pub: Publication, links: list[str],
+             limits: WorkbookLimits) -> Release:
+    """The statistics release of one release page, with its bulletin's figures and its data tables."""
     period = period_from_title(pub.title)
     warnings: list[str] = []
     bulletin_url, extraction = None, None
@@ -193,6 +198,10 @@ def _release(fetcher: GovukApi, doc: dict[str, Any], pub: Publication, links: li
         same = extraction.period == period  # else keep only figures of other periods: never misattribute
         figures = tuple(f for f in extraction.figures if same or f.period != extraction.period)
         withheld = tuple(w for w in extraction.withheld if same or w.figure.period != extraction.period)
+    books, problems = read_release_workbooks(fetcher.client, raw_attachments(details_of(doc)), release=period,
+                                             source=SOURCE, base_url=fetcher.base_url, limits=limits)
+    checks, disagreements = check_figures(figures, [t for book in books for t in book.tables], release=period)
+    warnings += problems + [w for book in books for w in book.warnings] + disagreements
     return Release(
         period=period,
         title=pub.title,
@@ -204,6 +213,8 @@ def _release(fetcher: GovukApi, doc: dict[str, Any], pub: Publication, links: li
         warnings=tuple(warnings),
         change_notes=_change_notes(details_of(doc)),
         withheld=withheld,
+        workbooks=tuple(books),
+        table_checks=tuple(checks),
     )
 
 
@@ -211,8 +222,8 @@ class _ItemRefused(Exception):
     """One release is refused (its date is out of range): a warning, and the source goes on."""
 
 
-def _read_release(fetcher: GovukApi, result: dict[str, Any], topics: dict[str, tuple[str, ...]]
-                  ) -> tuple[Publication, Release] | None:
+def _read_release(fetcher: GovukApi, result: dict[str, Any], topics: dict[str, tuple[str, ...]],
+                  limits: WorkbookLimits) -> tuple[Publication, Release] | None:
     """A release page and its bulletin; None when the page answered 304."""
     link = result.get("link")
     if not isinstance(link, str) or not link:
@@ -233,7 +244,7 @@ def _read_release(fetcher: GovukApi, result: dict[str, Any], topics: dict[str, t
     if pub.published is None:
         raise ParseError(f"release page without a publication date: {pub.title!r}", source=SOURCE.name,
                          url=page.url, expected="first_published_at")
-    return pub, _release(fetcher, doc, pub, links)
+    return pub, _release(fetcher, doc, pub, links, limits)
 
 
 # --- announcements -----------------------------------------------------------------------------
@@ -316,8 +327,9 @@ def _announcements(fetcher: GovukApi, warnings: list[str]) -> list[Announcement]
 
 
 def collect(client: HttpClient, *, base_url: str, is_known: Callable[[str], bool],
-            topics: dict[str, tuple[str, ...]], backfill: bool = False) -> SourceResult:
-    """Every NRM release (page, attachments, bulletin figures) and announcement GOV.UK lists.
+            topics: dict[str, tuple[str, ...]], backfill: bool = False,
+            workbook_limits: WorkbookLimits | None = None) -> SourceResult:
+    """Every NRM release (page, attachments, bulletin figures, data tables) and announcement GOV.UK lists.
 
     Incremental by default: search pages are read newest first and paging stops at the first page
     whose NRM releases are all known (`backfill=True` walks the whole archive). Raises ParseError
@@ -338,7 +350,7 @@ def collect(client: HttpClient, *, base_url: str, is_known: Callable[[str], bool
                          expected=f"results titled like {SEARCH_QUERY!r} from {FIRST_YEAR} on")
     for r in releases:
         try:
-            read = _read_release(fetcher, r, topics)
+            read = _read_release(fetcher, r, topics, workbook_limits or WorkbookLimits())
         except _ItemRefused as refused:
             log.warning("%s", refused)
             result.warnings.append(str(refused))

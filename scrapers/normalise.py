@@ -217,9 +217,12 @@ def normalise_publication(pub: Publication) -> Publication:
 
 
 def normalise_release(rel: Release) -> Release:
-    """`rel` with clean text and UTC datetimes."""
-    rel = _cleaned(rel if not _too_long(rel.bulletin_url) else replace(rel, bulletin_url=None))
-    return replace(rel, published=utc(rel.published), updated=utc(rel.updated))
+    """`rel` with clean text and UTC datetimes. Its workbooks are left as their reader cleaned them
+    (scrapers.nrm.tables: a table may hold a quarter of a million cells)."""
+    books = rel.workbooks
+    rel = _cleaned(replace(rel, workbooks=()) if not _too_long(rel.bulletin_url)
+                   else replace(rel, bulletin_url=None, workbooks=()))
+    return replace(rel, published=utc(rel.published), updated=utc(rel.updated), workbooks=books)
 
 
 def normalise_announcement(ann: Announcement) -> Announcement:

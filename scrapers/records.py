@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 # Publication.kind values
 KINDS = ("statistics", "news", "report", "guideline", "consultation", "case", "letter", "bulletin", "corporate", "other")
@@ -158,6 +158,11 @@ class Release:
     warnings: tuple[str, ...] = ()
     change_notes: tuple[tuple[str, str], ...] = ()  # (ISO timestamp, note)
     withheld: tuple[Withheld, ...] = ()  # stated figures a check held back (never published)
+    # The release's data-tables workbooks as read (scrapers/nrm/tables), and its figures checked
+    # against them. No workbook read (none attached, or it could not be read): () and the store
+    # keeps what it had.
+    workbooks: tuple[Workbook, ...] = ()
+    table_checks: tuple[TableCheck, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -239,3 +244,63 @@ class FetchRecord:
     error: str | None = None
     # robots.txt only: its text ("" when the site has none), kept by the store for 24 hours
     cache_body: str | None = None
+
+
+# --- NRM data tables (scrapers/nrm/tables) -------------------------------------------------------
+
+
+class Observation(NamedTuple):
+    """One cell of a data table in long form (a NamedTuple: a big table has a quarter of a million)."""
+
+    period: str | None  # '2023-Q2', '2023-year', or None for a table not by period
+    dimensions: tuple[tuple[str, str], ...]  # (heading, label), rows first; totals labelled "Total"
+    value: int | float | None  # None: no number (see code)
+    code: str | None  # shorthand for no number: x c z u low (vocabulary.tables.SHORTHAND)
+    markers: str  # 'r' revised, 'p' provisional, 'pr' both ('' none)
+    cell: str  # 'C7' on its sheet
+
+
+@dataclass(frozen=True)
+class DataTable:
+    """One table of a workbook, found by its title."""
+
+    key: str  # the same table in every release (vocabulary.tables.table_key)
+    title: str
+    sheet: str
+    headings: tuple[str, ...]  # the headings of its dimensions, rows first
+    observations: tuple[Observation, ...]
+    measure: str = ""  # what every number counts, when the columns say it once ("Number of referrals")
+    column_dimensions: int = 0  # how many of each observation's dimensions (the last ones) are its column's
+
+
+@dataclass(frozen=True)
+class Workbook:
+    """A release's data-tables workbook as read: its tables and the problems met (warnings name the
+    release, table and cell). Its text is cleaned by its reader, not by scrapers.normalise."""
+
+    url: str
+    title: str
+    format: str  # "ods" or "xlsx", as the bytes say
+    sha256: str
+    size: int
+    tables: tuple[DataTable, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TableCheck:
+    """A bulletin figure compared with the same release's tables."""
+
+    metric: str
+    period: str  # the period the figure describes
+    stated: Any  # what the bulletin says
+    evidence: str  # the sentence it says it in
+    table: str  # the table's title
+    sheet: str  # 'Table_2'
+    cell: str  # 'Q7', or the cells summed ('G7+L7+Q7')
+    found: int | float  # what the table says
+    outcome: str  # "matches", "differs" or "mislabelled" (TABLE_CHECK_OUTCOMES)
+    note: str = ""  # plain words for readers and operators
+
+
+TABLE_CHECK_OUTCOMES = ("matches", "differs", "mislabelled")

@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -173,6 +174,8 @@ class StatisticsRelease(Base):
     change_notes: Mapped[list[Any]] = mapped_column(default=list)
     first_seen: Mapped[datetime] = mapped_column(default=now)
     last_seen: Mapped[datetime] = mapped_column(default=now)
+    # The bulletin's figures compared with the release's own tables (scrapers.records.TableCheck as dicts).
+    table_checks: Mapped[list[Any]] = mapped_column(default=list)
 
     figures: Mapped[list[Figure]] = relationship(back_populates="release", order_by="Figure.id")
 
@@ -318,3 +321,78 @@ class Delivery(Base):
     reply_text: Mapped[str | None] = mapped_column(Text)  # its text, or what went wrong (no credentials)
 
     dispatch: Mapped[Dispatch] = relationship(back_populates="deliveries")
+
+
+# --- NRM data tables (store/tables.py) -------------------------------------------------------------
+
+
+class Workbook(Base):
+    """A release's data-tables workbook as last read: replaced whole when a new reading differs."""
+
+    __tablename__ = "workbooks"
+    __table_args__ = (UniqueConstraint("release_id", "url"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("statistics_releases.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(MAX_URL_LENGTH))
+    title: Mapped[str] = mapped_column(Text, default="")
+    format: Mapped[str] = mapped_column(String(10))  # ods / xlsx / xls
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    warnings: Mapped[list[Any]] = mapped_column(default=list)
+    read_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class DataTable(Base):
+    """One table of a workbook; `key` is the same table in every release (found by title)."""
+
+    __tablename__ = "data_tables"
+    __table_args__ = (UniqueConstraint("release_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workbook_id: Mapped[int] = mapped_column(ForeignKey("workbooks.id", ondelete="CASCADE"), index=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("statistics_releases.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(250), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    sheet: Mapped[str] = mapped_column(String(200))
+    headings: Mapped[list[Any]] = mapped_column(default=list)
+    measure: Mapped[str] = mapped_column(Text, default="")
+    observation_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Observation(Base):
+    """One cell of a data table in long form. `dimensions` is JSON text ({heading: label}, in the
+    table's order); `dims_crc` a checksum of the period and dimensions, to find the same cell in
+    another release's table quickly (the text itself decides)."""
+
+    __tablename__ = "observations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    table_id: Mapped[int] = mapped_column(ForeignKey("data_tables.id", ondelete="CASCADE"))
+    period: Mapped[str | None] = mapped_column(String(20))
+    dimensions: Mapped[str] = mapped_column(Text)
+    dims_crc: Mapped[int] = mapped_column(BigInteger)
+    value: Mapped[float | None] = mapped_column(Float)
+    code: Mapped[str | None] = mapped_column(String(10))  # x c z u low: no number
+    markers: Mapped[str] = mapped_column(String(10), default="")  # r p
+    cell: Mapped[str] = mapped_column(String(20))
+
+
+Index("ix_observations_table_id_dims_crc", Observation.table_id, Observation.dims_crc)
+
+
+class TableRevision(Base):
+    """A cell a release's table states differently from the previous release's same table."""
+
+    __tablename__ = "table_revisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("statistics_releases.id", ondelete="CASCADE"), index=True)
+    previous_release_id: Mapped[int] = mapped_column(ForeignKey("statistics_releases.id", ondelete="CASCADE"),
+                                                     index=True)
+    table_key: Mapped[str] = mapped_column(String(250))
+    table_title: Mapped[str] = mapped_column(Text)
+    sheet: Mapped[str] = mapped_column(String(200))
+    cell: Mapped[str] = mapped_column(String(20))
+    period: Mapped[str | None] = mapped_column(String(20))
+    dimensions: Mapped[str] = mapped_column(Text)
+    was: Mapped[float | None] = mapped_column(Float)
+    was_code: Mapped[str | None] = mapped_column(String(10))
+    now: Mapped[float | None] = mapped_column(Float)
+    now_code: Mapped[str | None] = mapped_column(String(10))

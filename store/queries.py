@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from store import models as m
+from store import tables
 from store.read import (
     Change,
+    CheckView,
     FeedItem,
     FigureView,
+    ReleaseTables,
     ReleaseView,
     Revision,
     SourceHealth,
@@ -21,13 +25,18 @@ from store.read import (
 )
 from vocabulary.metrics import RESTATEMENTS
 from vocabulary.periods import period_order
+from vocabulary.tables import TABLE_METRICS, sheet_label
 from vocabulary.weeks import week_of
 
 
-def _revisions(session: Session, rel: m.StatisticsRelease) -> tuple[Revision, ...]:
-    """The earlier periods `rel` restates differently from what their own releases said."""
-    restating = [f for f in _published(rel) if f.metric in RESTATEMENTS and f.period != rel.period
-                 and isinstance(f.value_num, float)]
+def _revisions(session: Session, rel: m.StatisticsRelease, figures: tuple[FigureView, ...] = ()
+               ) -> tuple[Revision, ...]:
+    """The earlier periods `rel` restates differently from what their own releases said: in its
+    bulletin, and in its tables (`figures` that a table gives for another period)."""
+    restating: list[Any] = [f for f in _published(rel) if f.metric in RESTATEMENTS and f.period != rel.period
+                            and isinstance(f.value_num, float)]
+    restating += [_Restated(f.period, f.metric, f.value) for f in figures
+                  if f.table and f.period != rel.period and f.metric in RESTATED and f.metric not in RESTATEMENTS]
     if not restating:
         return ()
     own = session.execute(
@@ -35,22 +44,39 @@ def _revisions(session: Session, rel: m.StatisticsRelease) -> tuple[Revision, ..
         .join(m.Figure, m.Figure.release_id == m.StatisticsRelease.id)
         .where(m.StatisticsRelease.period.in_({f.period for f in restating}),
                m.Figure.period == m.StatisticsRelease.period,
-               m.Figure.metric.in_({RESTATEMENTS[f.metric] for f in restating}),
+               m.Figure.metric.in_({RESTATEMENTS.get(f.metric, f.metric) for f in restating}),
                m.Figure.withheld_reason.is_(None))
     ).all()
     said = {(period, metric): value for period, metric, value in own}
     found = []
     for f in restating:
-        was = said.get((f.period, RESTATEMENTS[f.metric]))
+        metric = RESTATEMENTS.get(f.metric, f.metric)
+        was = said.get((f.period, metric))
         if isinstance(was, (int, float)) and not isinstance(was, bool) and was != f.value:
-            found.append(Revision(f.period, RESTATEMENTS[f.metric], was, f.value))
+            found.append(Revision(f.period, metric, was, f.value))
     return tuple(dict.fromkeys(found))
 
 
+class _Restated(NamedTuple):
+    """A table's statement of an earlier period, restated like a bulletin's restatement."""
+
+    period: str
+    metric: str
+    value: Any
+
+
+RESTATED = frozenset(RESTATEMENTS.values())  # the metrics later releases restate (total_referrals, dtn_count)
+
+
+def _has_figures() -> ColumnElement[bool]:
+    """A release with published figures: its bulletin's, or a data table that gives some."""
+    return or_(m.StatisticsRelease.figures.any(m.Figure.withheld_reason.is_(None)),
+               m.StatisticsRelease.id.in_(select(m.DataTable.release_id)
+                                          .where(m.DataTable.key.in_({t.table for t in TABLE_METRICS}))))
+
+
 def _latest_period_with_figures(session: Session) -> tuple[int, int] | None:
-    periods = session.execute(
-        select(m.StatisticsRelease.period).where(m.StatisticsRelease.figures.any(m.Figure.withheld_reason.is_(None)))
-    ).scalars().all()
+    periods = session.execute(select(m.StatisticsRelease.period).where(_has_figures())).scalars().all()
     return max((period_order(p) for p in periods), default=None)
 
 
@@ -59,9 +85,36 @@ def _published(rel: m.StatisticsRelease) -> list[m.Figure]:
     return [f for f in rel.figures if f.withheld_reason is None]
 
 
+def _check(row: dict[str, Any]) -> CheckView:
+    return CheckView(**{k: row.get(k) for k in CheckView.__dataclass_fields__})  # type: ignore[arg-type]
+
+
+def _figure_views(rel: m.StatisticsRelease, session: Session | None) -> tuple[FigureView, ...]:
+    """The release's bulletin figures (the table's value where its table contradicts one), then the
+    figures only its tables give (with a session)."""
+    checks = {(c.metric, c.period): c for c in map(_check, rel.table_checks or [])}
+    views = []
+    for f in _published(rel):
+        c = checks.get((f.metric, f.period))
+        if c is None:
+            views.append(FigureView(f.metric, f.value, f.unit, f.evidence, f.period, f.source_url))
+        elif c.outcome == "matches":
+            views.append(FigureView(f.metric, f.value, f.unit, f.evidence, f.period, f.source_url,
+                                    table=sheet_label(c.sheet), cell=c.cell, check=c.note))
+        else:
+            views.append(FigureView(f.metric, c.found, f.unit, f.evidence, f.period, f.source_url,
+                                    table=sheet_label(c.sheet), cell=c.cell, note=c.note))
+    if session is not None:
+        stated = {(v.metric, v.period) for v in views}
+        views += [FigureView(t.metric, t.value, "count", "", t.period, rel.page_url, table=t.table, cell=t.cell)
+                  for t in tables.release_figures(session, rel.id, rel.period) if (t.metric, t.period) not in stated]
+    return tuple(views)
+
+
 def _release_view(rel: m.StatisticsRelease, session: Session | None = None) -> ReleaseView:
-    """The read model of `rel`; with a session, also its revisions and whether figures are awaited."""
-    figures = _published(rel)
+    """The read model of `rel`; with a session, also its revisions, the figures only its tables
+    give, and whether figures are awaited."""
+    figures = _figure_views(rel, session)
     awaiting = False
     if session is not None and not figures:
         latest = _latest_period_with_figures(session)
@@ -73,10 +126,12 @@ def _release_view(rel: m.StatisticsRelease, session: Session | None = None) -> R
         bulletin_url=rel.bulletin_url,
         published=rel.published,
         updated=rel.updated,
-        figures=tuple(FigureView(f.metric, f.value, f.unit, f.evidence, f.period, f.source_url) for f in figures),
+        figures=figures,
         warnings=tuple(str(w) for w in rel.warnings or ()),
-        revisions=_revisions(session, rel) if session is not None else (),
+        revisions=_revisions(session, rel, figures) if session is not None else (),
         awaiting_figures=awaiting,
+        checks=tuple(map(_check, rel.table_checks or [])),
+        has_tables=session is not None and tables.has_tables(session, rel.id),
     )
 
 
@@ -231,7 +286,7 @@ def latest_release(
     if before is not None:
         stmt = stmt.where(m.StatisticsRelease.published < before)
     if with_figures:
-        stmt = stmt.where(m.StatisticsRelease.figures.any(m.Figure.withheld_reason.is_(None)))
+        stmt = stmt.where(_has_figures())
     rel = session.execute(
         stmt.order_by(m.StatisticsRelease.published.desc(), m.StatisticsRelease.id.desc()).limit(1)
     ).scalar_one_or_none()
@@ -324,7 +379,19 @@ def change_fingerprint(session: Session) -> str:
         session.execute(select(func.count(), func.max(m.StatisticsRelease.updated),
                                func.max(m.StatisticsRelease.last_seen))).one(),
         session.execute(select(func.count(), func.max(m.Source.title))).one(),
+        session.execute(select(func.count(), func.max(m.DataTable.id))).one(),  # the open data and release pages
         # the briefing archive gains a week when a reading starts one
         week_of(reading) if (reading := last_reading_at(session)) else "",
     ]
     return repr(parts)
+
+
+def releases_with_tables(session: Session) -> list[ReleaseTables]:
+    """Every release whose data tables are stored, oldest period first: its view (with revisions and
+    table figures), its tables with every observation, and the cells it revised."""
+    rels = session.execute(
+        select(m.StatisticsRelease).where(m.StatisticsRelease.id.in_(select(m.DataTable.release_id)))
+        .options(selectinload(m.StatisticsRelease.figures))
+    ).scalars().all()
+    found = [tables.release_tables(session, _release_view(r, session), r.id) for r in rels]
+    return sorted(found, key=lambda t: period_order(t.release.period))

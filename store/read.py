@@ -17,6 +17,37 @@ class FigureView:
     evidence: str
     period: str
     source_url: str
+    # Where a table gives it: 'Table 2' and the cell (or the cells summed). A bulletin figure the
+    # tables confirm says so in `check` ("matches Table 2"); one they contradict shows the table's
+    # value, with `note` saying what the bulletin said.
+    table: str = ""
+    cell: str = ""
+    check: str = ""
+    note: str = ""
+
+    @property
+    def source(self) -> str:
+        """Where the number comes from, in words: 'Table 2, cell C7' (a table gives it, or confirms the
+        bulletin) or 'the bulletin'."""
+        if self.table:
+            return f"{self.table}, cell{'s' if '+' in self.cell else ''} {self.cell}"
+        return "the bulletin"
+
+
+@dataclass(frozen=True)
+class CheckView:
+    """A bulletin figure compared with the same release's tables (scrapers.records.TableCheck)."""
+
+    metric: str
+    period: str
+    stated: Any
+    evidence: str
+    table: str
+    sheet: str
+    cell: str
+    found: Any
+    outcome: str  # matches / differs / mislabelled
+    note: str
 
 
 @dataclass(frozen=True)
@@ -57,6 +88,8 @@ class ReleaseView:
     warnings: tuple[str, ...]
     revisions: tuple[Revision, ...] = ()
     awaiting_figures: bool = False  # no figures yet, and newer than every release that has some
+    checks: tuple[CheckView, ...] = ()  # its bulletin's figures against its tables
+    has_tables: bool = False  # its data tables are stored (and published as open data)
 
     def figure(self, metric: str, period: str | None = None) -> FigureView | None:
         """The figure `metric` describing `period` (default: this release's own period)."""
@@ -134,6 +167,18 @@ class SeriesPoint:
     value: Any
     release_period: str
     revisions: tuple[tuple[str, Any], ...] = ()
+    # Where the value was read: a data table ('Table 2' and its cell, or the cells summed), or the
+    # bulletin's sentence (`evidence`).
+    table: str = ""
+    cell: str = ""
+    evidence: str = ""
+
+    @property
+    def source(self) -> str:
+        """'Table 2, cell C7' or 'the bulletin'."""
+        if self.table:
+            return f"{self.table}, cell{'s' if '+' in self.cell else ''} {self.cell}"
+        return "the bulletin"
 
 
 @dataclass(frozen=True)
@@ -161,3 +206,48 @@ class SourceHealth:
     last_success_at: datetime | None
     consecutive_failures: int
     last_strategy: str | None
+
+
+@dataclass(frozen=True)
+class TableView:
+    """One release's data table, every observation as stored (for the open data files)."""
+
+    release: str  # the release's period
+    key: str
+    title: str
+    sheet: str
+    headings: tuple[str, ...]
+    measure: str
+    workbook_url: str
+    # (period, ((heading, label), ...), value, code, markers, cell), in the order the sheet has them
+    observations: tuple[tuple[Any, ...], ...]
+
+    @property
+    def by_period(self) -> bool:
+        return any(o[0] for o in self.observations)
+
+
+@dataclass(frozen=True)
+class TableRevisionView:
+    """A cell a release's table states differently from the previous release's same table."""
+
+    table: str  # the table's title
+    sheet: str
+    cell: str
+    period: str | None
+    dimensions: tuple[tuple[str, str], ...]
+    was: Any
+    was_code: str | None
+    now: Any
+    now_code: str | None
+    previous_release: str
+
+
+@dataclass(frozen=True)
+class ReleaseTables:
+    """A release's data tables and the cells it revised: the release page and the open data."""
+
+    release: ReleaseView
+    tables: tuple[TableView, ...]
+    revisions: tuple[TableRevisionView, ...]
+    workbooks: tuple[tuple[str, str, str], ...]  # (url, format, sha256)

@@ -9,6 +9,7 @@ consistent, it is published. A statement corrected in place keeps its old value 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from scrapers.records import Figure, Release
 from store import models as m
+from store import tables
 from store.models import now
 from store.publications import Outcome, Saved
 from store.upsert import insert_many, update_many
@@ -53,13 +55,17 @@ def save(session: Session, releases: Sequence[Release], *, publication_ids: dict
                                          or notes != row.change_notes) else "unchanged"
         values: dict[str, Any] = {"id": row.id, "title": rel.title, "page_url": rel.page_url,
                                   "warnings": list(rel.warnings), "change_notes": notes, "last_seen": at}
+        if rel.table_checks or rel.workbooks:  # no workbook read this time: the stored checks stand
+            values["table_checks"] = check_rows(rel)
         values.update({k: v for k, v in (("bulletin_url", rel.bulletin_url), ("published", rel.published),
                                          ("updated", rel.updated),
                                          ("publication_id", publication_ids.get(rel.page_url))) if v})
         updates.append(values)
         saved.append(Saved(row.id, outcome))
     update_many(session, m.StatisticsRelease.__table__, updates)
-    return saved, _save_figures(session, releases, ids, at)
+    new_figures = _save_figures(session, releases, ids, at)
+    tables.save(session, releases, ids)
+    return saved, new_figures
 
 
 def release_row(rel: Release, publication_ids: dict[str, int], at: Any) -> dict[str, Any]:
@@ -67,7 +73,12 @@ def release_row(rel: Release, publication_ids: dict[str, int], at: Any) -> dict[
     return {"publication_id": publication_ids.get(rel.page_url), "period": rel.period, "title": rel.title,
             "page_url": rel.page_url, "bulletin_url": rel.bulletin_url, "published": rel.published,
             "updated": rel.updated, "warnings": list(rel.warnings), "change_notes": [list(c) for c in rel.change_notes],
-            "first_seen": at, "last_seen": at}
+            "table_checks": check_rows(rel), "first_seen": at, "last_seen": at}
+
+
+def check_rows(rel: Release) -> list[dict[str, Any]]:
+    """The release's table checks as stored (JSON objects)."""
+    return [asdict(c) for c in rel.table_checks]
 
 
 def statements(rel: Release) -> list[tuple[Figure, str | None]]:

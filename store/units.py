@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from scrapers.records import FetchRecord, Release, SourceResult
-from store import fetch_state, publications, queries, releases, repo
+from store import fetch_state, publications, queries, releases, repo, tables
 from store.db import Engine, read_session, transaction
 from store.fetch_state import FetchSnapshot
 from store.publications import Saved
@@ -114,8 +114,10 @@ def _save_result(s: Session, source_id: int, run: SourceRunOutcome, done: SavedR
         done.releases = check(result.releases, list(queries.statements(s, metrics)))
         ids = {r.page_url: done.saved[run.release_pages[r.page_url]].id for r in done.releases
                if r.page_url in run.release_pages}
-        _, done.figures = releases.save(s, done.releases, publication_ids=ids)
+        stored, done.figures = releases.save(s, done.releases, publication_ids=ids)
         done.warnings += [f"{rel.period}: {w}" for rel in done.releases for w in rel.warnings]
+        done.warnings += [f"{rel.period}: {w}" for rel, saved in zip(done.releases, stored, strict=True) if rel.workbooks
+                          for w in tables.changes_from_previous(s, saved.id)]  # tables gone since the last release
     for ann in result.announcements:
         repo.upsert_announcement(s, ann)
 

@@ -59,3 +59,29 @@ def test_record_then_check_the_recording(fixtures_mirror, env, tmp_path, capsys)
         env("iasc", recorded.url_for("iasc_recorded"))
         assert main(["sources", "check", "iasc"]) == 0
     assert "iasc: ok, strategy listing-html, 7 items, newest 2019-07-17" in capsys.readouterr().out
+
+
+def test_record_govuk_nrm_saves_the_data_tables_workbooks_byte_for_byte(fixtures_mirror, env, tmp_path):
+    env("govuk", fixtures_mirror.url_for("govuk_nrm"))
+    folder = tmp_path / "fixtures" / "govuk_nrm_recorded"
+    assert main(["sources", "record", "govuk_nrm", str(folder)]) == 0
+    manifest = json.loads((folder / "mirror.json").read_text())
+    workbooks = [r for r in manifest["responses"] if r["path"].endswith(".ods")]
+    assert workbooks and all(r["file"].endswith(".ods") for r in workbooks)
+    q4 = next(r for r in workbooks if "quarter-4-2023" in r["path"])
+    served = fixtures_mirror.root / "govuk_nrm" / "assets" / q4["path"].rsplit("/", 1)[-1]
+    assert (folder / q4["file"]).read_bytes() == served.read_bytes()
+
+
+def test_recording_the_live_site_keeps_the_workbook_from_the_assets_host(tmp_path):
+    from commands.sources import write_fixture
+    from scrapers.records import Page
+
+    ods = "application/vnd.oasis.opendocument.spreadsheet"
+    url = "https://assets.publishing.service.gov.uk/media/65e1cea32f2b3b001c7cd840/tables.ods"
+    pages = [Page(url=url, status=200, body=b"PK\x03\x04 workbook", headers={"content-type": ods}),
+             Page(url="https://elsewhere.example/x.ods", status=200, body=b"PK", headers={"content-type": ods})]
+    write_fixture(tmp_path, pages, base_url="https://www.gov.uk", name="govuk_nrm", summary="test")
+    responses = json.loads((tmp_path / "mirror.json").read_text())["responses"]
+    assert [(r["path"], r["content_type"]) for r in responses] == [("/media/65e1cea32f2b3b001c7cd840/tables.ods", ods)]
+    assert (tmp_path / responses[0]["file"]).read_bytes() == b"PK\x03\x04 workbook"

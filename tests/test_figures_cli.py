@@ -114,11 +114,49 @@ def test_series_command_notes_revisions(cli_db, capsys) -> None:
     assert "4,739" in q1 and "(revised from 4,746 in 2023-Q1 release)" in q1
     assert main(["figures", "series", "total_referrals", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert {"period": "2023-Q1", "value": 4739, "release": "2023-Q2",
-            "revisions": [{"release": "2023-Q1", "value": 4746}]} in data
+    point = next(p for p in data if p["period"] == "2023-Q1")
+    assert {k: v for k, v in point.items() if k != "source"} == {
+        "period": "2023-Q1", "value": 4739, "release": "2023-Q2", "revisions": [{"release": "2023-Q1", "value": 4746}]}
+    assert "(4,739)" in point["source"]["sentence"]  # where the value was read: the bulletin's sentence
 
 
 def test_series_command_on_an_empty_database(cli_db, capsys) -> None:
     upgrade(make_engine(cli_db))  # the schema, no figures
     assert main(["figures", "series", "total_referrals"]) == 1
     assert "no statements of 'total_referrals'" in capsys.readouterr().err
+
+
+WORKBOOK = Path(__file__).parent / "fixtures" / "govuk_nrm" / "assets" / \
+    "national-referral-mechanism-statistics-uk-quarter-4-2023-oct-to-dec-tables.ods"
+
+
+def test_extract_prints_a_workbooks_tables_in_the_issue_shape(capsys) -> None:
+    assert main(["figures", "extract", str(WORKBOOK), "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {"tables", "warnings"} and out["warnings"] == []
+    assert [(t["title"][:25], t["sheet"]) for t in out["tables"]] == [
+        ("NRM referrals by quarter ", "Table_2"), ("NRM reasonable grounds de", "Table_16"),
+        ("NRM conclusive grounds de", "Table_28"), ("DtN reports by quarter", "Table_40"),
+        ("DtN reports by nationalit", "Table_41")]
+    first = out["tables"][0]["observations"][0]
+    assert first == {"period": "2009-Q2", "dimensions": {"Age at exploitation": "Adult (18 or over)",
+                                                         "Location of exploitation": "Overseas"},
+                     "value": 1, "code": None, "cell": "C9"}
+    by_year = [o for o in out["tables"][3]["observations"] if o["period"] == "2023-year"]
+    assert by_year == [{"period": "2023-year", "dimensions": {}, "value": 4929, "code": None, "cell": "C44"}]
+    nationality = out["tables"][4]["observations"]
+    assert all("period" not in o for o in nationality)
+    assert nationality[-1] == {"dimensions": {"Nationality": "Total"}, "value": 1044, "code": None, "cell": "B105"}
+
+
+def test_extract_shows_a_workbook_for_people_and_refuses_a_broken_one_in_one_line(tmp_path, capsys) -> None:
+    assert main(["figures", "extract", str(WORKBOOK), "--format", "table"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("ODS workbook, 5 tables\n")
+    assert "  Q67      2023-Q4             219  Age at exploitation: Age not specified or unknown; Location of " \
+           "exploitation: Total\n" in out
+    broken = tmp_path / "broken.ods"
+    broken.write_bytes(WORKBOOK.read_bytes()[:5000])
+    assert main(["figures", "extract", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("msbrief figures extract: not a readable workbook: corrupt or truncated")
