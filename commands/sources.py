@@ -79,11 +79,7 @@ def sample_is_known(limit: int = SAMPLE_ITEMS):
 
 def collect(settings: Settings, name: str, client: HttpClient) -> SourceResult:
     """One sampled run of adapter `name` against its configured base URL."""
-    from scrapers.normalise import load_topics
-
-    spec = source(name)
-    return spec.adapter().collect(client, base_url=spec.base_url(settings), is_known=sample_is_known(),
-                                  topics=load_topics(settings.topics_file), backfill=False, **spec.adapter_options(settings))
+    return source(name).collect(client, settings, is_known=sample_is_known(), backfill=False)
 
 
 def describe(result: SourceResult, client: HttpClient) -> str:

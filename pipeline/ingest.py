@@ -21,7 +21,7 @@ from pipeline.sources import SourceSpec, source
 from scrapers.errors import ScraperError
 from scrapers.hosts import HostPolicy
 from scrapers.http import HttpClient
-from scrapers.normalise import canonical_url, load_topics, normalise_fetch_log, normalise_result, unbase
+from scrapers.normalise import canonical_url, normalise_fetch_log, normalise_result, unbase
 from scrapers.nrm import ReleaseIndex
 from scrapers.records import FetchRecord, Release, SourceResult
 from store import units
@@ -116,18 +116,15 @@ def fetch(settings: Settings, engine: Engine, name: str, *, backfill: bool | Non
     when the adapter first asks (a run whose listings all answer 304 asks nothing).
     """
     spec = source(name)
-    module = spec.adapter()
     context = units.fetch_context(engine, name)
     state, succeeded_at, previous_strategy = context.state, context.succeeded_at, context.previous_strategy
     is_known = KnownUrls(engine, name)
     client = make_client(settings, spec, state=state)
     if backfill is None:
         backfill = succeeded_at is None  # a source that never succeeded gets its whole archive walked
-    topics = load_topics(settings.topics_file)
 
     def collect(backfill: bool) -> SourceResult:
-        return module.collect(client, base_url=spec.base_url(settings), is_known=is_known, topics=topics,
-                              backfill=backfill, **spec.adapter_options(settings))
+        return spec.collect(client, settings, is_known=is_known, backfill=backfill)
 
     result: SourceResult | None = None
     error: str | None = None

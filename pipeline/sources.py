@@ -10,8 +10,14 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from scrapers.adapter import Adapter, IsKnown, checked
+from scrapers.normalise import load_topics
+
+if TYPE_CHECKING:
+    from scrapers.http import HttpClient
+    from scrapers.records import SourceResult
 
 
 @dataclass(frozen=True)
@@ -27,9 +33,18 @@ class SourceSpec:
     generalist: bool = False  # publishes on every subject: the briefing collapses its off-topic items
     guidance: bool = False  # its changes (dated notes) are the briefing's "Guidance and policy changes"
 
-    def adapter(self) -> ModuleType:
-        """The adapter module (imported on first use: `msbrief --help` needs none of them)."""
-        return importlib.import_module(self.adapter_module)
+    def adapter(self) -> Adapter:
+        """The adapter module (imported on first use: `msbrief --help` needs none of them), checked
+        against the adapter contract (scrapers/adapter.py)."""
+        return checked(importlib.import_module(self.adapter_module))
+
+    def collect(self, client: HttpClient, settings: Any, *, is_known: IsKnown, backfill: bool,
+                **extra: Any) -> SourceResult:
+        """Run the adapter once: from its configured base URL, with the configured topics and its
+        options from the settings (and `extra`, from the store). The one place an adapter is called."""
+        return self.adapter().collect(client, base_url=self.base_url(settings), is_known=is_known,
+                                      topics=load_topics(settings.topics_file), backfill=backfill,
+                                      **self.adapter_options(settings), **extra)
 
     def base_url(self, settings: Any) -> str:
         """Where to fetch the source from, as configured."""
@@ -64,6 +79,17 @@ SOURCES: dict[str, SourceSpec] = {
                    base_url_fallback="govuk_base_url", options=(("watch", "govuk_guidance_watch"),), guidance=True),
     )
 }
+
+
+if TYPE_CHECKING:  # mypy checks that every adapter module implements the contract
+    import scrapers.atleu
+    import scrapers.govuk
+    import scrapers.govuk_guidance
+    import scrapers.iasc
+    import scrapers.sentencing_council
+
+    _ADAPTERS: tuple[Adapter, ...] = (scrapers.govuk, scrapers.sentencing_council, scrapers.iasc, scrapers.atleu,
+                                      scrapers.govuk_guidance)
 
 
 def source(name: str) -> SourceSpec:
