@@ -131,6 +131,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         with running_mirror(corpus, port=0) as mirror:
             for spec in SOURCES.values():
                 os.environ[spec.env_var] = mirror.url_for(spec.name)
+                for variable, value in spec.corpus_env().items():  # what reading the recordings needs
+                    os.environ.setdefault(variable, value)
             os.environ.setdefault("MSBRIEF_RATE_LIMIT_PER_HOST", "200")  # it's our own loopback server
             get_settings.cache_clear()
             report = run_pipeline(None)

@@ -93,19 +93,27 @@ def make_client(settings: Settings, spec: SourceSpec, *, state: FetchSnapshot | 
 
 
 class KnownUrls:
-    """`is_known` for an adapter: whether a URL leads to a stored item of the source. The stored
-    URLs are read in one query on the first question, in a read-only transaction of their own."""
+    """`is_known` for an adapter: whether a URL leads to a stored item of the source (and, for
+    `stored_update`, when that item last changed). The stored URLs are read in one query on the
+    first question, in a read-only transaction of their own."""
 
     def __init__(self, engine: Engine, name: str) -> None:
         self.engine, self.name = engine, name
-        self._urls: set[str] | None = None
+        self._urls: dict[str, datetime | None] | None = None
         self._lock = threading.Lock()
 
-    def __call__(self, url: str) -> bool:
+    def _stored(self) -> dict[str, datetime | None]:
         with self._lock:
             if self._urls is None:
-                self._urls = units.known_urls(self.engine, self.name)
-        return canonical_url(url) in self._urls
+                self._urls = units.known_versions(self.engine, self.name)
+            return self._urls
+
+    def __call__(self, url: str) -> bool:
+        return canonical_url(url) in self._stored()
+
+    def updated(self, url: str) -> datetime | None:
+        """When the stored item at `url` last changed (its `updated`); None when it is not stored."""
+        return self._stored().get(canonical_url(url))
 
 
 def fetch(settings: Settings, engine: Engine, name: str, *, backfill: bool | None = None) -> Fetched:
@@ -123,8 +131,10 @@ def fetch(settings: Settings, engine: Engine, name: str, *, backfill: bool | Non
     if backfill is None:
         backfill = succeeded_at is None  # a source that never succeeded gets its whole archive walked
 
+    extra = {"stored_update": is_known.updated, "last_read": succeeded_at} if spec.stored_updates else {}
+
     def collect(backfill: bool) -> SourceResult:
-        return spec.collect(client, settings, is_known=is_known, backfill=backfill)
+        return spec.collect(client, settings, is_known=is_known, backfill=backfill, **extra)
 
     result: SourceResult | None = None
     error: str | None = None

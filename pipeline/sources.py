@@ -32,6 +32,12 @@ class SourceSpec:
     options: tuple[tuple[str, str], ...] = ()  # (collect() keyword, Settings field) passed when set
     generalist: bool = False  # publishes on every subject: the briefing collapses its off-topic items
     guidance: bool = False  # its changes (dated notes) are the briefing's "Guidance and policy changes"
+    # its items change in place: collect() is told when each stored item last changed (stored_update)
+    # and when the source was last read (last_read), to read again only what moved
+    stored_updates: bool = False
+    # settings a reading of the recorded corpus needs (the demo and the tests set them): (field, value)
+    corpus_settings: tuple[tuple[str, str], ...] = ()
+    parliament: bool = False  # written questions and statements: the briefing's "In Parliament"
 
     def adapter(self) -> Adapter:
         """The adapter module (imported on first use: `msbrief --help` needs none of them), checked
@@ -56,6 +62,10 @@ class SourceSpec:
         found = {keyword: getattr(settings, field) for keyword, field in self.options}
         return {k: tuple(v) if isinstance(v, list) else v for k, v in found.items() if v}
 
+    def corpus_env(self) -> dict[str, str]:
+        """The environment variables of `corpus_settings` (MSBRIEF_<FIELD>: value)."""
+        return {f"MSBRIEF_{name.upper()}": value for name, value in self.corpus_settings}
+
     @property
     def env_var(self) -> str:
         """The environment variable of its base-URL setting."""
@@ -77,19 +87,27 @@ SOURCES: dict[str, SourceSpec] = {
         SourceSpec("atleu", "scrapers.atleu", "atleu_base_url"),
         SourceSpec("govuk_guidance", "scrapers.govuk_guidance", "govuk_guidance_base_url",
                    base_url_fallback="govuk_base_url", options=(("watch", "govuk_guidance_watch"),), guidance=True),
+        SourceSpec("parliament", "scrapers.parliament", "parliament_base_url",
+                   options=(("since", "parliament_reading_from"),), stored_updates=True,
+                   corpus_settings=(("parliament_since", "2021-01-01"),), parliament=True),
+        SourceSpec("nca", "scrapers.nca", "nca_base_url"),
+        SourceSpec("glaa", "scrapers.glaa", "glaa_base_url", generalist=True),
     )
 }
 
 
 if TYPE_CHECKING:  # mypy checks that every adapter module implements the contract
     import scrapers.atleu
+    import scrapers.glaa
     import scrapers.govuk
     import scrapers.govuk_guidance
     import scrapers.iasc
+    import scrapers.nca
+    import scrapers.parliament
     import scrapers.sentencing_council
 
     _ADAPTERS: tuple[Adapter, ...] = (scrapers.govuk, scrapers.sentencing_council, scrapers.iasc, scrapers.atleu,
-                                      scrapers.govuk_guidance)
+                                      scrapers.govuk_guidance, scrapers.parliament, scrapers.nca, scrapers.glaa)
 
 
 def source(name: str) -> SourceSpec:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
+
+from scrapers.records import ParliamentRecord, QuotedFigure
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ class FeedItem:
     changes: tuple[Change, ...] = ()
     archive: bool = False
     release: ReleaseView | None = None
+    parliament: ParliamentRecord | None = None  # a written question or statement
 
     @property
     def date(self) -> datetime | None:
@@ -161,3 +164,18 @@ class SourceHealth:
     last_success_at: datetime | None
     consecutive_failures: int
     last_strategy: str | None
+
+
+def parliament_record(data: Any) -> ParliamentRecord | None:
+    """The ParliamentRecord the store keeps as JSON (None for other items, or a value of another shape)."""
+    if not isinstance(data, dict):
+        return None
+    known = {f.name for f in fields(ParliamentRecord)}
+    values = {k: v for k, v in data.items() if k in known}
+    values["grouped_with"] = tuple(str(u) for u in values.get("grouped_with") or ())
+    values["figures"] = tuple(QuotedFigure(**{k: f.get(k) for k in ("metric", "value", "unit", "period", "quote")})
+                              for f in values.get("figures") or () if isinstance(f, dict))
+    try:
+        return ParliamentRecord(**values)
+    except TypeError:  # a required field missing: not a record this version can read
+        return None

@@ -47,6 +47,12 @@ def known_urls(engine: Engine, source: str) -> set[str]:
         return publications.known_urls(s, source)
 
 
+def known_versions(engine: Engine, source: str) -> dict[str, datetime | None]:
+    """Every canonical URL of a stored item of `source`, with that item's version (see publications)."""
+    with read_session(engine) as s:
+        return publications.known_updates(s, source)
+
+
 @dataclass
 class SourceRunOutcome:
     """One source's run as the store records it: how it went, what it read, what it fetched."""

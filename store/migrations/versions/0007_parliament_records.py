@@ -1,0 +1,26 @@
+"""Written questions and statements: publications.parliament
+
+- publications.parliament (JSON, nullable): what Parliament's API says about a written question
+  or statement (house, UIN, department, members, the full texts, its state, the questions
+  answered with it, the NRM figures it quotes); null for every other item.
+
+Revision ID: 0007
+Revises: 0005
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0007"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("publications") as batch:
+        batch.add_column(sa.Column("parliament", sa.JSON(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("publications") as batch:
+        batch.drop_column("parliament")
