@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from pipeline.reports import SourceReport
 from pipeline.settings import Settings
 from pipeline.sources import SourceSpec, source
+from scrapers.adapter import Stored
 from scrapers.errors import ScraperError
 from scrapers.hosts import HostPolicy
 from scrapers.http import HttpClient
@@ -94,26 +95,27 @@ def make_client(settings: Settings, spec: SourceSpec, *, state: FetchSnapshot | 
 
 class KnownUrls:
     """`is_known` for an adapter: whether a URL leads to a stored item of the source (and, for
-    `stored_update`, when that item last changed). The stored URLs are read in one query on the
-    first question, in a read-only transaction of their own."""
+    `stored`, which version of it). The stored URLs are read in one query on the first question,
+    in a read-only transaction of their own."""
 
     def __init__(self, engine: Engine, name: str) -> None:
         self.engine, self.name = engine, name
-        self._urls: dict[str, datetime | None] | None = None
+        self._urls: dict[str, tuple[datetime | None, str | None]] | None = None
         self._lock = threading.Lock()
 
-    def _stored(self) -> dict[str, datetime | None]:
+    def _versions(self) -> dict[str, tuple[datetime | None, str | None]]:
         with self._lock:
             if self._urls is None:
                 self._urls = units.known_versions(self.engine, self.name)
             return self._urls
 
     def __call__(self, url: str) -> bool:
-        return canonical_url(url) in self._stored()
+        return canonical_url(url) in self._versions()
 
-    def updated(self, url: str) -> datetime | None:
-        """When the stored item at `url` last changed (its `updated`); None when it is not stored."""
-        return self._stored().get(canonical_url(url))
+    def stored(self, url: str) -> Stored | None:
+        """The version the store has of the item at `url` (None when it has none)."""
+        found = self._versions().get(canonical_url(url))
+        return Stored(*found) if found is not None else None
 
 
 def fetch(settings: Settings, engine: Engine, name: str, *, backfill: bool | None = None) -> Fetched:
@@ -131,7 +133,7 @@ def fetch(settings: Settings, engine: Engine, name: str, *, backfill: bool | Non
     if backfill is None:
         backfill = succeeded_at is None  # a source that never succeeded gets its whole archive walked
 
-    extra = {"stored_update": is_known.updated, "last_read": succeeded_at} if spec.stored_updates else {}
+    extra = {"stored": is_known.stored, "last_read": succeeded_at} if spec.stored_versions else {}
 
     def collect(backfill: bool) -> SourceResult:
         return spec.collect(client, settings, is_known=is_known, backfill=backfill, **extra)

@@ -32,9 +32,9 @@ class SourceSpec:
     options: tuple[tuple[str, str], ...] = ()  # (collect() keyword, Settings field) passed when set
     generalist: bool = False  # publishes on every subject: the briefing collapses its off-topic items
     guidance: bool = False  # its changes (dated notes) are the briefing's "Guidance and policy changes"
-    # its items change in place: collect() is told when each stored item last changed (stored_update)
+    # its items change in place: collect() is told which version of each item the store has (stored)
     # and when the source was last read (last_read), to read again only what moved
-    stored_updates: bool = False
+    stored_versions: bool = False
     # settings a reading of the recorded corpus needs (the demo and the tests set them): (field, value)
     corpus_settings: tuple[tuple[str, str], ...] = ()
     parliament: bool = False  # written questions and statements: the briefing's "In Parliament"
@@ -88,7 +88,7 @@ SOURCES: dict[str, SourceSpec] = {
         SourceSpec("govuk_guidance", "scrapers.govuk_guidance", "govuk_guidance_base_url",
                    base_url_fallback="govuk_base_url", options=(("watch", "govuk_guidance_watch"),), guidance=True),
         SourceSpec("parliament", "scrapers.parliament", "parliament_base_url",
-                   options=(("since", "parliament_reading_from"),), stored_updates=True,
+                   options=(("since", "parliament_reading_from"),), stored_versions=True,
                    corpus_settings=(("parliament_since", "2021-01-01"),), parliament=True),
         SourceSpec("nca", "scrapers.nca", "nca_base_url"),
         SourceSpec("glaa", "scrapers.glaa", "glaa_base_url", generalist=True),

@@ -4,12 +4,13 @@ Every adapter module (scrapers/<source>.py) implements `Adapter`; pipeline/sourc
 registered one against it (statically with mypy, and at import for the keyword names) and runs
 them all the same way (`SourceSpec.collect`): that is the one place the shared set-up lives.
 An adapter may take more keywords after these, each with a default: the registry passes them
-from the settings (`SourceSpec.options`) or from the store (`SourceSpec.stored_updates`).
+from the settings (`SourceSpec.options`) or from the store (`SourceSpec.stored_versions`).
 """
 
 from __future__ import annotations
 
 import inspect
+from dataclasses import dataclass
 from datetime import datetime
 from types import ModuleType
 from typing import Callable, Protocol
@@ -19,9 +20,19 @@ from scrapers.records import SourceInfo, SourceResult
 
 # Whether the store already has the item at a real-site URL (adapters use it to stop paging).
 IsKnown = Callable[[str], bool]
-# When the stored item at a real-site URL last changed (its `updated`), None when not stored: an
-# adapter whose items change in place (a question being answered) reads again only what moved.
-StoredUpdate = Callable[[str], "datetime | None"]
+
+
+@dataclass(frozen=True)
+class Stored:
+    """Which version of an item the store has: when it last changed and its latest change note."""
+
+    updated: datetime | None
+    change_note: str | None
+
+
+# The version the store has of the item at a real-site URL (None when it has none): an adapter whose
+# items change in place (a question being answered) reads again only what moved.
+StoredVersion = Callable[[str], "Stored | None"]
 # Topic name -> its keywords (scrapers.normalise.load_topics).
 Topics = dict[str, tuple[str, ...]]
 

@@ -34,6 +34,9 @@ from scrapers.records import SourceInfo, SourceResult
 from scrapers.siterun import KindRule, SiteRun
 from scrapers.walk import ACCEPT_HTML, ListingConfig, walk_listings
 
+GOVUK_STRATEGY = "govuk-organisations"
+NOW_FROM = ("Its news now comes from GOV.UK: from the Fair Work Agency, which took over the GLAA's work in "
+            "April 2026, and from the GLAA's own page there. Items read from gla.gov.uk before stay.")
 SOURCE = SourceInfo(
     name="glaa",
     title="GLAA and Fair Work Agency",
@@ -42,12 +45,11 @@ SOURCE = SourceInfo(
     # its site, and GOV.UK for its news there (the same base URL serves both when pointed elsewhere)
     hosts=("www.gla.gov.uk", "gla.gov.uk", "www.gov.uk"),
     kind_hint="news",
+    strategy_notes=((GOVUK_STRATEGY, f"The GLAA's own site (gla.gov.uk) is gone. {NOW_FROM}"),),
 )
-SITE_STRATEGY, GOVUK_STRATEGY = "listing-html+govuk-organisations", "govuk-organisations"
+SITE_STRATEGY = "listing-html+govuk-organisations"
 GONE = (404, 410)
-SITE_GONE = ("the GLAA's own site (gla.gov.uk) is gone: {reason}; its news now comes from GOV.UK, from the "
-             "Fair Work Agency (which took over the GLAA's work) and the GLAA's own page there. Items read from "
-             "gla.gov.uk before stay.")
+SITE_GONE = "the GLAA's own site (gla.gov.uk) is gone: {reason}. " + NOW_FROM
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,7 @@ def collect(client: HttpClient, *, base_url: str, is_known: IsKnown, topics: Top
     else:
         run.warn(SITE_GONE.format(reason=gone))
     _read_govuk(run, GovukApi(client, _govuk_base(base_url), source=SOURCE.name))
-    return run.result(SITE_STRATEGY if gone is None else GOVUK_STRATEGY)
+    return run.result(SITE_STRATEGY if gone is None else GOVUK_STRATEGY)  # SOURCE.strategy_notes tells readers
 
 
 def _govuk_base(base_url: str) -> str:

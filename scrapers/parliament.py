@@ -30,7 +30,7 @@ from typing import Any, Callable
 from urllib.parse import urlencode
 
 from scrapers import parliament_api as api
-from scrapers.adapter import IsKnown, StoredUpdate, Topics
+from scrapers.adapter import IsKnown, Stored, StoredVersion, Topics
 from scrapers.errors import FetchError, ParseError
 from scrapers.http import HttpClient
 from scrapers.normalise import rebase
@@ -80,9 +80,9 @@ class _Run:
     """One collect(): what the lists said, what was read by id, the publications kept."""
 
     def __init__(self, client: HttpClient, base_url: str, *, topics: Topics, is_known: IsKnown,
-                 stored_update: StoredUpdate | None) -> None:
+                 stored: StoredVersion | None) -> None:
         self.client, self.base_url = client, base_url.rstrip("/")
-        self.topics, self.is_known, self.stored_update = topics, is_known, stored_update
+        self.topics, self.is_known, self.stored = topics, is_known, stored
         self.questions: dict[int, dict[str, Any]] = {}  # id -> list value, in the order first listed
         self.statements: dict[int, dict[str, Any]] = {}
         self.found: list[Publication] = []
@@ -127,14 +127,14 @@ class _Run:
 
     # -- questions ----------------------------------------------------------------------------
 
-    def wanted(self, url: str, words: str, version: datetime | None, *, also_known: tuple[str, ...] = ()) -> bool:
+    def wanted(self, url: str, words: str, version: Stored, *, also_known: tuple[str, ...] = ()) -> bool:
         """Whether a listed item is read by id: on the subjects or stored, and new or moved since stored."""
         urls = (url, *also_known)
         if not on_subject(words) and not any(self.is_known(u) for u in urls):
             return False
-        if self.stored_update is None or not all(self.is_known(u) for u in urls):
+        if self.stored is None or not all(self.is_known(u) for u in urls):
             return True
-        return self.stored_update(url) != version
+        return self.stored(url) != version
 
     def read_questions(self) -> None:
         for qid, listed in self.questions.items():
@@ -161,7 +161,7 @@ class _Run:
                 continue
             others = tuple(api.statement_url(v) for v in group[1:])
             words = " ".join(api.statement_words(v) for v in group)
-            if not self.wanted(url, words, api.when(first.get("dateMade")), also_known=others):
+            if not self.wanted(url, words, Stored(api.when(first.get("dateMade")), None), also_known=others):
                 continue
             path = api.statement_item_path(first["id"])
             whole = self.read_item(path)
@@ -187,18 +187,18 @@ class _Run:
 
 
 def collect(client: HttpClient, *, base_url: str, is_known: IsKnown, topics: Topics, backfill: bool = False,
-            since: date | None = None, stored_update: StoredUpdate | None = None,
+            since: date | None = None, stored: StoredVersion | None = None,
             last_read: datetime | None = None) -> SourceResult:
     """Written questions and statements on the subjects, tabled, answered, corrected or made since `since`.
 
     `since` defaults to reading_from(today). `last_read` (the last successful reading) moves it back
-    when that is earlier; `stored_update` says when each stored item last changed, so only what
-    moved is read by id. `backfill` reads every listed item by id whatever the store has.
+    when that is earlier; `stored` says which version of each item the store has (its latest step
+    and that step's date), so only what moved is read by id. `backfill` reads every listed item by id whatever the store has.
     """
     start = since or reading_from(datetime.now(LONDON).date())
     if last_read is not None and not backfill:
         start = min(start, last_read.astimezone(LONDON).date() - timedelta(days=1))
-    run = _Run(client, base_url, topics=topics, is_known=is_known, stored_update=None if backfill else stored_update)
+    run = _Run(client, base_url, topics=topics, is_known=is_known, stored=None if backfill else stored)
     for term in SEARCH_TERMS:
         for date_filter in QUESTION_FILTERS:
             run.read_list(partial(list_path, api.QUESTIONS, term, date_filter, start), run.questions)

@@ -23,6 +23,7 @@ from datetime import date, datetime
 from typing import Any, Iterable
 
 from scrapers import dates
+from scrapers.adapter import Stored
 from scrapers.errors import ParseError
 from scrapers.htmltext import soup
 from scrapers.normalise import normalise_title, tag_topics
@@ -151,14 +152,15 @@ def question_notes(value: dict[str, Any]) -> tuple[ChangeNote, ...]:
         steps.append((when(value.get("dateAnswered")), ANSWERED_AFTER_HOLDING if after else ANSWERED))
     if state == "corrected":
         steps.append((when(value.get("dateAnswerCorrected")), CORRECTED))
-    notes = [ChangeNote(at=at, note=note) for at, note in steps if at is not None]
-    return tuple(sorted(notes, key=lambda n: n.at, reverse=True))
+    # newest first; steps of one day (a holding answer and the answer) in the reverse of their order
+    dated = [(at, i, note) for i, (at, note) in enumerate(steps) if at is not None]
+    return tuple(ChangeNote(at=at, note=note) for at, _, note in sorted(dated, reverse=True))
 
 
-def question_version(value: dict[str, Any]) -> datetime | None:
-    """The date of the question's latest step: what a stored copy is compared with."""
+def question_version(value: dict[str, Any]) -> Stored:
+    """The question's latest step and its date: what the store's copy is compared with."""
     notes = question_notes(value)
-    return notes[0].at if notes else None
+    return Stored(notes[0].at, notes[0].note) if notes else Stored(None, None)
 
 
 def question_words(value: dict[str, Any]) -> str:
@@ -191,6 +193,7 @@ def question_publication(value: dict[str, Any], *, url: str, topics: dict[str, t
     return Publication(
         source=SOURCE_NAME, url=question_url(value), title=question_title(value), kind="question",
         published=published, updated=notes[0].at if notes else None, summary=question_summary(record),
+        change_note=notes[0].note if notes else None,  # with `updated`, the version the adapter compares
         topics=tag_topics(f"{question}\n{answer}", topics), external_id=f"question-{value['id']}",
         change_history=notes, document_type="written_question", organisations=(record.department,) if record.department
         else (), parliament=record,

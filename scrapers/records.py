@@ -265,6 +265,9 @@ class SourceInfo:
     kind_hint: str = "news"
     # The attribution its licence asks for wherever its items are published ("" when none is asked).
     attribution: str = ""
+    # What readers are told about the source when a run read it a given way: (strategy, words), e.g.
+    # where its news now comes from once its own site is gone.
+    strategy_notes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -56,11 +56,12 @@ def known_urls(session: Session, source: str) -> set[str]:
     ).scalars())
 
 
-def known_updates(session: Session, source: str) -> dict[str, datetime | None]:
-    """Every canonical URL of a stored item of `source`, with when that item last changed (`updated`)."""
-    rows = session.execute(select(m.PublicationUrl.url, m.Publication.updated).join(m.Publication).join(m.Source)
-                           .where(m.Source.name == source))
-    return {url: updated for url, updated in rows}
+def known_versions(session: Session, source: str) -> dict[str, tuple[datetime | None, str | None]]:
+    """Every canonical URL of a stored item of `source`, with that item's version: when it last changed
+    (`updated`) and its latest change note."""
+    rows = session.execute(select(m.PublicationUrl.url, m.Publication.updated, m.Publication.change_note)
+                           .join(m.Publication).join(m.Source).where(m.Source.name == source))
+    return {url: (updated, note) for url, updated, note in rows}
 
 
 def note_identity(note: ChangeNote) -> str:
@@ -231,9 +232,9 @@ class _Page:
             update["document_type"] = pub.document_type
         if pub.withdrawn_at and not row["withdrawn_at"]:
             update["withdrawn_at"] = pub.withdrawn_at
-        if changes or correction:
-            update["change_note"] = pub.change_note or row["change_note"]
         notes = self._new_notes(pub, row["id"])
+        if changes or correction or (notes and pub.change_note):
+            update["change_note"] = pub.change_note or row["change_note"]  # the latest, once a new note is in
         if changes:
             note = pub.withdrawn_note if set(changes) == {"withdrawn"} else pub.change_note
             self.amendments.append({"publication_id": row["id"], "at": self.seen_at, "changes": changes,

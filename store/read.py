@@ -130,6 +130,34 @@ class FeedItem:
 
 
 @dataclass(frozen=True)
+class OfficialFigure:
+    """A figure as the latest release that states it for its period says it (to compare with a quote)."""
+
+    metric: str
+    period: str
+    value: Any
+    release_title: str
+    url: str  # the bulletin (else the release page) that states it
+
+
+@dataclass(frozen=True)
+class ParliamentWeek:
+    """What the briefing's "In Parliament" reads: the written questions and statements around a week.
+
+    `items` are the source's items first seen, amended or updated around the week (the briefing
+    decides which steps are news); `latest` its most recently answered question before the week
+    ended (where things stand in a quiet week); `official` the official figures of every period the
+    answers and statements quote; `attribution` the words its licence asks for.
+    """
+
+    source: str
+    items: tuple[FeedItem, ...] = ()
+    latest: FeedItem | None = None
+    official: tuple[OfficialFigure, ...] = ()
+    attribution: str = ""
+
+
+@dataclass(frozen=True)
 class SeriesPoint:
     """One period of a metric's series: the latest statement, and the earlier ones it revised."""
 
