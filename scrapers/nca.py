@@ -10,7 +10,8 @@ summary speaks of modern slavery, trafficking of people, labour or sexual exploi
 lines or organised immigration crime (`scrapers.subjects`; never "trafficking" alone: drugs).
 Joomla writes a new `lastBuildDate` on every fetch, so the feed's bytes (and any validator
 derived from them) change each time: items are told apart by their links, never by the feed's
-date, and a feed whose items are all known is nothing new.
+date, and a feed whose items are all known is nothing new. A news page answering 304 has no new
+news: the feed it advertises is not read that run.
 No recording of the live feed or page markup exists yet: `msbrief sources check nca` shows
 whether SITE still fits, and `msbrief sources record nca DIR` records it.
 """

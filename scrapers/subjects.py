@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 
+# "trafficked" is about people unless drugs or weapons follow it ("trafficked cocaine into the UK")
+_TRAFFICKED = r"trafficked(?!\s+(?:\w+\s+)?(?:drugs|cocaine|heroin|cannabis|firearms|guns|weapons|ammunition|class a))"
 _CORE = (
-    r"slavery|servitude|forced (?:or compulsory )?labour|human trafficking|trafficked|anti-trafficking|"
+    r"slavery|servitude|forced (?:or compulsory )?labour|human trafficking|" + _TRAFFICKED + r"|anti-trafficking|"
     r"victims? of trafficking|(?:people|child|sex|labour) trafficking|trafficking (?:of|in) (?:people|persons|women|"
     r"children|girls|boys|humans)|national referral mechanism|\bNRM\b|duty to notify|labour exploitation|"
     r"sexual exploitation|criminal exploitation|county lines|gangmasters?\b|labour abuse"
