@@ -188,3 +188,13 @@ def test_an_outage_longer_than_the_window_reads_from_the_day_before_the_last_rea
         collect(fixtures_mirror, last_read=datetime(2021, 1, 1, 12, tzinfo=timezone.utc))
     asked = [p for p, _ in served(fixtures_mirror, "parliament") if "?searchTerm=" in p]
     assert asked[0].count("WhenFrom=2020-12-31") == 1
+
+
+def test_a_holding_answer_and_the_answer_on_the_same_day_are_two_versions():
+    # real: question 1281... was given a holding answer and answered on 1 February 2021 (answered-2021-02-01)
+    _, values = api.listing(recorded("questions__answered-2021-02-01__bicameral__take1000.json"), url="rec")
+    answered = next(v for v in values if v["dateHoldingAnswer"] == v["dateAnswered"] and not v["answerIsHolding"])
+    holding = {**answered, "answerIsHolding": True}
+    assert api.question_version(holding).updated == api.question_version(answered).updated
+    assert api.question_version(holding) != api.question_version(answered)  # so the answer is read by id
+    assert api.question_version(answered).change_note == "answered after a holding answer"
