@@ -193,7 +193,8 @@ def collect(client: HttpClient, *, base_url: str, is_known: IsKnown, topics: Top
 
     `since` defaults to reading_from(today). `last_read` (the last successful reading) moves it back
     when that is earlier; `stored` says which version of each item the store has (its latest step
-    and that step's date), so only what moved is read by id. `backfill` reads every listed item by id whatever the store has.
+    and that step's date), so only what moved is read by id. `backfill` reads every listed item by id
+    whatever the store has.
     """
     start = since or reading_from(datetime.now(LONDON).date())
     if last_read is not None and not backfill:

@@ -31,7 +31,8 @@ def test_items_are_dated_by_their_date_line_never_by_the_code_in_their_url(fixtu
     assert result.strategy == "listing-html+govuk-organisations" and not result.warnings
     found = dates_of(result)
     # "04072018-glaa-contributes-..." was published on 5 July 2018; "21117-..." on 2 November 2017
-    assert found["GLAA contributes to laws protecting workers in Australia"] == datetime(2018, 7, 5, tzinfo=timezone.utc)
+    australia = found["GLAA contributes to laws protecting workers in Australia"]
+    assert australia == datetime(2018, 7, 5, tzinfo=timezone.utc)
     assert found["Three arrested in 'modern slavery' investigation"] == datetime(2017, 11, 2, tzinfo=timezone.utc)
     assert found["CEO Stakeholder blog - November 2025"] == datetime(2025, 11, 24, tzinfo=timezone.utc)
     assert found["Six arrested in joint GLA-Cheshire Police Operation"] == datetime(2011, 9, 9, tzinfo=timezone.utc)
