@@ -34,7 +34,15 @@ from feeds.nrm_summary import Headline, headline_figures, revision_text, stale_n
 from feeds.parliament import parliament_section
 from feeds.render import environment
 from feeds.sanitise import plain_text, safe_url
-from store.read import Change, FeedItem, ParliamentWeek, ReleaseView, SeriesPoint, SourceHealth, UpcomingRelease
+from store.read import (
+    Change,
+    FeedItem,
+    ParliamentWeek,
+    ReleaseView,
+    SeriesPoint,
+    SourceHealth,
+    UpcomingRelease,
+)
 from vocabulary.calendar import LONDON_TZ_NAME
 from vocabulary.text import clip
 from vocabulary.weeks import week_label

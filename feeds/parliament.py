@@ -18,12 +18,13 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from feeds.formatting import clip, date_text, number
+from feeds.formatting import date_text, number
 from feeds.sanitise import plain_text, safe_url
 from store.read import Change, FeedItem, OfficialFigure, ParliamentWeek
 from vocabulary.calendar import LONDON_TZ_NAME
 from vocabulary.metrics import metric_label
 from vocabulary.periods import is_period, period_label
+from vocabulary.text import clip
 
 # A step's note (scrapers/parliament_api.py writes them) -> how the briefing says it, with its date.
 STEP_WORDS = {

@@ -9,6 +9,7 @@ say what else runs after it (the release watch schedules extra runs at announced
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -62,10 +63,6 @@ class SourceSpec:
         found = {keyword: getattr(settings, field) for keyword, field in self.options}
         return {k: tuple(v) if isinstance(v, list) else v for k, v in found.items() if v}
 
-    def corpus_env(self) -> dict[str, str]:
-        """The environment variables of `corpus_settings` (MSBRIEF_<FIELD>: value)."""
-        return {f"MSBRIEF_{name.upper()}": value for name, value in self.corpus_settings}
-
     @property
     def env_var(self) -> str:
         """The environment variable of its base-URL setting."""
@@ -108,6 +105,14 @@ if TYPE_CHECKING:  # mypy checks that every adapter module implements the contra
 
     _ADAPTERS: tuple[Adapter, ...] = (scrapers.govuk, scrapers.sentencing_council, scrapers.iasc, scrapers.atleu,
                                       scrapers.govuk_guidance, scrapers.parliament, scrapers.nca, scrapers.glaa)
+
+
+def pointed_at_corpus(url_for: Callable[[str], str]) -> dict[str, str]:
+    """The settings (field -> value) that read every source from a recorded corpus (the mirror serves
+    each source's folder at `url_for(name)`): its base URL, and what reading its recordings needs."""
+    found = {spec.base_url_setting: url_for(spec.name) for spec in SOURCES.values()}
+    found.update((field, value) for spec in SOURCES.values() for field, value in spec.corpus_settings)
+    return found
 
 
 def source(name: str) -> SourceSpec:

@@ -10,13 +10,26 @@ from the settings (`SourceSpec.options`) or from the store (`SourceSpec.stored_v
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from types import ModuleType
-from typing import Callable, Protocol
+from typing import Protocol
 
-from scrapers.http import HttpClient
-from scrapers.records import SourceInfo, SourceResult
+from scrapers.records import Page, SourceInfo, SourceResult
+
+
+class Fetcher(Protocol):
+    """What an adapter needs of its HTTP client (scrapers.http.HttpClient is the one msbrief runs)."""
+
+    def get(self, url: str, *, accept: str = "*/*", conditional: bool = True) -> Page:
+        """The response to a GET of `url` (`not_modified` on a 304); FetchError when it cannot be read."""
+        ...
+
+    def allows(self, url: str) -> bool:
+        """Whether `url` is on the source's hosts (a link elsewhere is kept, never fetched)."""
+        ...
+
 
 # Whether the store already has the item at a real-site URL (adapters use it to stop paging).
 IsKnown = Callable[[str], bool]
@@ -45,7 +58,7 @@ class Adapter(Protocol):
 
     SOURCE: SourceInfo
 
-    def collect(self, client: HttpClient, *, base_url: str, is_known: IsKnown, topics: Topics,
+    def collect(self, client: Fetcher, *, base_url: str, is_known: IsKnown, topics: Topics,
                 backfill: bool = False) -> SourceResult:
         """Read the source's new and changed items (all of them with `backfill`) through `client`."""
         ...
@@ -70,4 +83,4 @@ def checked(module: ModuleType) -> Adapter:
                 and p.default is inspect.Parameter.empty]
     if required:
         raise TypeError(f"adapter {name}: collect() keywords {', '.join(required)} need defaults")
-    return module  # type: ignore[return-value]  # a module matching the protocol: checked above, and by mypy
+    return module  # a module matching the protocol: checked above, and by mypy

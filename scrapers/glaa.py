@@ -24,11 +24,10 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from scrapers import dates
-from scrapers.adapter import IsKnown, Topics
+from scrapers.adapter import Fetcher, IsKnown, Topics
 from scrapers.errors import FetchError
 from scrapers.govuk_api import CANONICAL_BASE as GOVUK
 from scrapers.govuk_api import GovukApi, Result, page_url, search_path, when
-from scrapers.http import HttpClient
 from scrapers.listing import ItemSelectors, ListingSelectors
 from scrapers.records import SourceInfo, SourceResult
 from scrapers.siterun import KindRule, SiteRun
@@ -98,7 +97,7 @@ SITE = Site(
 )
 
 
-def collect(client: HttpClient, *, base_url: str, is_known: IsKnown, topics: Topics,
+def collect(client: Fetcher, *, base_url: str, is_known: IsKnown, topics: Topics,
             backfill: bool = False) -> SourceResult:
     """Read the GLAA's and the Fair Work Agency's new items (all of them with `backfill`)."""
     run = SiteRun(client, info=SOURCE, base_url=base_url, is_known=is_known, topics=topics, backfill=backfill,

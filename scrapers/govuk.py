@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scrapers import dates, nrm
+from scrapers.adapter import Fetcher
 from scrapers.errors import ParseError
 from scrapers.govuk_api import (
     CANONICAL_BASE,
@@ -45,7 +46,6 @@ from scrapers.govuk_api import (
     search_path,
     when,
 )
-from scrapers.http import HttpClient
 from scrapers.normalise import tag_topics
 from scrapers.records import Announcement, Page, Publication, Release, SourceInfo, SourceResult
 from vocabulary.calendar import LONDON, month_number
@@ -299,7 +299,7 @@ def _announcements(fetcher: GovukApi) -> list[Announcement]:
 # --- the adapter -------------------------------------------------------------------------------
 
 
-def collect(client: HttpClient, *, base_url: str, is_known: Callable[[str], bool],
+def collect(client: Fetcher, *, base_url: str, is_known: Callable[[str], bool],
             topics: dict[str, tuple[str, ...]], backfill: bool = False) -> SourceResult:
     """Every NRM release (page, attachments, bulletin figures) and announcement GOV.UK lists.
 

@@ -20,8 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scrapers.adapter import IsKnown, Topics
-from scrapers.http import HttpClient
+from scrapers.adapter import Fetcher, IsKnown, Topics
 from scrapers.listing import ItemSelectors, ListingSelectors
 from scrapers.records import SourceInfo, SourceResult
 from scrapers.siterun import KindRule, SiteRun
@@ -66,7 +65,7 @@ SITE = Site(
 )
 
 
-def collect(client: HttpClient, *, base_url: str, is_known: IsKnown, topics: Topics,
+def collect(client: Fetcher, *, base_url: str, is_known: IsKnown, topics: Topics,
             backfill: bool = False) -> SourceResult:
     """Read the NCA's new items on the briefing's subjects (all of them with `backfill`)."""
     run = SiteRun(client, info=SOURCE, base_url=base_url, is_known=is_known, topics=topics, backfill=backfill,

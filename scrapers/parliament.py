@@ -24,15 +24,15 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import partial
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from scrapers import parliament_api as api
-from scrapers.adapter import IsKnown, Stored, StoredVersion, Topics
+from scrapers.adapter import Fetcher, IsKnown, Stored, StoredVersion, Topics
 from scrapers.errors import FetchError, ParseError
-from scrapers.http import HttpClient
 from scrapers.normalise import rebase
 from scrapers.records import Page, Publication, SourceInfo, SourceResult
 from scrapers.subjects import on_subject
@@ -79,7 +79,7 @@ def list_path(endpoint: str, term: str, date_filter: str, since: date, skip: int
 class _Run:
     """One collect(): what the lists said, what was read by id, the publications kept."""
 
-    def __init__(self, client: HttpClient, base_url: str, *, topics: Topics, is_known: IsKnown,
+    def __init__(self, client: Fetcher, base_url: str, *, topics: Topics, is_known: IsKnown,
                  stored: StoredVersion | None) -> None:
         self.client, self.base_url = client, base_url.rstrip("/")
         self.topics, self.is_known, self.stored = topics, is_known, stored
@@ -186,7 +186,7 @@ class _Run:
                   "read as a date in the years it accepts; item skipped")
 
 
-def collect(client: HttpClient, *, base_url: str, is_known: IsKnown, topics: Topics, backfill: bool = False,
+def collect(client: Fetcher, *, base_url: str, is_known: IsKnown, topics: Topics, backfill: bool = False,
             since: date | None = None, stored: StoredVersion | None = None,
             last_read: datetime | None = None) -> SourceResult:
     """Written questions and statements on the subjects, tabled, answered, corrected or made since `since`.

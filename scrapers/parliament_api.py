@@ -19,8 +19,9 @@ tests/fixtures/parliament/PROVENANCE.md; what matters here:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any, Iterable
+from typing import Any
 
 from scrapers import dates
 from scrapers.adapter import Stored

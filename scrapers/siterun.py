@@ -15,8 +15,8 @@ from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from scrapers import dates
+from scrapers.adapter import Fetcher
 from scrapers.errors import FetchError, ParseError
-from scrapers.http import HttpClient
 from scrapers.normalise import canonical_url, rebase, tag_topics, title_key, unbase
 from scrapers.records import Page, Publication, SourceInfo, SourceResult
 
@@ -48,7 +48,7 @@ class SiteRun:
 
     def __init__(
         self,
-        client: HttpClient,
+        client: Fetcher,
         *,
         info: SourceInfo,
         base_url: str,

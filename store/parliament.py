@@ -3,8 +3,8 @@ official NRM figures of the periods they quote (store/read.py's ParliamentWeek).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session

@@ -201,8 +201,9 @@ def parliament_record(data: Any) -> ParliamentRecord | None:
     known = {f.name for f in fields(ParliamentRecord)}
     values = {k: v for k, v in data.items() if k in known}
     values["grouped_with"] = tuple(str(u) for u in values.get("grouped_with") or ())
-    values["figures"] = tuple(QuotedFigure(**{k: f.get(k) for k in ("metric", "value", "unit", "period", "quote")})
-                              for f in values.get("figures") or () if isinstance(f, dict))
+    values["figures"] = tuple(QuotedFigure(str(f.get("metric")), f.get("value"), str(f.get("unit")), str(f.get("period")),
+                                           str(f.get("quote") or "")) for f in values.get("figures") or ()
+                              if isinstance(f, dict))
     try:
         return ParliamentRecord(**values)
     except TypeError:  # a required field missing: not a record this version can read

@@ -15,6 +15,7 @@ from pipeline import ingest
 from pipeline.reports import SourceReport
 from pipeline.settings import Settings
 from pipeline.sources import SOURCES as SPECS
+from pipeline.sources import pointed_at_corpus
 from scrapers.govuk_guidance import SEARCHES as _GUIDANCE_SEARCHES
 from store import models as m
 from store.db import session_factory
@@ -64,8 +65,7 @@ FAULT_PATHS: dict[tuple[str, str], str] = {
 
 def settings_for(mirror, db_url: str, out: Path, **overrides: Any) -> Settings:  # type: ignore[no-untyped-def]
     """Settings with every source on `mirror`, fast loopback pacing, small timeouts and one retry."""
-    urls: dict[str, Any] = {spec.base_url_setting: mirror.url_for(name) for name, spec in SPECS.items()}
-    urls.update((field, value) for spec in SPECS.values() for field, value in spec.corpus_settings)
+    urls = pointed_at_corpus(mirror.url_for)
     options: dict[str, Any] = dict(database_url=db_url, output_dir=out, rate_limit_per_host=500, max_retries=1,
                                    read_timeout=0.4, connect_timeout=1.0, **urls)
     options.update(overrides)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import feedparser
 import pytest
-
 from feed_checks import feed_problems
+
 from feeds.syndication import entry_count
 from vocabulary.metrics import METRICS
 from vocabulary.weeks import week_bounds

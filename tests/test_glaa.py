@@ -4,17 +4,17 @@ its items stay (SQLite and PostgreSQL) and the source says where its news now co
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
+from mirror_fixture import start_mirror
+from reliability import cycle, settings_for
+from source_runs import run, served
 from sqlalchemy import func, select
 
-from mirror_fixture import fixtures_mirror, start_mirror  # noqa: F401  (pytest fixture)
 from pipeline.site import source_notes
-from reliability import cycle, settings_for
 from scrapers import glaa
 from scrapers.errors import FetchError
-from source_runs import run, served
 from store import models as m
 from store import queries
 from store.db import read_session, session_factory
@@ -32,17 +32,17 @@ def test_items_are_dated_by_their_date_line_never_by_the_code_in_their_url(fixtu
     found = dates_of(result)
     # "04072018-glaa-contributes-..." was published on 5 July 2018; "21117-..." on 2 November 2017
     australia = found["GLAA contributes to laws protecting workers in Australia"]
-    assert australia == datetime(2018, 7, 5, tzinfo=timezone.utc)
-    assert found["Three arrested in 'modern slavery' investigation"] == datetime(2017, 11, 2, tzinfo=timezone.utc)
-    assert found["CEO Stakeholder blog - November 2025"] == datetime(2025, 11, 24, tzinfo=timezone.utc)
-    assert found["Six arrested in joint GLA-Cheshire Police Operation"] == datetime(2011, 9, 9, tzinfo=timezone.utc)
+    assert australia == datetime(2018, 7, 5, tzinfo=UTC)
+    assert found["Three arrested in 'modern slavery' investigation"] == datetime(2017, 11, 2, tzinfo=UTC)
+    assert found["CEO Stakeholder blog - November 2025"] == datetime(2025, 11, 24, tzinfo=UTC)
+    assert found["Six arrested in joint GLA-Cheshire Police Operation"] == datetime(2011, 9, 9, tzinfo=UTC)
     # the archive's second page, and the bulletin, whose page has no date line: undated, flagged
-    assert found["Cramped conditions exposed in modern slavery raids"] == datetime(2018, 2, 22, tzinfo=timezone.utc)
+    assert found["Cramped conditions exposed in modern slavery raids"] == datetime(2018, 2, 22, tzinfo=UTC)
     bulletin = next(p for p in result.publications if p.title == "Partnership Bulletin - December 2025")
     assert bulletin.published is None and bulletin.date_estimated and bulletin.kind == "bulletin"
     # the Fair Work Agency's documents, through GOV.UK's organisation search
     fwa = [p for p in result.publications if p.url.startswith("https://www.gov.uk/")]
-    assert len(fwa) == 3 and all(p.published == datetime(2026, 4, 7, 8, 30, tzinfo=timezone.utc) for p in fwa)
+    assert len(fwa) == 3 and all(p.published == datetime(2026, 4, 7, 8, 30, tzinfo=UTC) for p in fwa)
 
 
 def test_an_incremental_run_stops_at_known_items(fixtures_mirror):

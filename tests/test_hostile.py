@@ -61,7 +61,7 @@ def hostile_parliament() -> str:
     """The 2026 question read by id, its heading, member and answer hostile, its steps in this week."""
     data = json.loads((FIXTURES / "parliament" / "questions" / "1905117.json").read_text(encoding="utf-8"))
     value = data["value"]
-    today = datetime.now(timezone.utc).date().isoformat() + "T00:00:00"
+    today = datetime.now(UTC).date().isoformat() + "T00:00:00"
     value.update(heading=ATTACK_TITLE, dateAnswered=today, dateAnswerCorrected=today,
                  answerText="<p>Parliament " + ATTACK_SUMMARY + " NUL\x00 and\u202e on modern slavery.</p>" + value["answerText"])
     value["askingMember"]["name"] = EVIL_ATLEU_TITLE
@@ -72,7 +72,7 @@ def hostile_nca() -> str:
     feed = (FIXTURES / "nca" / "news.rss.xml").read_text(encoding="utf-8")
     item = ("<item><title><![CDATA[NCA " + ATTACK_TITLE + " modern slavery]]></title>"
             "<link>https://www.nationalcrimeagency.gov.uk/news/hostile-item</link>"
-            f"<pubDate>{datetime.now(timezone.utc).strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate>"
+            f"<pubDate>{datetime.now(UTC).strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate>"
             "<description><![CDATA[" + ATTACK_SUMMARY + " modern slavery]]></description></item>")
     return feed.replace("<item>", item + "<item>", 1)
 

@@ -8,23 +8,23 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from mirror_fixture import FIXTURES, start_mirror
+from reliability import cycle, settings_for
 from sqlalchemy import func, select
 
 from feeds.briefing import render_briefing
 from feeds.build import build_site
-from feeds.weeks import format_week
-from mirror_fixture import FIXTURES, start_mirror
 from pipeline.briefing import read_week
 from pipeline.site import load_site_data
-from reliability import cycle, settings_for
-from scrapers import parliament, parliament_api as api
+from scrapers import parliament
+from scrapers import parliament_api as api
 from store import models as m
 from store.db import session_factory
 from vocabulary.calendar import LONDON
+from vocabulary.weeks import format_week
 
 STAGES = ("tabled", "holding", "answered", "corrected")
 FIELDS = ("dateTabled", "dateHoldingAnswer", "dateAnswered", "dateAnswerCorrected", "dateForAnswer")
@@ -64,7 +64,7 @@ def serve_stage(mirror, value: dict[str, Any]) -> None:  # type: ignore[no-untyp
     and the question read by id."""
     since = BUILD.SINCE
     for term in parliament.SEARCH_TERMS:
-        for date_filter, field in zip(parliament.QUESTION_FILTERS, ("dateTabled", "dateAnswered", "dateAnswerCorrected")):
+        for date_filter, field in zip(parliament.QUESTION_FILTERS, ("dateTabled", "dateAnswered", "dateAnswerCorrected"), strict=True):
             path = parliament.list_path(api.QUESTIONS, term, date_filter, since, 0)
             recorded = json.loads(next(
                 (FIXTURES / "parliament" / e["file"]).read_text(encoding="utf-8")

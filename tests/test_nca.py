@@ -4,11 +4,12 @@ a feed whose lastBuildDate moved is nothing new."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from mirror_fixture import FIXTURES, fixtures_mirror  # noqa: F401  (pytest fixture)
-from scrapers import nca
+from mirror_fixture import FIXTURES
 from source_runs import client, run, served, validators_from
+
+from scrapers import nca
 
 KEPT = ["Two suspected people smugglers arrested",
         "73 arrested as national modern slavery crackdown targets sexual exploitation",
@@ -23,7 +24,7 @@ def test_the_feed_is_found_on_the_news_page_and_only_items_on_the_subjects_are_k
     assert served(fixtures_mirror, "nca") == [("/robots.txt", 200), ("/news", 200), (FEED, 200)] or \
         served(fixtures_mirror, "nca")[-2:] == [("/news", 200), (FEED, 200)]
     smugglers = result.publications[0]
-    assert smugglers.published == datetime(2020, 8, 15, 8, tzinfo=timezone.utc)  # 09:00 +0100
+    assert smugglers.published == datetime(2020, 8, 15, 8, tzinfo=UTC)  # 09:00 +0100
     assert "organised immigration crime" in smugglers.topics
 
 

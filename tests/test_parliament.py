@@ -5,17 +5,18 @@ a steady run costs."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from mirror_fixture import FIXTURES
+from source_runs import TOPICS, client, served, validators_from
 
-from mirror_fixture import FIXTURES, fixtures_mirror  # noqa: F401  (pytest fixture)
-from scrapers import parliament, parliament_api as api
+from scrapers import parliament
+from scrapers import parliament_api as api
 from scrapers.adapter import Stored
 from scrapers.normalise import canonical_url
 from scrapers.subjects import on_subject
-from source_runs import TOPICS, client, served, validators_from
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "parliament" / "recorded-2021"
 REAL = FIXTURES / "parliament"
@@ -64,9 +65,9 @@ def test_a_date_is_the_london_calendar_day_even_in_summer_time():
     value = {"id": 1, "uin": "1", "dateTabled": "2024-07-10T00:00:00", "dateAnswered": "2024-07-15T00:00:00",
              "heading": "Slavery", "questionText": "To ask about modern slavery.", "answerText": "<p>Yes.</p>"}
     pub = api.question_publication(value, url="x", topics=TOPICS)
-    assert pub.published == datetime(2024, 7, 10, tzinfo=timezone.utc)
+    assert pub.published == datetime(2024, 7, 10, tzinfo=UTC)
     assert pub.url.endswith("/written-questions/detail/2024-07-10/1")
-    assert pub.change_history[0].at == datetime(2024, 7, 15, tzinfo=timezone.utc)
+    assert pub.change_history[0].at == datetime(2024, 7, 15, tzinfo=UTC)
 
 
 def test_the_subject_filter_reads_what_the_text_says_not_the_heading_or_department():
@@ -185,7 +186,7 @@ def test_an_outage_longer_than_the_window_reads_from_the_day_before_the_last_rea
                                                                        date(2020, 12, 31), 0),
                                  json.dumps({"totalResults": 0, "results": []}), content_type="application/json")
     with pytest.raises(Exception, match="404"):  # every other query of that day is not recorded: the point is the date
-        collect(fixtures_mirror, last_read=datetime(2021, 1, 1, 12, tzinfo=timezone.utc))
+        collect(fixtures_mirror, last_read=datetime(2021, 1, 1, 12, tzinfo=UTC))
     asked = [p for p, _ in served(fixtures_mirror, "parliament") if "?searchTerm=" in p]
     assert asked[0].count("WhenFrom=2020-12-31") == 1
 

@@ -7,8 +7,8 @@
 Revision ID: 0007
 Revises: 0005
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0007"
 down_revision = "0005"
