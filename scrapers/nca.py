@@ -11,7 +11,9 @@ lines or organised immigration crime (`scrapers.subjects`; never "trafficking" a
 Joomla writes a new `lastBuildDate` on every fetch, so the feed's bytes (and any validator
 derived from them) change each time: items are told apart by their links, never by the feed's
 date, and a feed whose items are all known is nothing new. A news page answering 304 has no new
-news: the feed it advertises is not read that run.
+news to discover from: the feed is then read (conditionally) at the address Joomla gives it,
+FEED, so a steady run costs two conditional requests and reads the source the same way as the run
+before (a run that read the listing finds no feed there, and reads the listing's way again).
 No recording of the live feed or page markup exists yet: `msbrief sources check nca` shows
 whether SITE still fits, and `msbrief sources record nca DIR` records it.
 """
@@ -25,7 +27,7 @@ from scrapers.listing import ItemSelectors, ListingSelectors
 from scrapers.records import SourceInfo, SourceResult
 from scrapers.siterun import KindRule, SiteRun
 from scrapers.subjects import on_subject_or_smuggling
-from scrapers.walk import ListingConfig, walk_listings
+from scrapers.walk import ACCEPT_HTML, ListingConfig, walk_feed, walk_listings
 
 SOURCE = SourceInfo(
     name="nca",
@@ -35,17 +37,20 @@ SOURCE = SourceInfo(
     hosts=("www.nationalcrimeagency.gov.uk", "nationalcrimeagency.gov.uk"),
     kind_hint="news",
 )
+DISCOVERED, LISTING = "feed-autodiscovery", "listing-html"  # walk_listings' names for the two ways
 
 
 @dataclass(frozen=True)
 class Site:
     """Everything this adapter knows about the site's URLs and markup."""
 
+    feed: str  # Joomla's feed of the news category (what the news page advertises)
     listings: ListingConfig
     kinds: tuple[KindRule, ...]
 
 
 SITE = Site(
+    feed="/news?format=feed&type=rss",
     listings=ListingConfig(
         urls=("/news",),
         listing=ListingSelectors(
@@ -70,4 +75,7 @@ def collect(client: Fetcher, *, base_url: str, is_known: IsKnown, topics: Topics
     """Read the NCA's new items on the briefing's subjects (all of them with `backfill`)."""
     run = SiteRun(client, info=SOURCE, base_url=base_url, is_known=is_known, topics=topics, backfill=backfill,
                   kind_rules=SITE.kinds, keep=on_subject_or_smuggling)
-    return run.result(walk_listings(run, SITE.listings))
+    news = run.fetch(run.site_url(SITE.listings.urls[0]), absent_ok=False, accept=ACCEPT_HTML)
+    if news is not None and news.not_modified:  # nothing new to discover: the feed at its address, if any
+        return run.result(DISCOVERED if walk_feed(run, run.site_url(SITE.feed)) else LISTING)
+    return run.result(walk_listings(run, SITE.listings))  # the page read above is not fetched again

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from mirror_fixture import FIXTURES
+from mirror_fixture import FIXTURES, start_mirror
+from reliability import cycle, settings_for
 from source_runs import client, run, served, validators_from
 
 from scrapers import nca
@@ -65,3 +66,14 @@ def test_a_new_lastbuilddate_alone_is_nothing_new(fixtures_mirror):
     # only the feed was read again: no item page, and every item it lists is known
     assert [path for path, _ in served(fixtures_mirror, "nca") if path not in ("/news", FEED, "/robots.txt")] == []
     assert {p.url for p in result.publications} <= set(known)
+
+
+def test_a_steady_run_reads_the_source_the_same_way_with_two_conditional_requests(engine, db_url, tmp_path):
+    with start_mirror() as mirror:
+        settings = settings_for(mirror, db_url, tmp_path / "var")
+        first = cycle(settings, engine, ["nca"])["nca"]
+        mirror.clear_log()
+        second = cycle(settings, engine, ["nca"])["nca"]
+        asked = served(mirror, "nca")
+    assert first.strategy == second.strategy == "feed-autodiscovery"  # not read again as a "new" strategy
+    assert asked == [("/news", 304), (FEED, 304)] and second.requests == second.not_modified == 2
