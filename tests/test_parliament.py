@@ -199,3 +199,18 @@ def test_a_holding_answer_and_the_answer_on_the_same_day_are_two_versions():
     assert api.question_version(holding).updated == api.question_version(answered).updated
     assert api.question_version(holding) != api.question_version(answered)  # so the answer is read by id
     assert api.question_version(answered).change_note == "answered after a holding answer"
+
+
+def test_held_out_recordings_read_without_error_and_the_filter_keeps_nothing_off_the_subject():
+    """Not used while writing the adapter: the 520 questions tabled on 1 February 2021 and the ten
+    statements made that day. Every item reads (state, steps, version); none is on the subject
+    (the one that says "exploit" is about scammers)."""
+    _, questions = api.listing(recorded("questions__tabled-2021-02-01__bicameral__take1000.json"), url="rec")
+    assert len(questions) == 520
+    states = {api.question_state(v) for v in questions}
+    assert states == {"tabled", "holding", "answered", "corrected"}
+    assert all(api.question_notes(v)[-1].note == "tabled" and api.question_version(v).updated for v in questions)
+    assert [v["id"] for v in questions if on_subject(api.question_words(v))] == []
+    _, statements = api.listing(recorded("statements__made-2021-02-01__bicameral.json"), url="rec")
+    assert [g[0]["house"] for g in api.same_statements(statements)] == ["Commons"] * 5
+    assert not any(on_subject(api.statement_words(v)) for v in statements)
