@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 import css_inline
@@ -34,18 +34,13 @@ from feeds.nrm_summary import Headline, headline_figures, revision_text, stale_n
 from feeds.parliament import parliament_section
 from feeds.render import environment
 from feeds.sanitise import plain_text, safe_url
-from store.read import (
-    Change,
-    FeedItem,
-    ParliamentWeek,
-    ReleaseView,
-    SeriesPoint,
-    SourceHealth,
-    UpcomingRelease,
-)
+from store.read import Change, FeedItem, ReleaseView, SeriesPoint, SourceHealth, UpcomingRelease
 from vocabulary.calendar import LONDON_TZ_NAME
 from vocabulary.text import clip
 from vocabulary.weeks import week_label
+
+if TYPE_CHECKING:
+    from store.read import ParliamentWeek
 
 # Topics that make an item "relevant": listed first; a generalist source's items without one are collapsed.
 RELEVANT_TOPICS = frozenset({
