@@ -23,6 +23,7 @@ from pipeline.sources import source as source_spec
 from scrapers.errors import FetchError
 from scrapers.hosts import HostPolicy
 from scrapers.http import HttpStats
+from scrapers.limits import DEFAULT_LIMITS, UNBOUNDED_TIME
 from scrapers.normalise import load_topics, normalise_result
 from scrapers.records import Page, SourceResult
 from store import models as m
@@ -44,6 +45,8 @@ class BareClient:
         self.hosts = hosts
         self.log: list[Any] = []
         self.stats = HttpStats()
+        self.limits = DEFAULT_LIMITS  # the parsers' default bounds, and no deadline
+        self.budget = UNBOUNDED_TIME
         self._session = requests.Session()
         self._session.trust_env = False
 

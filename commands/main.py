@@ -22,7 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="msbrief",
         description=(
             "msbrief: UK modern slavery and human trafficking news and statistics. Reads GOV.UK's NRM "
-            "statistics, the Sentencing Council, the Independent Anti-Slavery Commissioner and ATLEU; "
+            "statistics and modern slavery guidance, the Sentencing Council, the Independent Anti-Slavery "
+            "Commissioner, ATLEU, UK Parliament's written questions and statements, the National Crime Agency, "
+            "and the GLAA with the Fair Work Agency; "
             "stores the figures; publishes RSS/Atom feeds and a weekly email briefing. "
             "Settings come from MSBRIEF_* environment variables (see .env.example)."
         ),

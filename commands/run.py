@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from commands.errors import CommandError, database, load_settings
-from pipeline.sources import SOURCES
+from pipeline.sources import SOURCES, pointed_at_corpus
 from vocabulary.weeks import WEEK_RULE
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -129,8 +129,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
                            "repository, or name a copy of its tests/fixtures with --corpus DIR")
     try:
         with running_mirror(corpus, port=0) as mirror:
-            for spec in SOURCES.values():
-                os.environ[spec.env_var] = mirror.url_for(spec.name)
+            for field, value in pointed_at_corpus(mirror.url_for).items():
+                os.environ[f"MSBRIEF_{field.upper()}"] = value
             os.environ.setdefault("MSBRIEF_RATE_LIMIT_PER_HOST", "200")  # it's our own loopback server
             get_settings.cache_clear()
             report = run_pipeline(None)

@@ -79,11 +79,7 @@ def sample_is_known(limit: int = SAMPLE_ITEMS):
 
 def collect(settings: Settings, name: str, client: HttpClient) -> SourceResult:
     """One sampled run of adapter `name` against its configured base URL."""
-    from scrapers.normalise import load_topics
-
-    spec = source(name)
-    return spec.adapter().collect(client, base_url=spec.base_url(settings), is_known=sample_is_known(),
-                                  topics=load_topics(settings.topics_file), backfill=False, **spec.adapter_options(settings))
+    return source(name).collect(client, settings, is_known=sample_is_known(), backfill=False)
 
 
 def describe(result: SourceResult, client: HttpClient) -> str:
@@ -133,15 +129,17 @@ def run_record(args: argparse.Namespace) -> int:
     if not pages:
         print(f"{args.name}: nothing was fetched ({problem or 'no responses'})", file=sys.stderr)
         return 1
+    options = ", ".join(f"{k}={v}" for k, v in source(args.name).adapter_options(settings).items())
     write_fixture(args.dir, pages, base_url=source(args.name).base_url(settings), name=args.name,
-                  summary=describe(result, client) if result else f"the run failed: {problem}")
+                  summary=describe(result, client) if result else f"the run failed: {problem}", options=options)
     print(f"{args.name}: recorded {len(pages)} responses in {args.dir}"
           + (f" (the run failed: {problem})" if problem else ""))
     return 1 if problem else 0
 
 
-def write_fixture(folder: Path, pages: list[Page], *, base_url: str, name: str, summary: str) -> None:
-    """Write `pages` as a mirror folder: bodies, mirror.json and PROVENANCE.md."""
+def write_fixture(folder: Path, pages: list[Page], *, base_url: str, name: str, summary: str, options: str = "") -> None:
+    """Write `pages` as a mirror folder: bodies, mirror.json and PROVENANCE.md (saying the adapter
+    options the run had: a replay needs the settings that give the same, as the request paths may hold them)."""
     folder.mkdir(parents=True, exist_ok=True)
     base = base_url.rstrip("/")
     base_path = urlsplit(base).path.rstrip("/")
@@ -177,7 +175,9 @@ def write_fixture(folder: Path, pages: list[Page], *, base_url: str, name: str, 
     (folder / "PROVENANCE.md").write_text(
         f"# {name}: recorded live by msbrief sources record\n\n"
         f"Recorded {now} from {base} by `msbrief sources record {name}` ({summary}).\n"
-        "Every body is byte-for-byte what the site served (after content decoding); nothing was edited.\n\n"
+        "Every body is byte-for-byte what the site served (after content decoding); nothing was edited.\n"
+        + (f"The adapter's options from the settings were: {options} (replay it with settings that give the "
+           "same: the request paths depend on them).\n" if options else "") + "\n"
         "| path | status | content type | bytes |\n|---|---|---|---|\n" + "\n".join(rows) + "\n",
         encoding="utf-8",
     )

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 import css_inline
@@ -31,12 +31,16 @@ from feeds.changes import change_line
 from feeds.charts import quarterly, referrals_chart
 from feeds.formatting import date_text, release_period_label
 from feeds.nrm_summary import Headline, headline_figures, revision_text, stale_note
+from feeds.parliament import parliament_section
 from feeds.render import environment
 from feeds.sanitise import plain_text, safe_url
 from store.read import Change, FeedItem, ReleaseView, SeriesPoint, SourceHealth, UpcomingRelease
 from vocabulary.calendar import LONDON_TZ_NAME
 from vocabulary.text import clip
 from vocabulary.weeks import week_label
+
+if TYPE_CHECKING:
+    from store.read import ParliamentWeek
 
 # Topics that make an item "relevant": listed first; a generalist source's items without one are collapsed.
 RELEVANT_TOPICS = frozenset({
@@ -88,6 +92,7 @@ class BriefingData:
     off_topic: str = "collapse"
     site_url: str = ""
     timezone: str = LONDON_TZ_NAME
+    parliament: ParliamentWeek | None = None  # written questions and statements: "In Parliament" (feeds/parliament.py)
 
     @property
     def since(self) -> datetime:
@@ -256,8 +261,8 @@ def publication_groups(data: BriefingData) -> list[SourceGroup]:
     by_source: dict[str, list[FeedItem]] = {}
     titles: dict[str, str] = {}
     for item in data.news:
-        if item.source == data.guidance_source:
-            continue
+        if item.source == data.guidance_source or (data.parliament and item.source == data.parliament.source):
+            continue  # each has a section of its own
         by_source.setdefault(item.source, []).append(item)
         titles[item.source] = plain_text(item.source_title) or item.source
     groups = []
@@ -431,6 +436,7 @@ def _context(data: BriefingData, week: str, chart_cid: str | None, unsubscribe: 
         "refs": sorted(((n, u) for u, n in refs.items())),
         "revisions": [revision_text(r) for r in release.revisions] if release else [],
         "chart_cid": chart_cid,
+        "parliament": parliament_section(data.parliament, start=data.start, end=data.end, since=data.since, tz=tz),
         "guidance_section": bool(data.guidance_source),
         "guidance": guidance_changes(data),
         "latest_guidance": latest_guidance_line(data),

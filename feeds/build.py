@@ -38,6 +38,8 @@ class SiteData:
     guidance: Sequence[FeedItem] = ()  # the guidance source's documents (their changes make the guidance feed)
     briefings: Sequence[tuple[str, BriefingData, bool]] = ()  # (week, its data, complete) for the archive, oldest first
     table_releases: Sequence[ReleaseTables] = ()  # releases with data tables: their pages and the open data
+    attributions: Mapping[str, str] = field(default_factory=dict)  # source name -> what its licence asks to be said
+    source_notes: Mapping[str, str] = field(default_factory=dict)  # source name -> what readers are told about it
 
 
 def feed_path(slug: str, fmt: str) -> str:
@@ -119,7 +121,9 @@ def feed_catalogue(data: SiteData, site_url: str = "") -> list[FeedDef]:
                 _briefing_entries(data, site_url)),
     ]
     catalogue += [
-        FeedDef(f"source-{_slug(name)}", f"msbrief: {title}", f"New and updated items from {title}, newest first.",
+        FeedDef(f"source-{_slug(name)}", f"msbrief: {title}",
+                f"New and updated items from {title}, newest first." + (
+                    f" {data.source_notes[name]}" if data.source_notes.get(name) else ""),
                 data.by_source.get(name, ()))
         for name, title in zip(names, titles, strict=True)
     ]
@@ -137,7 +141,8 @@ def build_site(data: SiteData, *, site_url: str, max_entries: int) -> dict[str, 
         for fmt in FORMATS:
             path = paths[fmt]
             spec = FeedSpec(feed.slug, feed.title, feed.description, f"{site_url}{path}", site_url)
-            files[path] = render_feed(spec, feed.items, fmt=fmt, max_entries=max_entries)
+            files[path] = render_feed(spec, feed.items, fmt=fmt, max_entries=max_entries,
+                                      attributions=data.attributions)
         links.append(FeedLink(feed.title, feed.description, rss=paths["rss"], atom=paths["atom"], site_url=site_url))
     sources = [(name, _source_title(data, name), data.by_source.get(name, ())) for name in _source_names(data)]
     archive = []
@@ -151,5 +156,6 @@ def build_site(data: SiteData, *, site_url: str, max_entries: int) -> dict[str, 
         feeds=links, sources=sources, release=data.latest_release, newest_release=data.newest_release,
         referrals=data.referrals, guidance=changes_of(data.guidance), briefings=archive[::-1], site_url=site_url,
         data_releases=[DataLink(r.release.period, release_page_path(r.release.period)) for r in data.table_releases][::-1],
+        attributions=sorted(set(data.attributions.values())), notes=data.source_notes,
     )
     return files

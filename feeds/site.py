@@ -7,7 +7,7 @@ resources. Jinja2 autoescapes everything; source text is reduced to plain text f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from feeds.changes import ChangeEntry, change_line
@@ -71,9 +71,12 @@ def render_index(
     briefings: Sequence[BriefingLink] = (),
     site_url: str,
     data_releases: Sequence[DataLink] = (),
+    attributions: Sequence[str] = (),
+    notes: Mapping[str, str] | None = None,
 ) -> bytes:
     """index.html as UTF-8 bytes. `sources` is (name, title, items) per source; `guidance` the
-    guidance documents' changes (feeds.changes), newest first; `briefings` the archive, newest first."""
+    guidance documents' changes (feeds.changes), newest first; `briefings` the archive, newest first;
+    `attributions` what the sources' licences ask to be said; `notes` what readers are told about a source."""
     points = quarterly(referrals)
     latest = [(name, title, newest_first(items)[:ITEMS_PER_SOURCE]) for name, title, items in sources]
     everything = [i for _, _, items in sources for i in items if not i.archive]
@@ -96,5 +99,7 @@ def render_index(
         change_line=change_line,
         newest=newest,
         site_url=site_url,
+        attributions=attributions,
+        notes=notes or {},
     )
     return page.encode("utf-8")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -86,8 +86,15 @@ def entry_summary_html(item: FeedItem, *, site_url: str = "") -> str:
 FeedFormat = Literal["rss", "atom"]
 
 
-def render_feed(spec: FeedSpec, items: Sequence[FeedItem], *, fmt: FeedFormat, max_entries: int = 50) -> bytes:
-    """The feed `spec` as RSS 2.0 or Atom 1.0 bytes (UTF-8), holding the newest `max_entries` items."""
+def render_feed(spec: FeedSpec, items: Sequence[FeedItem], *, fmt: FeedFormat, max_entries: int = 50,
+                attributions: Mapping[str, str] | None = None) -> bytes:
+    """The feed `spec` as RSS 2.0 or Atom 1.0 bytes (UTF-8), holding the newest `max_entries` items.
+
+    `attributions` (source name -> words) are what a source's licence asks to be said where its items
+    are published: the feed's rights (RSS <copyright>) when it has an item of that source, and each
+    such Atom entry's <rights>.
+    """
+    attributions = attributions or {}
     if fmt not in ("rss", "atom"):
         raise ValueError(f"feed format {fmt!r}: expected 'rss' or 'atom'")
     entries = newest_first(items)[: max(max_entries, 0)]
@@ -101,16 +108,19 @@ def render_feed(spec: FeedSpec, items: Sequence[FeedItem], *, fmt: FeedFormat, m
     fg.language("en-GB")
     fg.author({"name": "msbrief"})
     fg.generator(GENERATOR)
+    rights = sorted({plain_text(attributions[e.source]) for e in entries if attributions.get(e.source)})
+    if rights:
+        fg.rights(" ".join(rights))
     dated = [e.last_changed for e in entries if not e.archive]
     fg.updated(max(dated) if dated else EMPTY_FEED_UPDATED)
     for item in entries:
-        _add_entry(fg, spec, item)
+        _add_entry(fg, spec, item, rights=plain_text(attributions.get(item.source, "")))
     if fmt == "rss":
         return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
     return fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
 
 
-def _add_entry(fg: FeedGenerator, spec: FeedSpec, item: FeedItem) -> None:
+def _add_entry(fg: FeedGenerator, spec: FeedSpec, item: FeedItem, *, rights: str = "") -> None:
     fe = fg.add_entry(order="append")
     fe.id(entry_id(item.key))  # also the RSS guid, isPermaLink="false"
     fe.title(plain_text(item.title) or "(untitled)")
@@ -128,6 +138,8 @@ def _add_entry(fg: FeedGenerator, spec: FeedSpec, item: FeedItem) -> None:
     summary = entry_summary_html(item, site_url=spec.site_url)
     if summary:
         fe.summary(summary, type="html")  # Atom <summary type="html">; RSS <description>
+    if rights:
+        fe.rights(rights)  # Atom only: RSS has no per-item rights (the channel's <copyright> says it)
 
 
 class _RssNamespaces(BaseExtension):

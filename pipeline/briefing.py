@@ -38,6 +38,7 @@ from feeds.briefing import (
 from feeds.mailer import Mailer, SmtpConfig
 from feeds.publish import atomic_write
 from pipeline.dispatch import Attempt, Leases, dispatch
+from pipeline.parliament import read_parliament
 from pipeline.settings import Settings
 from pipeline.sources import SOURCES
 from store import queries
@@ -204,6 +205,7 @@ def read_week(engine: Engine, week: str, *, settings: Settings, now: datetime | 
         latest_guidance = queries.recently_changed(s, source=guidance, before=end, limit=GUIDANCE_SHOWN) if guidance else []
         health = queries.source_health(s)
         failed = queries.failed_sources_between(s, start, end)
+        parliament = read_parliament(s, start=start, end=end, since=window_start)
     return BriefingData(
         start=start,
         end=end,
@@ -222,6 +224,7 @@ def read_week(engine: Engine, week: str, *, settings: Settings, now: datetime | 
         off_topic=settings.briefing_off_topic,
         site_url=settings.site_url,
         timezone=tz,
+        parliament=parliament,
     )
 
 

@@ -18,10 +18,11 @@ from urllib.parse import urlsplit
 from pipeline.reports import SourceReport
 from pipeline.settings import Settings
 from pipeline.sources import SourceSpec, source
+from scrapers.adapter import Stored
 from scrapers.errors import ScraperError
 from scrapers.hosts import HostPolicy
 from scrapers.http import Deadlines, HttpClient, Limits, Politeness, RetryPolicy
-from scrapers.normalise import canonical_url, load_topics, normalise_fetch_log, normalise_result, unbase
+from scrapers.normalise import canonical_url, normalise_fetch_log, normalise_result, unbase
 from scrapers.nrm import ReleaseIndex
 from scrapers.records import FetchRecord, Release, SourceResult
 from store import units
@@ -100,19 +101,28 @@ def make_client(settings: Settings, spec: SourceSpec, *, state: FetchSnapshot | 
 
 
 class KnownUrls:
-    """`is_known` for an adapter: whether a URL leads to a stored item of the source. The stored
-    URLs are read in one query on the first question, in a read-only transaction of their own."""
+    """`is_known` for an adapter: whether a URL leads to a stored item of the source (and, for
+    `stored`, which version of it). The stored URLs are read in one query on the first question,
+    in a read-only transaction of their own."""
 
     def __init__(self, engine: Engine, name: str) -> None:
         self.engine, self.name = engine, name
-        self._urls: set[str] | None = None
+        self._urls: dict[str, tuple[datetime | None, str | None]] | None = None
         self._lock = threading.Lock()
 
-    def __call__(self, url: str) -> bool:
+    def _versions(self) -> dict[str, tuple[datetime | None, str | None]]:
         with self._lock:
             if self._urls is None:
-                self._urls = units.known_urls(self.engine, self.name)
-        return canonical_url(url) in self._urls
+                self._urls = units.known_versions(self.engine, self.name)
+            return self._urls
+
+    def __call__(self, url: str) -> bool:
+        return canonical_url(url) in self._versions()
+
+    def stored(self, url: str) -> Stored | None:
+        """The version the store has of the item at `url` (None when it has none)."""
+        found = self._versions().get(canonical_url(url))
+        return Stored(*found) if found is not None else None
 
 
 def fetch(settings: Settings, engine: Engine, name: str, *, backfill: bool | None = None) -> Fetched:
@@ -123,18 +133,17 @@ def fetch(settings: Settings, engine: Engine, name: str, *, backfill: bool | Non
     when the adapter first asks (a run whose listings all answer 304 asks nothing).
     """
     spec = source(name)
-    module = spec.adapter()
     context = units.fetch_context(engine, name)
     state, succeeded_at, previous_strategy = context.state, context.succeeded_at, context.previous_strategy
     is_known = KnownUrls(engine, name)
     client = make_client(settings, spec, state=state)
     if backfill is None:
         backfill = succeeded_at is None  # a source that never succeeded gets its whole archive walked
-    topics = load_topics(settings.topics_file)
+
+    extra = {"stored": is_known.stored, "last_read": succeeded_at} if spec.stored_versions else {}
 
     def collect(backfill: bool) -> SourceResult:
-        return module.collect(client, base_url=spec.base_url(settings), is_known=is_known, topics=topics,
-                              backfill=backfill, **spec.adapter_options(settings))
+        return spec.collect(client, settings, is_known=is_known, backfill=backfill, **extra)
 
     result: SourceResult | None = None
     error: str | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -70,6 +71,11 @@ class Settings(BaseSettings):
     iasc_base_url: str = "https://www.antislaverycommissioner.co.uk"
     atleu_base_url: str = "https://www.atleu.org.uk"
     govuk_guidance_base_url: str = ""  # empty: govuk_base_url (both GOV.UK sources read one site)
+    parliament_base_url: str = "https://questions-statements-api.parliament.uk"
+    nca_base_url: str = "https://www.nationalcrimeagency.gov.uk"
+    glaa_base_url: str = "https://www.gla.gov.uk"  # and GOV.UK for its news there (this URL when pointed elsewhere)
+    # the first day Parliament is read from; empty: the briefing window before today (a Monday)
+    parliament_since: date | None = None
     # base paths of the guidance documents read on every run; empty: the adapter's own list
     govuk_guidance_watch: Annotated[list[str], NoDecode] = Field(default_factory=list)
     topics_file: Path | None = None
@@ -116,6 +122,18 @@ class Settings(BaseSettings):
             raise ValueError("its port is not a number") from None
         return value
 
+    @field_validator("parliament_since", mode="before")
+    @classmethod
+    def _optional_date(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value.strip())
+            except ValueError:
+                raise ValueError("not a date: expected YYYY-MM-DD, or nothing for the briefing window") from None
+        return value
+
     @field_validator("recipients", mode="before")
     @classmethod
     def _split_recipients(cls, value: object) -> object:
@@ -136,6 +154,15 @@ class Settings(BaseSettings):
     @property
     def http_user_agent(self) -> str:
         return self.user_agent or f"msbrief/0.1 (+mailto:{self.contact_email})"
+
+    @property
+    def parliament_reading_from(self) -> date:
+        """The first day Parliament is read from: MSBRIEF_PARLIAMENT_SINCE, else the briefing window
+        (and one week more) before today's week, from its Monday."""
+        from scrapers.parliament import reading_from
+
+        return self.parliament_since or reading_from(datetime.now(ZoneInfo(self.timezone)).date(),
+                                                     window_weeks=self.briefing_window_weeks)
 
     @property
     def sender(self) -> str:

@@ -22,6 +22,7 @@ from pipeline.settings import Settings, get_settings
 from pipeline.sources import SOURCES
 from store import queries
 from store.db import Engine, read_session, shown_url
+from store.read import SourceHealth
 from store.series import series
 from vocabulary.weeks import format_week, parse_week, week_bounds
 
@@ -76,7 +77,26 @@ def load_site_data(engine: Engine, settings: Settings | None = None) -> SiteData
             guidance=by_source.get(guidance, []),
             briefings=[(week, read_week(engine, week, settings=settings), complete) for week, complete in weeks],
             table_releases=queries.releases_with_tables(session),
+            attributions=attributions(),
+            source_notes=source_notes(queries.source_health(session)),
         )
+
+
+def attributions() -> dict[str, str]:
+    """Source name -> what its licence asks to be said where its items are published."""
+    found = {name: spec.adapter().SOURCE.attribution for name, spec in SOURCES.items()}
+    return {name: words for name, words in found.items() if words}
+
+
+def source_notes(health: list[SourceHealth]) -> dict[str, str]:
+    """Source name -> what readers are told about it after its latest reading (where its news comes from)."""
+    notes = {}
+    for h in health:
+        if h.name in SOURCES and h.last_strategy:
+            words = dict(SOURCES[h.name].adapter().SOURCE.strategy_notes).get(h.last_strategy)
+            if words:
+                notes[h.name] = words
+    return notes
 
 
 @dataclass

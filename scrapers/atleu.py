@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from scrapers.adapter import Fetcher
 from scrapers.feedread import ACCEPT_JSON, FeedPage, parse_squarespace
-from scrapers.http import HttpClient
 from scrapers.listing import ItemSelectors, ListingSelectors
 from scrapers.records import Page, SourceInfo, SourceResult
 from scrapers.siterun import KindRule, SiteRun, with_query
@@ -66,7 +66,7 @@ SITE = Site(
 
 
 def collect(
-    client: HttpClient,
+    client: Fetcher,
     *,
     base_url: str,
     is_known: Callable[[str], bool],

@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scrapers import dates, nrm
+from scrapers.adapter import Fetcher
 from scrapers.errors import ParseError
 from scrapers.govuk_api import (
     CANONICAL_BASE,
@@ -48,7 +49,6 @@ from scrapers.govuk_api import (
     when,
 )
 from scrapers.govuk_tables import read_release_workbooks
-from scrapers.http import HttpClient
 from scrapers.normalise import tag_topics
 from scrapers.nrm.tables import WorkbookLimits, check_figures
 from scrapers.records import Announcement, Page, Publication, Release, SourceInfo, SourceResult
@@ -326,7 +326,7 @@ def _announcements(fetcher: GovukApi, warnings: list[str]) -> list[Announcement]
 # --- the adapter -------------------------------------------------------------------------------
 
 
-def collect(client: HttpClient, *, base_url: str, is_known: Callable[[str], bool],
+def collect(client: Fetcher, *, base_url: str, is_known: Callable[[str], bool],
             topics: dict[str, tuple[str, ...]], backfill: bool = False,
             workbook_limits: WorkbookLimits | None = None) -> SourceResult:
     """Every NRM release (page, attachments, bulletin figures, data tables) and announcement GOV.UK lists.

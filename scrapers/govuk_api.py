@@ -17,9 +17,9 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from scrapers import dates
+from scrapers.adapter import Fetcher
 from scrapers.errors import ParseError
 from scrapers.htmltext import visible_text
-from scrapers.http import HttpClient
 from scrapers.normalise import rebase, utc
 from scrapers.records import Attachment, Page
 
@@ -64,7 +64,7 @@ def search_path(*, query: str | None, organisations: tuple[str, ...], document_t
 class GovukApi:
     """GETs Content/Search API paths of one source through the one HTTP client, decoding JSON."""
 
-    def __init__(self, client: HttpClient, base_url: str, *, source: str) -> None:
+    def __init__(self, client: Fetcher, base_url: str, *, source: str) -> None:
         self.client = client
         self.base_url = base_url.rstrip("/")
         self.source = source

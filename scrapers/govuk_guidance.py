@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from scrapers.adapter import Fetcher
 from scrapers.errors import FetchError, ParseError
 from scrapers.govuk_api import (
     CANONICAL_BASE,
@@ -47,7 +48,6 @@ from scrapers.govuk_api import (
     when,
     withdrawn,
 )
-from scrapers.http import HttpClient
 from scrapers.normalise import tag_topics
 from scrapers.records import ChangeNote, Page, Publication, SourceInfo, SourceResult
 
@@ -269,7 +269,7 @@ class _Run:
         return kept, read
 
 
-def collect(client: HttpClient, *, base_url: str, is_known: Callable[[str], bool],
+def collect(client: Fetcher, *, base_url: str, is_known: Callable[[str], bool],
             topics: dict[str, tuple[str, ...]], backfill: bool = False,
             watch: Iterable[str] | None = None) -> SourceResult:
     """Every modern-slavery guidance and policy document the searches list or the watch list names.

@@ -15,8 +15,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from scrapers.adapter import Fetcher
 from scrapers.errors import DeadlineExceeded, FetchError, HostNotAllowed, RobotsDisallowed
-from scrapers.http import HttpClient
 from scrapers.nrm.tables import TYPES, WorkbookLimits, WorkbookUnreadable, read_workbook
 from scrapers.records import SourceInfo, Workbook
 
@@ -60,7 +60,7 @@ def _permanent(exc: FetchError) -> bool:
     return exc.status is not None and exc.status < 500 and exc.status != 429
 
 
-def read_release_workbooks(client: HttpClient, attachments: list[dict[str, Any]], *, release: str, source: SourceInfo,
+def read_release_workbooks(client: Fetcher, attachments: list[dict[str, Any]], *, release: str, source: SourceInfo,
                            base_url: str, limits: WorkbookLimits) -> tuple[list[Workbook], list[str]]:
     """(the workbooks read, warnings) for one release of `source`, fetched from `base_url`."""
     books: list[Workbook] = []

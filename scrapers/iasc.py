@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from scrapers.http import HttpClient
+from scrapers.adapter import Fetcher
 from scrapers.listing import ItemSelectors, ListingSelectors
 from scrapers.records import SourceInfo, SourceResult
 from scrapers.siterun import KindRule, SiteRun
@@ -67,7 +67,7 @@ SITE = Site(
 
 
 def collect(
-    client: HttpClient,
+    client: Fetcher,
     *,
     base_url: str,
     is_known: Callable[[str], bool],

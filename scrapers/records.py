@@ -10,7 +10,8 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 # Publication.kind values
-KINDS = ("statistics", "news", "report", "guideline", "consultation", "case", "letter", "bulletin", "corporate", "other")
+KINDS = ("statistics", "news", "report", "guideline", "consultation", "case", "letter", "bulletin", "corporate",
+         "question", "statement", "other")
 
 # Announcement.state values
 ANNOUNCEMENT_STATES = ("provisional", "confirmed", "cancelled")
@@ -54,6 +55,42 @@ class ChangeNote:
 
 
 @dataclass(frozen=True)
+class QuotedFigure:
+    """An NRM figure that a written answer or statement quotes, as the NRM extractor reads it."""
+
+    metric: str  # docs/FIGURES.md's name ("total_referrals")
+    value: Any  # int or float, as written
+    unit: str
+    period: str  # the period the sentence names ("2023-year", "2024-Q2")
+    quote: str  # the sentence it is written in
+
+
+# ParliamentRecord.state values of a written question (a statement is "made").
+QUESTION_STATES = ("tabled", "holding", "answered", "corrected")
+
+
+@dataclass(frozen=True)
+class ParliamentRecord:
+    """What Parliament's Written Questions and Statements API says about one question or statement.
+
+    Its life (tabled, holding answer, answered, corrected) is in the publication's change history;
+    this is its present state, with the full texts as plain text.
+    """
+
+    kind: str  # "question" or "statement"
+    house: str  # "Commons", "Lords", or "Commons and Lords" (a statement made in both)
+    uin: str  # "143840", "HL12826", "HCWS751" (a statement in both Houses: "HCWS751, HLWS745")
+    department: str  # the answering body ("Home Office")
+    asked_by: str = ""  # a question's member ("Louise Haigh (Labour, Sheffield, Heeley)")
+    answered_by: str = ""  # the minister who answered, or made the statement
+    question: str = ""
+    answer: str = ""  # the answer (the holding answer while it holds) or the statement's text
+    state: str = ""  # QUESTION_STATES, or "made"
+    grouped_with: tuple[str, ...] = ()  # UINs of the questions answered together with this one
+    figures: tuple[QuotedFigure, ...] = ()  # NRM figures the answer or statement quotes
+
+
+@dataclass(frozen=True)
 class Publication:
     """One item of a source: a news story, report, guideline, statistics release page..."""
 
@@ -90,6 +127,8 @@ class Publication:
     # Context to say alongside the item, in the source's words: "This was published under the 2016
     # to 2019 May Conservative government" (GOV.UK's history mode).
     context_note: str | None = None
+    # A written question or statement: who asked, who answered, the full texts, its state.
+    parliament: ParliamentRecord | None = None
     # Identity, filled by scrapers.normalise.normalise_result before the store sees the item: the
     # primary key (source:external id, else the canonical URL), every canonical URL of the item,
     # and the second identity (source + normalised title + date; None without a date).
@@ -229,6 +268,11 @@ class SourceInfo:
     canonical_base: str
     hosts: tuple[str, ...]
     kind_hint: str = "news"
+    # The attribution its licence asks for wherever its items are published ("" when none is asked).
+    attribution: str = ""
+    # What readers are told about the source when a run read it a given way: (strategy, words), e.g.
+    # where its news now comes from once its own site is gone.
+    strategy_notes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

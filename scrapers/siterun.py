@@ -15,8 +15,8 @@ from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from scrapers import dates
+from scrapers.adapter import Fetcher
 from scrapers.errors import FetchError, ParseError
-from scrapers.http import HttpClient
 from scrapers.normalise import canonical_url, rebase, tag_topics, title_key, unbase
 from scrapers.records import Page, Publication, SourceInfo, SourceResult
 
@@ -48,7 +48,7 @@ class SiteRun:
 
     def __init__(
         self,
-        client: HttpClient,
+        client: Fetcher,
         *,
         info: SourceInfo,
         base_url: str,
@@ -57,6 +57,7 @@ class SiteRun:
         backfill: bool,
         kind_rules: tuple[KindRule, ...],
         undated_ok: bool = False,
+        keep: Callable[[str], bool] | None = None,
     ) -> None:
         self.client = client
         self.info = info
@@ -64,12 +65,15 @@ class SiteRun:
         self.backfill = backfill
         self.kind_rules = kind_rules
         self.undated_ok = undated_ok
+        self.keep = keep  # a source that publishes on every subject: only items whose text it accepts are kept
         self.tried: set[str] = set()
         self.warnings: list[str] = []
         self._is_known = is_known
         self._topics = topics
         self._pubs: dict[str, Publication] = {}  # canonical URL of the first variant -> publication
         self._alias: dict[str, str] = {}  # canonical URL or title key -> key in _pubs
+        self._dropped: set[str] = set()  # canonical URLs of items on other subjects, left out
+        self._pages: dict[str, Page] = {}  # real URL -> the page a conditional request gave in this run
 
     @property
     def source(self) -> str:
@@ -93,9 +97,14 @@ class SiteRun:
         A URL off the source's hosts is refused by the client (HostNotAllowed): check `fetchable` first.
         """
         self.tried.add(canonical_url(real_url))
+        if conditional and real_url in self._pages:
+            return self._pages[real_url]  # read earlier in this run: the same answer, not a second request
         try:
-            return self.client.get(rebase(real_url, self.info.canonical_base, self.base_url),
+            page = self.client.get(rebase(real_url, self.info.canonical_base, self.base_url),
                                    accept=accept, conditional=conditional)
+            if conditional:
+                self._pages[real_url] = page
+            return page
         except FetchError as exc:
             if absent_ok and exc.status in ABSENT_STATUSES:
                 log.info("%s: %s is absent (HTTP %s)", self.source, real_url, exc.status)
@@ -106,9 +115,13 @@ class SiteRun:
         return canonical_url(real_url) in self.tried
 
     def known(self, real_url: str) -> bool:
-        """True when the store already has the item at `real_url` (or it was found earlier in this run)."""
+        """True when the store already has the item at `real_url` (or this run found it, or left it out)."""
         key = canonical_url(real_url)
-        return key in self._alias or bool(self._is_known(key))
+        return key in self._alias or key in self._dropped or bool(self._is_known(key))
+
+    def wants(self, title: str, summary: str = "") -> bool:
+        """Whether an item saying this is kept: always, unless the source keeps only some subjects."""
+        return self.keep is None or self.keep(f"{title}\n{summary}")
 
     def in_run(self, real_url: str) -> bool:
         """True when this run already found the item at `real_url`."""
@@ -142,6 +155,9 @@ class SiteRun:
             raise ParseError(f"item {title!r} has no URL", source=self.source, url=where, expected="a link to the item")
         if not title:
             raise ParseError(f"item {url!r} has no title", source=self.source, url=where, expected="a title")
+        if not self.wants(title, summary):
+            self._dropped.add(canonical_url(url))
+            return None
         if published is None and refused_date:
             self.warn(f"[{self.source}] {url}: item {title!r} is dated {refused_date!r}, outside the years "
                       f"{dates.MIN_YEAR}-{dates.MAX_YEAR} msbrief accepts; item skipped")

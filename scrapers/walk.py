@@ -121,7 +121,7 @@ def _next_on_site(run: SiteRun, url: str, *, page_url: str) -> bool:
 
 def _take_entries(run: SiteRun, entries: tuple[Entry, ...], *, page_url: str) -> bool:
     """Add a page's entries; whether to go on to the next page."""
-    all_known = all(run.known(run.real(e.url)) for e in entries if e.url)
+    all_known = all(run.known(run.real(e.url)) or not run.wants(e.title, e.summary) for e in entries if e.url)
     fresh = [e for e in entries if e.url and not run.in_run(run.real(e.url))]
     for e in entries:
         url = run.real(e.url) if e.url else ""
@@ -203,11 +203,13 @@ def _read_discovered_feed(run: SiteRun, lp: ListingPage, *, page_url: str) -> bo
 def _take_listing(run: SiteRun, config: ListingConfig, lp: ListingPage, *, page_url: str) -> bool:
     """Add a listing page's items (opening item pages as configured); whether to go on."""
     items = [_real_item(run, it) for it in lp.items]
-    all_known = all(run.known(it.url) for it in items)
+    all_known = all(run.known(it.url) or not run.wants(it.title, it.summary) for it in items)
     fresh = [it for it in items if not run.in_run(it.url)]
     for it in items:
         if run.known(it.url) and not run.backfill:
             continue  # the store has it: no need to open its page again
+        if not run.wants(it.title, it.summary) and (it.published or it.refused_date):
+            continue  # on another subject, and dated: no page to open (an undated one is judged on its page)
         _take_item(run, config, it, page_url=page_url)
     return _go_on(run, page_url, fresh=bool(fresh), all_known=all_known)
 

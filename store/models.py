@@ -109,6 +109,8 @@ class Publication(Base):
     withdrawn_note: Mapped[str | None] = mapped_column(Text)
     organisations: Mapped[list[Any]] = mapped_column(default=list)
     context_note: Mapped[str | None] = mapped_column(Text)  # "This was published under the ... government"
+    # A written question or statement: scrapers.records.ParliamentRecord as JSON (null for other items).
+    parliament: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     source: Mapped[Source] = relationship()
     attachments: Mapped[list[Attachment]] = relationship(back_populates="publication", order_by="Attachment.id")

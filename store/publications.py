@@ -16,15 +16,16 @@ An item's first sighting stores its notes as history: it is new, not amended.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from scrapers.records import Attachment, ChangeNote, Publication
+from scrapers.records import Attachment, ChangeNote, ParliamentRecord, Publication
 from store import models as m
 from store.models import now
 from store.upsert import insert_many, update_many, upsert_many
@@ -45,7 +46,7 @@ _ROW = (m.Publication.id, m.Publication.key, m.Publication.title_key, m.Publicat
         m.Publication.published, m.Publication.date_estimated, m.Publication.summary, m.Publication.topics,
         m.Publication.change_note, m.Publication.amendment_count, m.Publication.document_type,
         m.Publication.withdrawn_at, m.Publication.withdrawn_note, m.Publication.closes_at,
-        m.Publication.context_note)
+        m.Publication.context_note, m.Publication.parliament)
 
 
 def known_urls(session: Session, source: str) -> set[str]:
@@ -53,6 +54,14 @@ def known_urls(session: Session, source: str) -> set[str]:
     return set(session.execute(
         select(m.PublicationUrl.url).join(m.Publication).join(m.Source).where(m.Source.name == source)
     ).scalars())
+
+
+def known_versions(session: Session, source: str) -> dict[str, tuple[datetime | None, str | None]]:
+    """Every canonical URL of a stored item of `source`, with that item's version: when it last changed
+    (`updated`) and its latest change note."""
+    rows = session.execute(select(m.PublicationUrl.url, m.Publication.updated, m.Publication.change_note)
+                           .join(m.Publication).join(m.Source).where(m.Source.name == source))
+    return {url: (updated, note) for url, updated, note in rows}
 
 
 def note_identity(note: ChangeNote) -> str:
@@ -73,7 +82,14 @@ def new_row(pub: Publication, *, source_id: int, seen_at: datetime) -> dict[str,
         "change_note": pub.change_note, "document_type": pub.document_type, "closes_at": pub.closes_at,
         "withdrawn_at": pub.withdrawn_at, "withdrawn_note": pub.withdrawn_note,
         "organisations": list(pub.organisations), "context_note": pub.context_note,
+        "parliament": parliament_json(pub.parliament),
     }
+
+
+def parliament_json(record: ParliamentRecord | None) -> dict[str, Any] | None:
+    """A written question's or statement's record as the JSON the store keeps (None for other items)."""
+    # through JSON once, so tuples are lists as the stored value is, and equal records compare equal
+    return json.loads(json.dumps(asdict(record))) if record is not None else None
 
 
 def attachment_row(row_id: int, a: Attachment) -> dict[str, Any]:
@@ -204,6 +220,8 @@ class _Page:
                 update[column] = getattr(pub, column)
         if pub.organisations:
             update["organisations"] = list(pub.organisations)
+        if pub.parliament is not None and parliament_json(pub.parliament) != row["parliament"]:
+            update["parliament"] = parliament_json(pub.parliament)  # its present state; its life is in the notes
         if pub.updated and pub.updated != row["updated"]:
             update["updated"] = pub.updated
         if correction:  # a date found for a formerly undated item: a correction, not news
@@ -214,9 +232,9 @@ class _Page:
             update["document_type"] = pub.document_type
         if pub.withdrawn_at and not row["withdrawn_at"]:
             update["withdrawn_at"] = pub.withdrawn_at
-        if changes or correction:
-            update["change_note"] = pub.change_note or row["change_note"]
         notes = self._new_notes(pub, row["id"])
+        if changes or correction or (notes and pub.change_note):
+            update["change_note"] = pub.change_note or row["change_note"]  # the latest, once a new note is in
         if changes:
             note = pub.withdrawn_note if set(changes) == {"withdrawn"} else pub.change_note
             self.amendments.append({"publication_id": row["id"], "at": self.seen_at, "changes": changes,

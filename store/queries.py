@@ -22,6 +22,7 @@ from store.read import (
     SourceHealth,
     Statement,
     UpcomingRelease,
+    parliament_record,
 )
 from vocabulary.metrics import RESTATEMENTS
 from vocabulary.periods import period_order
@@ -193,6 +194,7 @@ def _feed_item(pub: m.Publication, releases: dict[int, ReleaseView], readings: d
         changes=_changes(pub),
         archive=pub.date_estimated and pub.source.name in readings and pub.first_seen <= readings[pub.source.name],
         release=releases.get(pub.id),
+        parliament=parliament_record(pub.parliament),
     )
 
 

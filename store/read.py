@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
+
+from scrapers.records import ParliamentRecord, QuotedFigure
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,7 @@ class FeedItem:
     changes: tuple[Change, ...] = ()
     archive: bool = False
     release: ReleaseView | None = None
+    parliament: ParliamentRecord | None = None  # a written question or statement
 
     @property
     def date(self) -> datetime | None:
@@ -157,6 +160,34 @@ class FeedItem:
     @property
     def latest_change(self) -> Change | None:
         return self.changes[0] if self.changes else None
+
+
+@dataclass(frozen=True)
+class OfficialFigure:
+    """A figure as the latest release that states it for its period says it (to compare with a quote)."""
+
+    metric: str
+    period: str
+    value: Any
+    release_title: str
+    url: str  # the bulletin (else the release page) that states it
+
+
+@dataclass(frozen=True)
+class ParliamentWeek:
+    """What the briefing's "In Parliament" reads: the written questions and statements around a week.
+
+    `items` are the source's items first seen, amended or updated around the week (the briefing
+    decides which steps are news); `latest` its most recently answered question before the week
+    ended (where things stand in a quiet week); `official` the official figures of every period the
+    answers and statements quote; `attribution` the words its licence asks for.
+    """
+
+    source: str
+    items: tuple[FeedItem, ...] = ()
+    latest: FeedItem | None = None
+    official: tuple[OfficialFigure, ...] = ()
+    attribution: str = ""
 
 
 @dataclass(frozen=True)
@@ -251,3 +282,17 @@ class ReleaseTables:
     tables: tuple[TableView, ...]
     revisions: tuple[TableRevisionView, ...]
     workbooks: tuple[tuple[str, str, str], ...]  # (url, format, sha256)
+def parliament_record(data: Any) -> ParliamentRecord | None:
+    """The ParliamentRecord the store keeps as JSON (None for other items, or a value of another shape)."""
+    if not isinstance(data, dict):
+        return None
+    known = {f.name for f in fields(ParliamentRecord)}
+    values = {k: v for k, v in data.items() if k in known}
+    values["grouped_with"] = tuple(str(u) for u in values.get("grouped_with") or ())
+    values["figures"] = tuple(QuotedFigure(str(f.get("metric")), f.get("value"), str(f.get("unit")), str(f.get("period")),
+                                           str(f.get("quote") or "")) for f in values.get("figures") or ()
+                              if isinstance(f, dict))
+    try:
+        return ParliamentRecord(**values)
+    except TypeError:  # a required field missing: not a record this version can read
+        return None

@@ -47,6 +47,13 @@ def known_urls(engine: Engine, source: str) -> set[str]:
         return publications.known_urls(s, source)
 
 
+def known_versions(engine: Engine, source: str) -> dict[str, tuple[datetime | None, str | None]]:
+    """Every canonical URL of a stored item of `source`, with that item's version: when it last
+    changed and its latest change note (publications.known_versions)."""
+    with read_session(engine) as s:
+        return publications.known_versions(s, source)
+
+
 @dataclass
 class SourceRunOutcome:
     """One source's run as the store records it: how it went, what it read, what it fetched."""

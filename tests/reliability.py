@@ -15,11 +15,24 @@ from pipeline import ingest
 from pipeline.reports import SourceReport
 from pipeline.settings import Settings
 from pipeline.sources import SOURCES as SPECS
+from pipeline.sources import pointed_at_corpus
 from scrapers.govuk_guidance import SEARCHES as _GUIDANCE_SEARCHES
 from store import models as m
 from store.db import session_factory
 
 SOURCES = tuple(SPECS)
+
+
+def _parliament_list(skip: int) -> str:
+    """The first list page the Parliament adapter reads over the recorded corpus."""
+    from datetime import date
+
+    from scrapers.parliament import SEARCH_TERMS, list_path
+    from scrapers.parliament_api import QUESTIONS
+
+    since = date.fromisoformat(dict(SPECS["parliament"].corpus_settings)["parliament_since"])
+    return list_path(QUESTIONS, SEARCH_TERMS[0], "tabledWhenFrom", since, skip)
+
 
 # One realistic path per source and level, from each fixture folder's mirror.json: the first
 # listing/search page the adapter reads, and one item (a content item, a later feed page, an item page).
@@ -41,12 +54,18 @@ FAULT_PATHS: dict[tuple[str, str], str] = {
     ("govuk_guidance", "listing"): "/govuk_guidance" + _GUIDANCE_SEARCHES[0].path(0),
     ("govuk_guidance", "item"): (
         "/govuk_guidance/api/content/government/publications/modern-slavery-how-to-identify-and-support-victims"),
+    ("parliament", "listing"): "/parliament" + _parliament_list(0),
+    ("parliament", "item"): "/parliament/api/writtenquestions/questions/1905117?expandMember=true&sessionStatus=Any",
+    ("nca", "listing"): "/nca/news",
+    ("nca", "item"): "/nca/news?format=feed&type=rss",
+    ("glaa", "listing"): "/glaa/whats-new/latest-press-releases/",
+    ("glaa", "item"): "/glaa/whats-new/press-release-archive/?page=2",
 }
 
 
 def settings_for(mirror, db_url: str, out: Path, **overrides: Any) -> Settings:  # type: ignore[no-untyped-def]
     """Settings with every source on `mirror`, fast loopback pacing, small timeouts and one retry."""
-    urls = {spec.base_url_setting: mirror.url_for(name) for name, spec in SPECS.items()}
+    urls = pointed_at_corpus(mirror.url_for)
     options: dict[str, Any] = dict(database_url=db_url, output_dir=out, rate_limit_per_host=500, max_retries=1,
                                    read_timeout=0.4, connect_timeout=1.0, **urls)
     options.update(overrides)

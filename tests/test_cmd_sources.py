@@ -42,6 +42,31 @@ def test_check_fails_with_the_problem_when_a_source_fails(fixtures_mirror, env, 
     assert "sentencing_council: FAILED ParseError" in out and "article.search-result" in out
 
 
+def test_check_the_new_sources(fixtures_mirror, env, capsys, monkeypatch):
+    monkeypatch.setenv("MSBRIEF_PARLIAMENT_SINCE", "2021-01-01")  # the recordings' first day
+    for name in ("parliament", "nca", "glaa"):
+        env(name, fixtures_mirror.url_for(name))
+        assert main(["sources", "check", name]) == 0
+    out = capsys.readouterr().out
+    assert "parliament: ok, strategy questions-statements-api, 6 items, newest 2026-02-02" in out
+    assert "nca: ok, strategy feed-autodiscovery, 3 items, newest 2020-08-15" in out
+    assert "glaa: ok, strategy listing-html+govuk-organisations, 14 items, newest 2026-04-07, " in out
+    assert "1 undated" in out  # the partnership bulletin
+
+
+def test_record_parliament_then_check_the_recording(fixtures_mirror, env, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("MSBRIEF_PARLIAMENT_SINCE", "2021-01-01")
+    env("parliament", fixtures_mirror.url_for("parliament"))
+    folder = tmp_path / "fixtures" / "parliament_recorded"
+    assert main(["sources", "record", "parliament", str(folder)]) == 0
+    assert "options from the settings were: since=2021-01-01" in (folder / "PROVENANCE.md").read_text()
+    capsys.readouterr()
+    with start_mirror(tmp_path / "fixtures") as recorded:
+        env("parliament", recorded.url_for("parliament_recorded"))
+        assert main(["sources", "check", "parliament"]) == 0
+    assert "parliament: ok, strategy questions-statements-api, 6 items" in capsys.readouterr().out
+
+
 def test_record_then_check_the_recording(fixtures_mirror, env, tmp_path, capsys):
     env("iasc", fixtures_mirror.url_for("iasc"))
     folder = tmp_path / "fixtures" / "iasc_recorded"

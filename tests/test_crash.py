@@ -60,6 +60,7 @@ def env_for(settings, tmp_path: Path, **extra: str) -> dict[str, str]:  # type: 
         "MSBRIEF_DATABASE_URL": settings.database_url, "MSBRIEF_OUTPUT_DIR": str(settings.output_dir),
         "MSBRIEF_RATE_LIMIT_PER_HOST": "500", "MSBRIEF_MAX_RETRIES": "1",
         **{spec.env_var: spec.base_url(settings) for spec in SPECS.values()},
+        **{f"MSBRIEF_{field.upper()}": value for spec in SPECS.values() for field, value in spec.corpus_settings},
         "PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PYTHONPATH": str(ROOT),
     })

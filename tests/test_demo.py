@@ -14,7 +14,9 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from feed_checks import feed_problems
 
+from feeds.syndication import entry_count
 from vocabulary.metrics import METRICS
 from vocabulary.weeks import week_bounds
 
@@ -34,7 +36,7 @@ def demo(cwd: Path) -> tuple[dict, str]:
 def test_demo_twice_is_a_full_cycle_then_a_cycle_of_304s(tmp_path):
     first, err1 = demo(tmp_path)
     assert {s["name"] for s in first["sources"]} == {"govuk_nrm", "sentencing_council", "iasc", "atleu",
-                                                       "govuk_guidance"}
+                                                       "govuk_guidance", "parliament", "nca", "glaa"}
     for s in first["sources"]:
         assert set(s) == CONTRACT_KEYS
         assert s["status"] == "ok" and s["new"] > 0 and s["error"] is None, s
@@ -45,6 +47,22 @@ def test_demo_twice_is_a_full_cycle_then_a_cycle_of_304s(tmp_path):
     assert {Path(p).name for p in first["feeds"]} >= {"all.rss.xml", "all.atom.xml", "index.html"}
     assert list((tmp_path / "var" / "outbox").glob("*.eml")) and list((tmp_path / "var" / "outbox").glob("*.html"))
     feeds_before = {p: p.read_bytes() for p in (public / "feeds").glob("*.xml")}
+    # the three sources of issue 28 are stored and published, and their feeds validate like the others
+    for name in ("parliament", "nca", "glaa"):
+        for fmt in ("rss", "atom"):
+            data = (public / "feeds" / f"source-{name}.{fmt}.xml").read_bytes()
+            assert feed_problems(data) == [] and entry_count(data) > 0, (name, fmt, feed_problems(data))
+    assert all(feed_problems(data) == [] for data in feeds_before.values())
+    # the briefing's "In Parliament": the latest answer on record, one question through its whole life
+    (eml,) = (tmp_path / "var" / "outbox").glob("*.eml")
+    text = " ".join(BytesParser(policy=policy.default).parse(eml.open("rb")).get_body(("plain",)).get_content().split())
+    assert ("* Human Trafficking (question 112857) Asked by Jim Shannon (Democratic Unionist Party, Strangford)"
+            in text), text
+    assert ("tabled on 2 February 2026; holding answer on 5 February 2026; answered on 10 February 2026 after a "
+            "holding answer; answer corrected on 17 February 2026") in text
+    assert text.count("question 112857") == 1
+    assert "Contains Parliamentary information licensed under the Open Parliament Licence v3.0." in (
+        public / "index.html").read_text(encoding="utf-8")
 
     second, err2 = demo(tmp_path)
     for s in second["sources"]:

@@ -26,7 +26,20 @@ from source_runs import client as adapter_client
 
 from pipeline import ingest
 from pipeline.reports import SourceReport
-from scrapers import atleu, dates, feedread, govuk, govuk_guidance, iasc, nrm, sentencing_council
+from scrapers import (
+    atleu,
+    dates,
+    feedread,
+    glaa,
+    govuk,
+    govuk_guidance,
+    iasc,
+    nca,
+    nrm,
+    parliament,
+    parliament_api,
+    sentencing_council,
+)
 from scrapers.errors import DeadlineExceeded, ParseError
 from scrapers.limits import Budget, Deadline, Limits
 from scrapers.listing import read_item, read_listing
@@ -147,7 +160,7 @@ def test_feed_parsers_raise_only_parse_error(document):
 @FUZZ
 @given(documents)
 def test_listing_and_item_parsers_raise_only_parse_error(document):
-    for site in (iasc.SITE, sentencing_council.SITE, atleu.SITE):
+    for site in SITES:
         only_parse_errors(read_listing, document, page_url=URL, selectors=site.listings.listing, source="fuzz")
         if site.listings.item:
             only_parse_errors(read_item, document, page_url=URL, selectors=site.listings.item, source="fuzz")
@@ -161,7 +174,11 @@ ADAPTER_PATHS = {  # (adapter, folder, the first document it reads, content type
     "iasc": (iasc, "iasc", "/news-insights/", "text/html; charset=utf-8"),
     "atleu": (atleu, "atleu", "/cases-news?format=json", "application/json"),
     "govuk_guidance": (govuk_guidance, "govuk_guidance", None, "application/json"),
+    "parliament": (parliament, "parliament", None, "application/json"),
+    "nca": (nca, "nca", "/news", "text/html; charset=utf-8"),
+    "glaa": (glaa, "glaa", "/whats-new/latest-press-releases/", "text/html; charset=utf-8"),
 }
+SITES = (iasc.SITE, sentencing_council.SITE, atleu.SITE, nca.SITE, glaa.SITE)  # the adapters with listings
 
 
 @pytest.fixture(scope="module")
@@ -335,12 +352,22 @@ def with_broken_link(name: str, link: str) -> dict[str, tuple[str, str]]:
         data = json.loads((FIXTURES / "atleu" / "cases-news.page-1.json").read_text(encoding="utf-8"))
         data["items"][0]["fullUrl"] = link
         return {"/atleu/cases-news?format=json": (json.dumps(data), "application/json")}
+    if name == "nca":
+        feed = (FIXTURES / "nca" / "news.rss.xml").read_text(encoding="utf-8")
+        first = "https://www.nationalcrimeagency.gov.uk/news/two-suspected-people-smugglers-arrested"
+        return {"/nca/news?format=feed&type=rss": (feed.replace(f"<link>{first}</link>", f"<link>{escape(link)}</link>"),
+                                                   "application/rss+xml")}
+    if name == "glaa":
+        page = (FIXTURES / "glaa" / "latest.html").read_text(encoding="utf-8")
+        first = "/whats-new/latest-press-releases/24112025-ceo-stakeholder-blog-november-2025/"
+        return {"/glaa/whats-new/latest-press-releases/": (page.replace(f'href="{first}"', f'href="{escape(link)}"'),
+                                                           "text/html; charset=utf-8")}
     page = (FIXTURES / "iasc" / "news-insights" / "page-1.html").read_text(encoding="utf-8")
     first = "https://www.antislaverycommissioner.co.uk/news-insights/iasc-bulletin-may-2024"
     return {"/iasc/news-insights/": (page.replace(f'href="{first}"', f'href="{escape(link)}"'), "text/html; charset=utf-8")}
 
 
-@pytest.mark.parametrize("name", ["sentencing_council", "atleu", "iasc"])
+@pytest.mark.parametrize("name", ["sentencing_council", "atleu", "iasc", "nca", "glaa"])
 def test_a_broken_item_link_never_crashes_an_adapter(fuzz_mirror, engine, db_url, tmp_path, name):
     """A link with a port that is no number or out of range, an unclosed IPv6 bracket, another
     scheme or nothing at all: stored as written, skipped, or the source fails with a scraper's line."""
@@ -384,6 +411,38 @@ def test_govuk_guidance_document_parsing_fails_only_with_a_scraper_error(fuzz_mi
                  "/govuk_guidance/api/content/government/consultations/transparency-in-supply-chains",
                  "/govuk_guidance/api/content" + old_slug):
         ingest_over(fuzz_mirror, engine, watching, "govuk_guidance", {path: (json.dumps(document), "application/json")})
+
+
+PARLIAMENT_ITEM = json.loads((FIXTURES / "parliament" / "questions" / "1905117.json").read_text(encoding="utf-8"))
+PARLIAMENT_LIST = json.loads((FIXTURES / "parliament" / "lists" / "questions.slavery.tabledWhenFrom.json")
+                             .read_text(encoding="utf-8"))
+
+
+@st.composite
+def mutated_parliament_documents(draw) -> tuple[str, dict]:  # type: ignore[no-untyped-def]
+    """("list" or "item", the real-shaped document with some of its fields fuzzed)."""
+    which = draw(st.sampled_from(["list", "item"]))
+    doc = json.loads(json.dumps(PARLIAMENT_LIST if which == "list" else PARLIAMENT_ITEM))
+    value = doc["results"][0]["value"] if which == "list" else doc["value"]
+    places = [(doc, k) for k in doc] + [(value, k) for k in value]
+    for _ in range(draw(st.integers(1, 4))):
+        target, key = draw(st.sampled_from(places))
+        target[key] = draw(st.one_of(json_values, st.sampled_from(
+            ["2021-13-01T00:00:00", "1899-01-01T00:00:00", "", None, True, -1, 10**30, [], {}, "<script>x</script>"])))
+    return which, doc
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                   HealthCheck.too_slow])
+@given(case=mutated_parliament_documents())
+def test_parliament_documents_fail_only_with_a_scraper_error(fuzz_mirror, engine, db_url, tmp_path, case):
+    """A fuzzed list page or question read by id: the source is stored, or fails with a scraper's line."""
+    from reliability import FAULT_PATHS
+    which, document = case
+    path = FAULT_PATHS[("parliament", "listing" if which == "list" else "item")]
+    ingest_over(fuzz_mirror, engine, ingest_settings(fuzz_mirror, db_url, tmp_path), "parliament",
+                {path: (json.dumps(document), "application/json")})
+    assert parliament_api.listing(PARLIAMENT_LIST, url=URL)[0] >= 1  # the real shape still reads
 
 
 # --- targeted bad documents -------------------------------------------------------------------
@@ -435,9 +494,9 @@ def test_bad_documents_raise_only_parse_error(name):
     calls += [lambda: only_parse_errors(nrm.extract, body), lambda: only_parse_errors(nrm.extract, as_text),
               lambda: dates.from_html(as_text), lambda: feedread.discover_feeds(body, page_url=URL)]
     calls += [lambda s=s: only_parse_errors(read_listing, body, page_url=URL, selectors=s.listings.listing, source="t")
-              for s in (iasc.SITE, sentencing_council.SITE, atleu.SITE)]
+              for s in SITES]
     calls += [lambda s=s: only_parse_errors(read_item, body, page_url=URL, selectors=s.listings.item, source="t")
-              for s in (iasc.SITE, sentencing_council.SITE, atleu.SITE) if s.listings.item]
+              for s in SITES if s.listings.item]
     for call in calls:
         # CPU time, not wall time: a busy machine slows the clock, never this process's own work
         started = time.process_time()

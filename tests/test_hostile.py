@@ -60,6 +60,32 @@ def hostile_atleu() -> str:
     return json.dumps(data)
 
 
+def hostile_parliament() -> str:
+    """The 2026 question read by id, its heading, member and answer hostile, its steps in this week."""
+    data = json.loads((FIXTURES / "parliament" / "questions" / "1905117.json").read_text(encoding="utf-8"))
+    value = data["value"]
+    today = datetime.now(UTC).date().isoformat() + "T00:00:00"
+    value.update(heading=ATTACK_TITLE, dateAnswered=today, dateAnswerCorrected=today,
+                 answerText="<p>Parliament " + ATTACK_SUMMARY + " NUL\x00 and\u202e on modern slavery.</p>" + value["answerText"])
+    value["askingMember"]["name"] = EVIL_ATLEU_TITLE
+    return json.dumps(data)
+
+
+def hostile_nca() -> str:
+    feed = (FIXTURES / "nca" / "news.rss.xml").read_text(encoding="utf-8")
+    item = ("<item><title><![CDATA[NCA " + ATTACK_TITLE + " modern slavery]]></title>"
+            "<link>https://www.nationalcrimeagency.gov.uk/news/hostile-item</link>"
+            f"<pubDate>{datetime.now(UTC).strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate>"
+            "<description><![CDATA[" + ATTACK_SUMMARY + " modern slavery]]></description></item>")
+    return feed.replace("<item>", item + "<item>", 1)
+
+
+def hostile_glaa() -> str:
+    page = (FIXTURES / "glaa" / "latest.html").read_text(encoding="utf-8")
+    return page.replace("CEO Stakeholder blog - November 2025</a>",
+                        "GLAA <script>alert(11)</script><img src=x onerror=alert(12)>\u202e blog</a>", 1)
+
+
 def problems_in_html(doc, where: str, *, own_style_ok: bool = True) -> list[str]:  # type: ignore[no-untyped-def]
     """Everything active or remote that survived in an HTML document or fragment."""
     found = []
@@ -108,6 +134,10 @@ def test_hostile_titles_and_summaries_are_inert_everywhere(engine, db_url, tmp_p
     with start_mirror() as mirror:
         mirror.put_response("/sentencing_council/feed/", hostile_feed(), content_type="application/rss+xml")
         mirror.put_response("/atleu/cases-news?format=json", hostile_atleu(), content_type="application/json")
+        mirror.put_response("/parliament/api/writtenquestions/questions/1905117?expandMember=true&sessionStatus=Any",
+                            hostile_parliament(), content_type="application/json")
+        mirror.put_response("/nca/news?format=feed&type=rss", hostile_nca(), content_type="application/rss+xml")
+        mirror.put_response("/glaa/whats-new/latest-press-releases/", hostile_glaa(), content_type="text/html")
         settings = settings_for(mirror, db_url, tmp_path / "var")
         reports = cycle(settings, engine)
         assert all(r.status == "ok" for r in reports.values()), {n: r.error for n, r in reports.items()}
@@ -147,6 +177,11 @@ def test_hostile_titles_and_summaries_are_inert_everywhere(engine, db_url, tmp_p
     body_html = msg.get_body(preferencelist=("html",)).get_content()
     assert "headline" in body_html or "Evil" in body_html, "the hostile item is not in the email"
     problems += problems_in_html(html.fromstring(body_html), "email html")
+    # the new sources' hostile items reached the feeds and the email's "In Parliament"
+    parliament_part = body_html.split("In Parliament</h2>", 1)[1].split("</h2>", 1)[0]
+    assert "Parliament " in parliament_part and "headline" in parliament_part, "the hostile answer is not in the email"
+    assert any(b"NCA Evil" in data for name, data in files.items() if "source-nca" in name)
+    assert any(b"GLAA" in data and b"blog" in data for name, data in files.items() if "source-glaa" in name)
     for name, data in files.items():
         found = UNWANTED.search(data.decode("utf-8"))
         assert not found, f"{name}: a control or override character {found[0]!r} was published"

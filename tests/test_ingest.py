@@ -12,13 +12,13 @@ from sqlalchemy import func, select
 
 from pipeline import ingest
 from pipeline.settings import Settings
-from pipeline.sources import SOURCES
+from pipeline.sources import SOURCES, pointed_at_corpus
 from store import models as m
 from store.db import session_factory
 
 
 def settings_for(mirror, db_url: str, tmp_path: Path) -> Settings:
-    urls = {spec.base_url_setting: mirror.url_for(name) for name, spec in SOURCES.items()}
+    urls = pointed_at_corpus(mirror.url_for)
     return Settings(database_url=db_url, output_dir=tmp_path / "var", rate_limit_per_host=500, max_retries=1,
                     **urls)
 

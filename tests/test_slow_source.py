@@ -20,7 +20,7 @@ from drip_server import DripServer
 from mirror_fixture import start_mirror
 from sqlalchemy import select
 
-from pipeline.sources import SOURCES
+from pipeline.sources import SOURCES, pointed_at_corpus
 from store import models as m
 from store.db import read_session
 
@@ -43,7 +43,7 @@ def test_one_slow_source_stalls_nothing_in_a_real_run(engine, db_url, tmp_path):
     with start_mirror() as mirror, DripServer(interval=1.0, limit=OUTER_BOUND,
                                               answers={"/robots.txt": b"User-agent: *\nAllow: /\n"}) as drip:
         env = {k: v for k, v in os.environ.items() if not k.startswith("MSBRIEF_") and k != "PREFECT_API_URL"}
-        env.update({spec.env_var: mirror.url_for(name) for name, spec in SOURCES.items()})
+        env.update({f"MSBRIEF_{field.upper()}": value for field, value in pointed_at_corpus(mirror.url_for).items()})
         env.update({SOURCES[SLOW].env_var: f"{drip.base_url}/{SLOW}",
                     "MSBRIEF_DATABASE_URL": db_url, "MSBRIEF_OUTPUT_DIR": str(tmp_path / "var"),
                     "MSBRIEF_RATE_LIMIT_PER_HOST": "200",  # our own loopback servers
