@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from pipeline import ingest
 from pipeline.settings import Settings
-from pipeline.sources import SOURCES
+from pipeline.sources import SOURCES, pointed_at_corpus
 from scrapers.nrm.tables import read_workbook
 from scrapers.records import Release
 from store import models as m
@@ -37,7 +37,7 @@ Q1_PATH = ("/govuk_nrm/government/uploads/system/uploads/attachment_data/file/11
 
 
 def settings_for(mirror, db_url: str, tmp_path: Path) -> Settings:  # type: ignore[no-untyped-def]
-    urls = {spec.base_url_setting: mirror.url_for(name) for name, spec in SOURCES.items()}
+    urls = pointed_at_corpus(mirror.url_for)
     return Settings(database_url=db_url, output_dir=tmp_path / "var", rate_limit_per_host=500, max_retries=0, **urls)
 
 
