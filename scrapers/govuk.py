@@ -49,7 +49,7 @@ from scrapers.http import HttpClient
 from scrapers.normalise import tag_topics
 from scrapers.records import Announcement, Page, Publication, Release, SourceInfo, SourceResult
 from vocabulary.calendar import LONDON, month_number
-from vocabulary.periods import period_from_title, period_order
+from vocabulary.periods import period_from_title, period_named_in_title, period_order
 
 SOURCE = SourceInfo(
     name="govuk_nrm",
@@ -172,6 +172,9 @@ def _bulletin(fetcher: GovukApi, link: str) -> tuple[str, nrm.Extraction | None,
 def _release(fetcher: GovukApi, doc: dict[str, Any], pub: Publication, links: list[str]) -> Release:
     """The statistics release of one release page, with its bulletin's figures."""
     period = period_from_title(pub.title)
+    if period is None and period_named_in_title(pub.title):  # "Quarter 3 9999": never a release, whatever its bulletin says
+        raise _ItemRefused(f"[{SOURCE.name}] {pub.url}: release {pub.title!r} names the period "
+                           f"{period_named_in_title(pub.title)}, outside the years docs/FIGURES.md allows; release skipped")
     warnings: list[str] = []
     bulletin_url, extraction = None, None
     for link in links[:1]:

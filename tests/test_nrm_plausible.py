@@ -75,3 +75,43 @@ def test_figures_md_states_the_bounds_the_check_uses() -> None:
     section = text[text.index("## Figures that cannot be true"):]
     assert f"{MAX_COUNT:,}" in section and f"{MAX_CHANGE_PCT:,}%" in section and str(FIRST_YEAR) in section
     assert re.search(r"next year", section) and "exponent" in section
+
+
+# --- through the extractor: read as written, withheld alone -----------------------------------
+
+HEAD = ("Modern Slavery: National Referral Mechanism and Duty to Notify statistics UK, Quarter 2 2023 - April to June\n\n"
+        "Key results\n\n")
+SCA_IECA = ("- 81% (3,242) were sent to the Single Competent Authority (SCA) for consideration and 19% (756) to the "
+            "Immigration Enforcement Competent Authority (IECA)\n")
+
+
+def _extract(*bullets: str):  # type: ignore[no-untyped-def]
+    from scrapers.nrm import extract
+    return extract(HEAD + "".join(f"- {b}\n" for b in bullets) + SCA_IECA)
+
+
+@pytest.mark.parametrize(("bullet", "metric", "value"), [
+    ("-5 reports of adult potential victims were made via the Duty to Notify process", "dtn_count", -5),
+    ("\u22125 reports of adult potential victims were made via the Duty to Notify process", "dtn_count", -5),
+    ("1e309 potential victims of modern slavery were referred to the Home Office", "total_referrals", "1e309"),
+    ("2.5E3 potential victims of modern slavery were referred to the Home Office", "total_referrals", "2.5E3"),
+    ("4,758,000,000,000 potential victims of modern slavery were referred to the Home Office", "total_referrals",
+     4_758_000_000_000),
+    ("3,998 potential victims were referred, a 1e3% increase on the preceding quarter", "pct_change_vs_previous", "1e3"),
+    ("-12% (-400) were male", "male_pct", -12),
+])
+def test_a_number_is_read_as_written_and_withheld_when_it_cannot_be_true(bullet: str, metric: str, value: object) -> None:
+    got = _extract(bullet)
+    held = {w.figure.metric: w.figure.value for w in got.withheld}
+    assert held.get(metric) == value, (held, got.warnings)
+    assert all(f.value not in (5, 309, 1e309, 2500, 4_758_000_000_000) or f.metric == "sca_pct" for f in got.figures)
+    published = {f.metric for f in got.figures}
+    assert {"sca_count", "ieca_count", "sca_pct", "ieca_pct"} <= published, "an implausible figure displaced the rest"
+
+
+def test_covid_19_is_not_a_number_and_a_long_number_does_not_stop_the_bulletin() -> None:
+    got = _extract("Covid-19 restrictions in 2020-21 affected referrals",
+                   "1" + "0" * 5000 + " potential victims of modern slavery were referred to the Home Office")
+    assert not any("19" in w for w in got.warnings), got.warnings
+    held = [w for w in got.withheld if w.figure.metric == "total_referrals"]
+    assert held and "5,001 digits" in held[0].reason and len(held[0].reason) < 200

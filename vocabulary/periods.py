@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from vocabulary.calendar import MONTH_NAMES, MONTH_PATTERN, MONTHS, YEAR_PATTERN
+from vocabulary.plausible import plausible_period
 
 PERIOD_RE = re.compile(r"^(\d{4})-(?:Q([1-4])|year)$")
 # Which periods a series may be asked for: quarters, years, or both.
@@ -93,6 +94,7 @@ _Q_MONTHS = re.compile(rf"\b({MONTH_PATTERN})\s+(?:\d{{4}}\s+)?to\s+({MONTH_PATT
 _YEAR_SUMMARY = re.compile(
     rf"\b(?:end\s+of\s+year\s+summary|annual\s+report|year\s+ending\s+december)\s*,?\s*({YEAR_PATTERN})\b", re.I)
 _YEAR = re.compile(rf"\b({YEAR_PATTERN})\b")
+_YEAR_ANY = re.compile(r"\b(\d{4})\b")  # any year, for naming an implausible one
 
 
 def quarter_of_months(start: str, end: str) -> int | None:
@@ -126,13 +128,26 @@ def period_from_title(title: str) -> str | None:
     """The period of a release from its title ('Quarter 1 2023 – January to March' -> '2023-Q1').
 
     A quarter number and a month range that disagree give the quarter number; the month range
-    supplies the year when only 'quarter 2: April to June 2019' style titles give it.
+    supplies the year when only 'quarter 2: April to June 2019' style titles give it. A period
+    outside the years docs/FIGURES.md allows ('Quarter 3 9999') is no period: None.
     """
+    found = period_named_in_title(title)
+    return found if found and plausible_period(found) else None
+
+
+def period_named_in_title(title: str) -> str | None:
+    """The period a title names, plausible or not (period_from_title refuses the implausible)."""
     found = period_from_phrase(title)
     if found:
         return found
+    years = _YEAR_ANY.findall(title)
     m = re.search(r"\bquarter\s+([1-4])\b", title, re.I)
-    years = _YEAR.findall(title)
     if m and years:
         return quarter_period(int(years[-1]), int(m.group(1)))
+    m = re.search(rf"\b({MONTH_PATTERN})\s+to\s+({MONTH_PATTERN})", title, re.I)
+    quarter = quarter_of_months(m.group(1), m.group(2)) if m else None
+    if quarter and years:
+        return quarter_period(int(years[-1]), quarter)
+    if years and re.search(r"\bend\s+of\s+year\s+summary\b|\bannual\s+report\b", title, re.I):
+        return year_period(int(years[-1]))
     return None

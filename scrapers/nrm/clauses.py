@@ -21,8 +21,14 @@ from vocabulary.calendar import MONTH_PATTERN, PROSE_YEAR_PATTERN
 
 APPROX_WORDS = (r"almost|nearly|around|about|approximately|over|more than|fewer than|less than|"
                 r"just under|just over|roughly")
-_NUM = r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?![\d,]*\d)(?!\.\d)"
-_PCT = r"(?<![\d.,])\d{1,3}(?:\.\d+)?(?:\s?%|\s+per\s?cent\b)"
+# A number may carry a minus sign only where a sign can stand (after a space, "(" or at the start):
+# "-5" is -5, never 5; the digits of "Covid-19" or "2021-22" are no number at all.
+_SIGNED = r"(?:(?<![^\s(])[-\u2212]|(?<![\d.,\-\u2212]))"
+_NUM = rf"{_SIGNED}(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?![\d,]*\d)(?!\.\d)"
+_PCT = rf"{_SIGNED}\d+(?:\.\d+)?(?:\s?%|\s+per\s?cent\b)"
+# A number with an exponent ("1e309") is read whole, so that it is never taken for 309.
+_EXPONENT = re.compile(r"(?<![\w.,])[-\u2212]?\d+(?:\.\d+)?[eE][+-]?\d+(?!\w)(?P<pct>\s?%|\s+per\s?cent\b)?")
+MAX_DIGITS = 400  # a longer number is kept as written (a check withholds it); int() of it would be slow
 # A year is a number 1990-2039 without a comma, unless a counted noun follows it ("2019 referrals").
 _YEAR = rf"(?<![\d,.]){PROSE_YEAR_PATTERN}(?!\d|,\d|\s?%)"
 _COUNTED = r"\s*(?:potential victims|referrals|reports|cases|people|individuals|adults|children|males|females|" \
@@ -34,6 +40,9 @@ _NOT_DATES = (
     rf"|\b{MONTH_PATTERN}\s+(?:\d{{4}})"  # March 2023
     r"|\bquarter\s+[1-4]\b|\bQ[1-4]\b|\b[1-4](?:st|nd|rd|th)\s+quarter\b"
     r"|\b(?:figure|table|chart|annex|section|footnote|note)\s+\d+\b|\btop\s+\d{1,2}\b"
+    # spans of time and ages: "the previous 3 months", "over 5 years", "under 18", "aged 16"
+    r"|\b\d{1,2}[- ](?:months?|years?|quarters?|weeks?|days?)(?:[- ]olds?)?\b"
+    r"|\b(?:under|over|aged?)[- ]1[0-9]s?\b"
 )
 _NOT_VALUES_BUT_YEARS = re.compile(_NOT_DATES, re.I)
 # ...and years.
@@ -59,8 +68,8 @@ class Value:
     start: int
     end: int
     text: str
-    pct: int | float | None = None
-    count: int | None = None
+    pct: int | float | str | None = None  # str: a number that is no figure, kept as written ("1e309")
+    count: int | str | None = None
     approx: str | None = None  # "almost 17,000": kept as words, never turned into a count
 
     @property
@@ -119,6 +128,11 @@ def values_in(sentence: str) -> list[Value]:
         dates[value.start:value.end] = [True] * (value.end - value.start)
         found.append(value)
 
+    for m in _EXPONENT.finditer(sentence):
+        if free(m.start(), m.end()):
+            number = m.group(0)[: m.start("pct") - m.start()] if m.group("pct") else m.group(0)
+            claim(Value(m.start(), m.end(), m.group(0), pct=number if m.group("pct") else None,
+                        count=None if m.group("pct") else number))
     for pattern, _example, years_ok in _PAIRS:
         for m in pattern.finditer(sentence):
             mask = dates if years_ok else taken
@@ -145,12 +159,20 @@ def _mask(sentence: str, pattern: re.Pattern[str]) -> list[bool]:
     return mask
 
 
-def _count(text: str) -> int:
-    return int(text.replace(",", ""))
+def _count(text: str) -> int | str:
+    """The count as written; a number of more than MAX_DIGITS digits stays as written (digits only)."""
+    digits = text.replace(",", "").replace("\u2212", "-")
+    if len(digits) > MAX_DIGITS:
+        return digits
+    return int(digits)
 
 
-def _number(text: str) -> int | float:
-    value = float(re.sub(r"\s*(?:%|per\s?cent)$", "", text))
+def _number(text: str) -> int | float | str:
+    """A percentage as written ("-5%" is -5); one of more than MAX_DIGITS digits stays as written."""
+    number = re.sub(r"\s*(?:%|per\s?cent)$", "", text).replace("\u2212", "-")
+    if len(number) > MAX_DIGITS:
+        return number
+    value = float(number)
     return int(value) if value.is_integer() else value
 
 

@@ -86,6 +86,8 @@ def _extract(text: str) -> Extraction:
 def _literal(figure: Figure) -> bool:
     """True when the figure's value is written in its own clause (the last guard against a misreading)."""
     quote = figure.quote or figure.evidence
+    if isinstance(figure.value, str) and figure.unit in ("count", "pct"):
+        return figure.value in quote.replace(",", "").replace("\u2212", "-") or figure.value in quote
     if figure.unit == "count":
         return f"{abs(figure.value):,}" in quote or str(abs(figure.value)) in quote
     if figure.unit == "pct":

@@ -15,6 +15,7 @@ from vocabulary.periods import (
     quarter_period,
     year_period,
 )
+from vocabulary.plausible import plausible_period
 
 _KEY_WORDS = r"(?:\d+\.?\s*)?(?:key\s+(?:results|points|findings|facts|statistics)|main\s+(?:points|findings)|summary)"
 _KEY_HEADING = re.compile(rf"^{_KEY_WORDS}\s*:?$", re.I)
@@ -82,7 +83,7 @@ def title_and_period(doc: Doc, heading: int, items: list[Block]) -> tuple[str, s
                 return text, found
     for block in [*doc.blocks[:heading], *items[:1]]:
         found = _period_from_body(block.text)
-        if found:
+        if found and plausible_period(found):
             return doc.title, found
     raise ParseError(
         "no period in the bulletin", expected="a title naming a quarter ('Quarter 2 2023', 'April to June 2024') "
