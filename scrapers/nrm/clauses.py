@@ -39,7 +39,7 @@ _NOT_DATES = (
     rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTH_PATTERN}(?:\s+\d{{4}})?"  # 1 April 2023
     rf"|\b{MONTH_PATTERN}\s+(?:\d{{4}})"  # March 2023
     r"|\bquarter\s+[1-4]\b|\bQ[1-4]\b|\b[1-4](?:st|nd|rd|th)\s+quarter\b"
-    r"|\b(?:figure|table|chart|annex|section|footnote|note)\s+\d+\b|\btop\s+\d{1,2}\b"
+    r"|\b(?:figure|table|chart|annex|section|footnote|note)\s+\d+\b|\btop\s+\d{1,2}\b|^\s*\d{1,2}\s*(?=footnotes?\b|notes?\b)"
     # spans of time and ages: "the previous 3 months", "over 5 years", "under 18", "aged 16"
     r"|\b\d{1,2}[- ](?:months?|years?|quarters?|weeks?|days?)(?:[- ]olds?)?\b"
     r"|\b(?:under|over|aged?)[- ]1[0-9]s?\b"
@@ -131,6 +131,7 @@ class Sentence:
 
     text: str
     clauses: list[Clause] = field(default_factory=list)
+    tests: dict[str, bool] = field(default_factory=dict)  # a pattern's result on the whole text, once each
 
 
 def prepare(text: str) -> str:
@@ -265,7 +266,10 @@ def clauses_of(sentence: str, *, keep_apart: Callable[[str], bool] = lambda text
             words, wi = words + 1, wi + 1
         has_value = bool(own or words)
         apart = not has_value and keep_apart(sentence[start:end])
-        if merged and not apart and not merged[-1][3] and (not has_value or not merged[-1][2]):
+        # "UK nationals were the most common, accounting for 21% of referrals": the participle's
+        # subject is the words before it, even when those were kept apart
+        joins = has_value and merged and not merged[-1][2] and _PARTICIPLE.match(sentence, start) is not None
+        if merged and not apart and (not merged[-1][3] or joins) and (not has_value or not merged[-1][2]):
             merged[-1][1] = end
             merged[-1][2] = merged[-1][2] or has_value
         else:
@@ -297,6 +301,8 @@ def clauses_of(sentence: str, *, keep_apart: Callable[[str], bool] = lambda text
     return result
 
 
+_PARTICIPLE = re.compile(r"[,;]?\s*(?:accounting for|representing|making up|comprising|amounting to|equivalent to)\b",
+                         re.I)
 _LEAD = re.compile(r"^\s*(?:[;,]\s*)?(?:(?:and|but|while|whilst|whereas)\b)?\s*")
 
 

@@ -13,9 +13,9 @@ from typing import Any
 
 from scrapers.errors import ParseError
 from scrapers.nrm import checks, rules, section
-from scrapers.nrm.clauses import prepare, sentences
 from scrapers.nrm.documents import decode, read_document
-from scrapers.nrm.rules import Reading, read_sentence
+from scrapers.nrm.reader import read_item
+from scrapers.nrm.reading import DEFAULT_MAX_NOTICES, Reading
 from scrapers.records import Figure, Notice, Withheld
 from vocabulary.metrics import metric_unit
 
@@ -38,14 +38,16 @@ class Extraction:
         return tuple(n.text for n in self.notices)
 
 
-def extract(document: str | bytes, *, source_url: str = "") -> Extraction:
+def extract(document: str | bytes, *, source_url: str = "", max_warnings: int = DEFAULT_MAX_NOTICES) -> Extraction:
     """The key figures of one NRM bulletin (text, HTML, or GOV.UK Content API JSON).
 
     Raises ParseError (naming `source_url`) when the input is not a recognisable bulletin: no
     period in its title or opening, or no key results/points list. Never raises anything else.
+    At most `max_warnings` warnings about the text are kept (MSBRIEF_NRM_MAX_WARNINGS); the rest
+    are counted, and one more line says how many.
     """
     try:
-        return _extract(decode(document))
+        return _extract(decode(document), max_warnings=max(1, max_warnings))
     except ParseError as exc:
         if source_url and not exc.url:
             located = ParseError(exc.reason, source=exc.source, url=source_url)
@@ -58,22 +60,30 @@ def extract(document: str | bytes, *, source_url: str = "") -> Extraction:
                          expected="an NRM bulletin as text, HTML or GOV.UK Content API JSON") from exc
 
 
-def _extract(text: str) -> Extraction:
+def _extract(text: str, *, max_warnings: int) -> Extraction:
     doc = read_document(text)
     heading, items = section.key_section(doc)
     if not items:
         raise ParseError("the key results section is empty", expected="bullets after the 'Key results' heading")
     title, period = section.title_and_period(doc, heading, items)
     dates = section.dates(doc, heading)
-    found = Reading(figures=[Figure(metric, value.isoformat(), "date", evidence, period, evidence)
-                             for metric, evidence, value in dates])
+    found = Reading(max_notices=max_warnings)
     for item in items:
-        for sentence in sentences(prepare(item.text)):
-            got = read_sentence(sentence, period=period)
-            found.figures += [f for f in got.figures if _literal(f) and _defined(f)]
-            found.notices += got.notices
-    result = checks.check(found.figures)
-    notices = [*found.notices, *result.notices]
+        read_item(item.text, period=period, reading=found)
+    figures = [Figure(metric, value.isoformat(), "date", evidence, period, evidence) for metric, evidence, value in dates]
+    for f in found.figures:
+        if _literal(f) and _defined(f):
+            figures.append(f)
+        else:  # never published on a misreading, never dropped in silence
+            found.note(f"a number was read as {f.metric} but is not written so in its words: {f.quote[:120]!r}",
+                       metrics=(f.metric,))
+    result = checks.check(figures)
+    notices = list(dict.fromkeys([*found.notices, *result.notices]))
+    unsaid = found.unsaid + max(0, len(notices) - max_warnings)
+    notices = notices[:max_warnings]
+    if unsaid:
+        notices.append(Notice(f"{unsaid:,} more warnings about this bulletin were not kept "
+                              f"(at most {max_warnings:,} are: MSBRIEF_NRM_MAX_WARNINGS)", kind="reading"))
     if not any(f.unit != "date" for f in [*result.figures, *(w.figure for w in result.withheld)]):
         notices.append(Notice("the key results state no figure this extractor recognises", kind="reading"))
     published = next((v for m, _, v in dates if m == "published_date"), None)
@@ -87,7 +97,7 @@ def _literal(figure: Figure) -> bool:
     """True when the figure's value is written in its own clause (the last guard against a misreading)."""
     quote = figure.quote or figure.evidence
     if isinstance(figure.value, str) and figure.unit in ("count", "pct"):
-        return figure.value in quote.replace(",", "").replace("\u2212", "-") or figure.value in quote
+        return True  # a number kept as written ("1e309", 5,000 digits): the checks withhold it whatever it is
     if figure.unit == "count":
         return f"{abs(figure.value):,}" in quote or str(abs(figure.value)) in quote
     if figure.unit == "pct":
