@@ -9,14 +9,14 @@ pass are published beside it; nothing implausible reaches the feeds or the page.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
+from mirror_fixture import FIXTURES, start_mirror
+from reliability import cycle, settings_for
 from sqlalchemy import select
 
 from feeds.build import build_site
-from mirror_fixture import FIXTURES, start_mirror
 from pipeline.site import load_site_data
-from reliability import cycle, settings_for
 from store import models as m
 from store import queries
 from store.db import transaction
@@ -32,7 +32,7 @@ HUGE = "4,758,000,000,000"
 
 def _search_page() -> str:
     page = json.loads((NRM / "search" / "releases-1.json").read_text(encoding="utf-8"))
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     page["results"][0] = {"content_id": "9999-0000", "link": FAKE, "title": FAKE_TITLE,  # instead of a non-NRM result
                           "description": "Statistics on referrals", "public_timestamp": now,
                           "content_store_document_type": "official_statistics"}
@@ -41,7 +41,7 @@ def _search_page() -> str:
 
 def _fake_release() -> str:
     doc = json.loads((NRM / "content" / f"{Q2_2023}.json").read_text(encoding="utf-8"))
-    now = datetime.now(timezone.utc).isoformat()
+    now = datetime.now(UTC).isoformat()
     doc.update(title=FAKE_TITLE, base_path=FAKE, content_id="9999-0000", first_published_at=now, public_updated_at=now)
     return json.dumps(doc)
 

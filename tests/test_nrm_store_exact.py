@@ -7,7 +7,7 @@ are published.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select, text
 
@@ -33,7 +33,7 @@ Key results
 def _release() -> Release:
     ex = extract(BULLETIN)
     return Release(period=ex.period, title=ex.title, page_url="https://www.gov.uk/government/statistics/q2-2023",
-                   bulletin_url=None, published=datetime(2023, 8, 10, 8, 30, tzinfo=timezone.utc), updated=None,
+                   bulletin_url=None, published=datetime(2023, 8, 10, 8, 30, tzinfo=UTC), updated=None,
                    figures=ex.figures, warnings=ex.warnings, withheld=ex.withheld)
 
 

@@ -258,13 +258,13 @@ def clauses_of(sentence: str, *, keep_apart: Callable[[str], bool] = lambda text
     merged: list[list[Any]] = []  # [start, end, has a value, kept apart]
     vi = wi = 0
     for start, end in itertools.pairwise(bounds):
-        own = 0
+        count = 0
         while vi < len(values) and values[vi].start < end:
-            own, vi = own + 1, vi + 1
+            count, vi = count + 1, vi + 1
         words = 0
         while wi < len(worded) and worded[wi] < end:
             words, wi = words + 1, wi + 1
-        has_value = bool(own or words)
+        has_value = bool(count or words)
         apart = not has_value and keep_apart(sentence[start:end])
         # "UK nationals were the most common, accounting for 21% of referrals": the participle's
         # subject is the words before it, even when those were kept apart
@@ -276,7 +276,7 @@ def clauses_of(sentence: str, *, keep_apart: Callable[[str], bool] = lambda text
             merged.append([start, end, has_value, apart])
     vi = 0
     for index, (start, end, _, _) in enumerate(merged):
-        own = []
+        own: list[Value] = []
         while vi < len(values) and values[vi].start < end:
             own.append(values[vi])
             vi += 1

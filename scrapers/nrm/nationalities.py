@@ -66,9 +66,8 @@ def add_ranks(sentence: Sentence, ranking: Ranking) -> None:
     for clause in sentence.clauses:
         names = [NATIONALITY_NAMES[m.group(1).lower()][0] for m in ANY_NATIONALITY.finditer(clause.text)
                  if not _a_place(clause.text, m)]
-        rank = next((r for pattern, r in _RANKS if pattern.search(clause.text)), None)
-        if rank is None and ranking.ranks and names:
-            rank = "next"  # "... and Vietnamese (233)": after the one before
+        rank = next((r for pattern, r in _RANKS if pattern.search(clause.text)), "next")
+        # a clause without rank words ("... and Vietnamese (233)") comes after the one before
         for i, name in enumerate(names):
             ranking.ranks.append((rank if i == 0 else "next", name, clause.text))
 

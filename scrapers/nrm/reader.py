@@ -25,8 +25,19 @@ from scrapers.nrm.clauses import Clause, Sentence, clauses_of, prepare, sentence
 from scrapers.nrm.comparisons import ANAPHORIC_LEAD, names_other_period, read_comparison, subject_of
 from scrapers.nrm.reading import Reading, excerpt, figures_of, token_index
 from scrapers.nrm.rules import (
-    AGES, ANAPHORA, EXPLOITATION, EXPLOITATION_METRIC, IGNORED, POPULATION_LEAD, POPULATION_SHARES, POPULATIONS,
-    POSITIVE_WORD, VALUE_RULES, Rule, compiled, share_cues,
+    AGES,
+    ANAPHORA,
+    EXPLOITATION,
+    EXPLOITATION_METRIC,
+    IGNORED,
+    POPULATION_LEAD,
+    POPULATION_SHARES,
+    POPULATIONS,
+    POSITIVE_WORD,
+    VALUE_RULES,
+    Rule,
+    compiled,
+    share_cues,
 )
 from scrapers.nrm.scope import UK, Scope, clause_scope, sentence_scope
 from scrapers.records import Figure

@@ -7,8 +7,8 @@ becomes TEXT (store.models.ExactJSON parses it); PostgreSQL's json is exact alre
 Revision ID: 0009
 Revises: 0005
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0009"
 down_revision = "0005"
