@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     obey_robots: bool = True
     concurrent_sources: int = 4  # sources ingested at once (each host keeps its own limits)
 
+    # NRM bulletins (scrapers/nrm): warnings kept per bulletin (the rest are counted), key results read
+    nrm_max_warnings: int = Field(50, ge=1)
+    nrm_max_key_results_chars: int = Field(50_000, ge=1_000)
+
     # source base URLs (point them at the mirror for demos and tests)
     govuk_base_url: str = "https://www.gov.uk"
     sentencing_council_base_url: str = "https://www.sentencingcouncil.org.uk"

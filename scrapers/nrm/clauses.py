@@ -111,6 +111,7 @@ class Clause:
     masked: str  # the text with each value replaced by its token, e.g. "<PN0> were male"
     sentence: Sentence
     index: int  # position in the sentence
+    facts: dict[str, object] = field(default_factory=dict)  # what readers found out about it, found once
 
     def value(self, token: str) -> Value:
         """The value behind a token such as '<PN0>'."""

@@ -16,6 +16,8 @@ from scrapers.nrm import checks, rules, section
 from scrapers.nrm.documents import decode, read_document
 from scrapers.nrm.reader import read_item
 from scrapers.nrm.reading import DEFAULT_MAX_NOTICES, Reading
+
+DEFAULT_MAX_KEY_RESULTS_CHARS = 50_000  # MSBRIEF_NRM_MAX_KEY_RESULTS_CHARS
 from scrapers.records import Figure, Notice, Withheld
 from vocabulary.metrics import metric_unit
 
@@ -38,16 +40,19 @@ class Extraction:
         return tuple(n.text for n in self.notices)
 
 
-def extract(document: str | bytes, *, source_url: str = "", max_warnings: int = DEFAULT_MAX_NOTICES) -> Extraction:
+def extract(document: str | bytes, *, source_url: str = "", max_warnings: int = DEFAULT_MAX_NOTICES,
+            max_key_results_chars: int = DEFAULT_MAX_KEY_RESULTS_CHARS) -> Extraction:
     """The key figures of one NRM bulletin (text, HTML, or GOV.UK Content API JSON).
 
     Raises ParseError (naming `source_url`) when the input is not a recognisable bulletin: no
     period in its title or opening, or no key results/points list. Never raises anything else.
     At most `max_warnings` warnings about the text are kept (MSBRIEF_NRM_MAX_WARNINGS); the rest
-    are counted, and one more line says how many.
+    are counted, and one more line says how many. Key results longer than `max_key_results_chars`
+    (MSBRIEF_NRM_MAX_KEY_RESULTS_CHARS; a real bulletin's are a few thousand) are read that far,
+    with a warning: the time and memory of a reading are bounded whatever the document.
     """
     try:
-        return _extract(decode(document), max_warnings=max(1, max_warnings))
+        return _extract(decode(document), max_warnings=max(1, max_warnings), max_chars=max(1, max_key_results_chars))
     except ParseError as exc:
         if source_url and not exc.url:
             located = ParseError(exc.reason, source=exc.source, url=source_url)
@@ -60,7 +65,7 @@ def extract(document: str | bytes, *, source_url: str = "", max_warnings: int = 
                          expected="an NRM bulletin as text, HTML or GOV.UK Content API JSON") from exc
 
 
-def _extract(text: str, *, max_warnings: int) -> Extraction:
+def _extract(text: str, *, max_warnings: int, max_chars: int) -> Extraction:
     doc = read_document(text)
     heading, items = section.key_section(doc)
     if not items:
@@ -68,8 +73,16 @@ def _extract(text: str, *, max_warnings: int) -> Extraction:
     title, period = section.title_and_period(doc, heading, items)
     dates = section.dates(doc, heading)
     found = Reading(max_notices=max_warnings)
+    total = sum(len(item.text) for item in items)
+    if total > max_chars:
+        found.note(f"the key results run to {total:,} characters, more than any bulletin's: only the first "
+                   f"{max_chars:,} were read (MSBRIEF_NRM_MAX_KEY_RESULTS_CHARS)")
+    budget = max_chars
     for item in items:
-        read_item(item.text, period=period, reading=found)
+        if budget <= 0:
+            break
+        read_item(item.text[:budget], period=period, reading=found)
+        budget -= len(item.text)
     figures = [Figure(metric, value.isoformat(), "date", evidence, period, evidence) for metric, evidence, value in dates]
     for f in found.figures:
         if _literal(f) and _defined(f):

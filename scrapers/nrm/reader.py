@@ -229,7 +229,7 @@ def _read_values(clause: Clause, period: str, claimed: set[int], reading: Readin
                 if rule.metric == "total_referrals" and rule.scope != "whole" and (
                         share_cues(clause.text) or EXPLOITATION.search(clause.text)):
                     continue  # "9,790 potential victims referred were male": a share, not the total
-                if names_other_period(clause.masked, period):
+                if _other_period(clause, period):
                     continue  # stated, but about another period: named as such below
                 figure_period, metric = period, rule.metric
             claimed.add(index)
@@ -246,7 +246,7 @@ def _read_population_share(clause: Clause, period: str, population: str, claimed
     own = [p for p in ("rg", "cg") if _classify(clause.text) == p]
     base = base or (POPULATION_SHARES.get((own[0], "positive")) if own and POSITIVE_WORD.search(clause.text) else None)
     open_values = [i for i, v in enumerate(clause.values) if i not in claimed and v.shape in ("P", "PN")]
-    if base is None or len(open_values) != 1 or names_other_period(clause.masked, period):
+    if base is None or len(open_values) != 1 or _other_period(clause, period):
         return []
     claimed.add(open_values[0])
     got = figures_of(base, clause.values[open_values[0]], "share", clause, period)
@@ -261,7 +261,7 @@ def _read_share(clause: Clause, period: str, in_context: bool, population: str, 
     if len(open_values) != 1:
         return []  # none, or two values for one subject
     subjects = _share_subjects(clause, in_context, population, state)
-    if len(subjects) != 1 or "?" in subjects or names_other_period(clause.masked, period):
+    if len(subjects) != 1 or "?" in subjects or _other_period(clause, period):
         return []  # no subject, one we cannot name, a cross-tabulation, or another period
     claimed.add(open_values[0])
     got = figures_of(subjects[0], clause.values[open_values[0]], "share", clause, period)
@@ -321,6 +321,14 @@ def _finish_ranking(ranking: nationalities.Ranking, period: str, said: list[str]
                                   period=period, quote=quote[:2_000]))
 
 
+def _other_period(clause: Clause, period: str) -> bool:
+    """names_other_period of the clause, worked out once (a clause can have many values)."""
+    found = clause.facts.get("other_period")
+    if found is None:
+        found = clause.facts["other_period"] = names_other_period(clause.masked, period)
+    return bool(found)
+
+
 def _name_unread(clause: Clause, claimed: set[int], scope: Scope, reading: Reading, period: str) -> None:
     """A notice for every value of the clause that no figure took, saying why when the reason is known."""
     for i, value in enumerate(clause.values):
@@ -330,7 +338,7 @@ def _name_unread(clause: Clause, claimed: set[int], scope: Scope, reading: Readi
         if not scope.is_uk:
             reading.note(f"not a UK figure for {period_label(period)}: {value.text[:40]!r} is {scope.words}, in {where!r}",
                          kind="scope")
-        elif names_other_period(clause.masked, period):
+        elif _other_period(clause, period):
             reading.note(f"not a figure for {period_label(period)}: {value.text[:40]!r} is about another period, "
                          f"in {where!r}", kind="scope")
         else:
