@@ -88,6 +88,7 @@ class Bulletin:
     bullets: list[str] = field(default_factory=list)
     expected: dict[str, tuple[Any, str]] = field(default_factory=dict)  # metric -> (value, period)
     optional: set[str] = field(default_factory=set)  # written ambiguously: may be missing, never wrong
+    numbers: list[tuple[str, str]] = field(default_factory=list)  # (number, kind) written: each read or named
 
     def state(self, metric: str, value: Any, *, period: str | None = None, optional: bool = False) -> None:
         self.expected[metric] = (value, period or self.period)
@@ -100,17 +101,21 @@ class Writer:
 
     def __init__(self, draw: Any) -> None:
         self.draw = draw
+        self.written: list[tuple[str, str]] = []  # (number, count|pct) written unambiguously: each read or named
         self.commas = draw(g.booleans()) or draw(g.booleans())  # mostly with thousands commas
         self.per_cent = draw(g.integers(0, 9)) == 0
 
     def count(self, n: int) -> tuple[str, bool]:
         """(the count as written, whether it is unambiguous: a comma-less 1990-2039 reads as a year)."""
-        if self.commas:
-            return f"{n:,}", True
-        return str(n), not 1990 <= n <= 2039
+        text, clear = (f"{n:,}", True) if self.commas else (str(n), not 1990 <= n <= 2039)
+        if clear:
+            self.written.append((text, "count"))
+        return text, clear
 
     def pct(self, p: int) -> str:
-        return f"{p} per cent" if self.per_cent else f"{p}%"
+        text = f"{p} per cent" if self.per_cent else f"{p}%"
+        self.written.append((text, "pct"))
+        return text
 
     def pair(self, p: int, n: int) -> tuple[str, bool]:
         count, clear = self.count(n)
@@ -140,6 +145,11 @@ def bulletins(draw: Any) -> Bulletin:
         "there were {t} potential victims of modern slavery referred to the Home Office in {when}",
         "{t} potential victims of modern slavery were submitted to the NRM in {when}",
         "the NRM received {t} referrals in {when}",
+        # issue 24: subjects after the verb, a parenthesis before the number, a trailing clause
+        "{t} cases were referred to the NRM in {when}",
+        "The National Referral Mechanism (NRM) received {t} referrals in {when}",
+        "the Home Office received {t} referrals of potential victims of modern slavery in {when}",
+        "{t} potential victims were referred to the Home Office in {when}, the highest total since the NRM began",
     ])).format(t=t, when=when)
     comparisons = []
     if draw(g.booleans()):
@@ -148,7 +158,9 @@ def bulletins(draw: Any) -> Bulletin:
         words = "increase" if change > 0 else "decrease"
         p, clear = w.count(before)
         unit = "quarter" if quarterly else "year"
-        ref = draw(g.sampled_from([f"the preceding {unit}", f"the previous {unit}", period_label(previous_period(period))]))
+        ref = draw(g.sampled_from([f"the preceding {unit}", f"the previous {unit}", period_label(previous_period(period)),
+                                   *(["the previous three months", "the previous three-month period",
+                                      _ordinal_quarter(previous_period(period))] if quarterly else ["the year before"])]))
         comparisons.append(f"a {w.pct(abs(change))} {words} compared {draw(g.sampled_from(['to', 'with']))} {ref} ({p})")
         b.state("pct_change_vs_previous", change)
         b.state("previous_period_referrals", before, period=previous_period(period), optional=not clear)
@@ -158,20 +170,30 @@ def bulletins(draw: Any) -> Bulletin:
         words = "increase" if change > 0 else "decrease"
         p, clear = w.count(before)
         ref = draw(g.sampled_from([period_label(year_ago(period)), f"quarter {period[-1]} {year - 1}",
-                                    "the same quarter of the previous year", f"the same quarter of {year - 1}"]))
+                                    "the same quarter of the previous year", f"the same quarter of {year - 1}",
+                                    f"quarter {period[-1]} in {year - 1}", _ordinal_quarter(year_ago(period))]))
         comparisons.append(f"a {w.pct(abs(change))} {words} from {ref} ({p})")
         b.state("pct_change_vs_last_year", change)
         b.state("same_period_last_year_referrals", before, period=year_ago(period), optional=not clear)
-    if comparisons:
+    if comparisons and draw(g.booleans()):
         lead += ", representing " + " and ".join(comparisons)
+    elif comparisons:  # issue 24: the comparison in a sentence of its own, about the sentence before's subject
+        verb = draw(g.sampled_from(["This is", "This marks", "That was", "This represents"]))
+        lead += f". {verb} " + " and ".join(comparisons)
     b.bullets.append(lead)
 
     sections = draw(g.lists(g.sampled_from(["sca", "sex", "location", "age", "nationalities", "decisions",
                                               "awaiting", "dtn", "record", "distractor"]), unique=True, max_size=6))
     for name in sections:
         WRITERS[name](draw, b, w, total, this)
+    b.numbers = w.written
     draw(g.randoms()).shuffle(b.bullets)
     return b
+
+
+def _ordinal_quarter(period: str) -> str:
+    """'the second quarter of 2019' for '2019-Q2'."""
+    return f"the {('first', 'second', 'third', 'fourth')[int(period[-1]) - 1]} quarter of {period[:4]}"
 
 
 def _earlier(draw: Any, total: int) -> int:
@@ -213,7 +235,21 @@ def _two_shares(draw: Any, b: Bulletin, w: Writer, total: int, bases: tuple[str,
 
 
 def write_sex(draw: Any, b: Bulletin, w: Writer, total: int, this: str) -> None:
-    _two_shares(draw, b, w, total, ("male", "female"), ["{a} were male{sep}{c} were female"])
+    if draw(g.booleans()):
+        _two_shares(draw, b, w, total, ("male", "female"), ["{a} were male{sep}{c} were female"])
+        return
+    # issue 24: a share and its count written apart, or joined by "or"
+    first = _split(draw, total, 0.3, 0.7)
+    second = _split(draw, total - first, 0.2, 0.95)
+    p1, p2 = w.pct(share(first, total)), w.pct(share(second, total))
+    (n1, c1), (n2, c2) = w.count(first), w.count(second)
+    b.bullets.append(draw(g.sampled_from([
+        f"Males made up {p1} of referrals ({n1}), and females {p2} ({n2})",
+        f"{p1} or {n1} people were male, while {p2} or {n2} people were female",
+    ])))
+    for base, n, clear in (("male", first, c1), ("female", second, c2)):
+        b.state(f"{base}_pct", share(n, total), optional=not clear)
+        b.state(f"{base}_count", n, optional=not clear)
 
 
 def write_location(draw: Any, b: Bulletin, w: Writer, total: int, this: str) -> None:
@@ -260,9 +296,46 @@ COUNTRY_FORMS = {"UK": ["UK", "the UK"], "Albanian": ["Albanian", "Albania"], "V
                  "Eritrean": ["Eritrean", "Eritrea"], "Sudanese": ["Sudanese", "Sudan"], "Romanian": ["Romanian", "Romania"]}
 
 
+# the people of a nationality in the plural, as this test writes them (issue 24: "Britons, Albanians and Eritreans")
+PLURALS = {"UK": "Britons", "Albanian": "Albanians", "Eritrean": "Eritreans", "Romanian": "Romanians",
+           "Iranian": "Iranians", "Iraqi": "Iraqis", "Afghan": "Afghans", "Nigerian": "Nigerians", "Indian": "Indians",
+           "Ethiopian": "Ethiopians", "Syrian": "Syrians", "Pakistani": "Pakistanis", "Ukrainian": "Ukrainians"}
+ORDINALS = ("most common nationality referred {this} was", "second most commonly referred was", "third was")
+
+
 def write_nationalities(draw: Any, b: Bulletin, w: Writer, total: int, this: str) -> None:
     shown = draw(g.lists(g.sampled_from(DEMONYMS), min_size=2, max_size=3, unique=True))
-    form = draw(g.sampled_from(["list", "shares", "followed"]))
+    form = draw(g.sampled_from(["list", "shares", "followed", "nationals", "plurals", "ranks", "accounting"]))
+    if draw(g.integers(0, 3)) == 0:  # a trap: never the top list, whatever else the bulletin says
+        others = [d for d in DEMONYMS if d not in shown][:2]
+        b.bullets.append(f"The next most common nationalities were {others[0]} and {others[1]}")
+    if form == "nationals":
+        b.bullets.append(", ".join(shown[:-1]) + f" and {shown[-1]} nationals were the most commonly referred")
+        b.state("top_nationalities", list(shown))
+        return
+    if form == "plurals":
+        shown = draw(g.lists(g.sampled_from(sorted(PLURALS)), min_size=2, max_size=3, unique=True))
+        people = [PLURALS[d] for d in shown]
+        b.bullets.append(", ".join(people[:-1]) + f" and {people[-1]} were the most commonly referred nationalities")
+        b.state("top_nationalities", list(shown))
+        return
+    if form in ("ranks", "accounting"):
+        counts = sorted((draw(g.integers(int(total * 0.02), int(total * 0.25))) for _ in shown), reverse=True)
+        parts = []
+        for i, (d, n) in enumerate(zip(shown, counts, strict=True)):
+            number, clear = w.count(n)
+            prefix = NATIONALITY_NAMES[d.lower()][1]
+            b.state(f"{prefix}_pct", share(n, total), optional=not clear)
+            b.state(f"{prefix}_count", n, optional=not clear)
+            if form == "accounting":  # "UK nationals were the most common nationality, accounting for 21% of referrals (492)"
+                b.bullets.append(f"{d} nationals were the most common nationality, accounting for "
+                                 f"{w.pct(share(n, total))} of referrals ({number})")
+                b.state("top_nationalities", [d])
+                return
+            parts.append(f"the {ORDINALS[i].format(this=this)} {d} ({w.pct(share(n, total))}; {number})")
+        b.bullets.append("; ".join(parts[:-1]) + " and " + parts[-1].replace("the third was", "third was"))
+        b.state("top_nationalities", list(shown))
+        return
     if form == "followed":
         shown = shown[:2]
         b.bullets.append(f"{shown[0]} nationals were the most commonly referred nationality, followed by {shown[1]} nationals")
@@ -289,8 +362,25 @@ def write_decisions(draw: Any, b: Bulletin, w: Writer, total: int, this: str) ->
     rg_text, c1 = w.count(rg)
     cg_text, c2 = w.count(cg)
     verb = draw(g.sampled_from(["issued", "made"]))
-    b.bullets.append(f"{rg_text} reasonable grounds and {cg_text} conclusive grounds decisions were {verb} {this}; of these, "
-                     f"{w.pct(prg)} of reasonable grounds and {w.pct(pcg)} of conclusive grounds decisions were positive")
+    form = draw(g.integers(0, 2))
+    if form == 0:
+        b.bullets.append(f"{rg_text} reasonable grounds and {cg_text} conclusive grounds decisions were {verb} {this}; "
+                         f"of these, {w.pct(prg)} of reasonable grounds and {w.pct(pcg)} of conclusive grounds decisions "
+                         f"were positive")
+    elif form == 1:  # issue 24: "..., of which 92% were positive"; "..., 89% of them positive"
+        b.bullets.append(f"{rg_text} reasonable grounds decisions were {verb} {this}, of which {w.pct(prg)} were positive")
+        b.bullets.append(f"{cg_text} conclusive grounds decisions were {verb} {this}, {w.pct(pcg)} of them positive")
+    else:  # issue 24: "48% of reasonable grounds (2,300) and 55% of conclusive grounds decisions (1,100) were positive"
+        prg_n, pcg_n = round(rg * prg / 100), round(cg * pcg / 100)
+        (n1, c3), (n2, c4) = w.count(prg_n), w.count(pcg_n)
+        b.bullets.append(f"{rg_text} reasonable grounds and {cg_text} conclusive grounds decisions were {verb} {this}; "
+                         f"{w.pct(prg)} of reasonable grounds ({n1}) and {w.pct(pcg)} of conclusive grounds decisions "
+                         f"({n2}) were positive")
+        b.state("positive_rg_count", prg_n, optional=not c3)
+        b.state("positive_cg_count", pcg_n, optional=not c4)
+        # a comma-less year-like count ("(1990)") reads as a year: its clause names another period
+        b.state("positive_rg_pct", prg, optional=not c3)
+        b.state("positive_cg_pct", pcg, optional=not c4)
     b.state("reasonable_grounds_decisions", rg, optional=not c1)
     b.state("conclusive_grounds_decisions", cg, optional=not c2)
     b.state("positive_rg_pct", prg)
@@ -334,20 +424,40 @@ def write_record(draw: Any, b: Bulletin, w: Writer, total: int, this: str) -> No
     b.state(f"previous_record_referrals_{record_year}", n, period=f"{record_year}-year", optional=not clear)
 
 
+FORCES = ("Kent Police", "the Metropolitan Police", "Greater Manchester Police", "West Midlands Police")
+PLACES = ("Greater Manchester", "London", "Birmingham", "Leeds", "Cardiff", "Bristol")
+
+
 def write_distractor(draw: Any, b: Bulletin, w: Writer, total: int, this: str) -> None:
-    """Sentences that state no figure of this release."""
+    """Sentences that state no UK figure of this release: another scope, another period, a footnote...
+
+    Each number they write must still be named in a warning (the silence property), never read.
+    """
     year = int(b.period[:4])
-    n = draw(g.integers(100, 3000))
-    pair, _ = w.pair(draw(g.integers(1, 99)), n)
-    b.bullets.append(draw(g.sampled_from([
-        f"in Scotland, {w.count(n)[0]} potential victims were referred {this}, of whom {pair} were female",
-        f"Northern Ireland saw {pair} of all referrals",
-        f"1 Footnote: {pair} were female in {year - 3}",
-        f"this was not a {w.pct(draw(g.integers(1, 40)))} increase on the previous period, as first reported",
-        f"in {year - 2}, {pair} were male",
-        f"a higher proportion of referrals claimed exploitation overseas only in {year} ({w.pct(30)}) than in {year - 1} ({w.pct(26)})",
-        f"the number of referrals has exceeded {w.count(n * 5)[0]} for the first time",
-    ])))
+    n, m = draw(g.integers(100, 3000)), draw(g.integers(10, 99))
+    p = draw(g.integers(1, 99))
+    force, place = draw(g.sampled_from(FORCES)), draw(g.sampled_from(PLACES))
+    choices = [
+        lambda: f"in Scotland, {w.count(n)[0]} potential victims were referred {this}, of whom {w.pair(p, m)[0]} were female",
+        lambda: f"Northern Ireland saw {w.pair(p, n)[0]} of all referrals",
+        lambda: f"1 Footnote: {w.pair(p, n)[0]} were female in {year - 3}",
+        lambda: f"this was not a {w.pct(draw(g.integers(1, 40)))} increase on the previous period, as first reported",
+        lambda: f"in {year - 2}, {w.pair(p, n)[0]} were male",
+        lambda: f"a higher proportion of referrals claimed exploitation overseas only in {year} ({w.pct(30)}) than in "
+                f"{year - 1} ({w.pct(26)})",
+        lambda: f"the number of referrals has exceeded {w.count(n * 5)[0]} for the first time",
+        # issue 24: one police force, area, council or operation; a breakdown within a group; other periods
+        lambda: f"{w.count(n)[0]} potential victims were referred to {force}, including {w.count(m)[0]} children",
+        lambda: f"In {place}, {w.count(n)[0]} referrals were made, up {w.pct(p)} on the same quarter last year",
+        lambda: f"Police forces made {w.count(n)[0]} of the referrals, local authorities {w.count(m * 10)[0]}",
+        lambda: f"In one council area alone, {w.count(m)[0]} children were referred for criminal exploitation",
+        lambda: f"The NCA supported {w.count(m)[0]} operations, safeguarding {w.count(n)[0]} potential victims",
+        lambda: f"Of the children referred, {w.count(n)[0]} were from the UK",
+        lambda: f"Over the last five years, referrals have risen by {w.pct(100 + p)}",
+        lambda: f"In the year to June {year}, {w.count(n * 5)[0]} referrals were made",
+        lambda: "Covid-19 restrictions continued to affect the number of referrals",
+    ]
+    b.bullets.append(choices[draw(g.integers(0, len(choices) - 1))]())
 
 
 WRITERS = {"sca": write_sca, "sex": write_sex, "location": write_location, "age": write_age,
@@ -367,18 +477,18 @@ def render(draw: Any, b: Bulletin) -> str:
 
 # The oracle: words a clause (or for comparisons, its sentence) must contain for each metric.
 SUBJECT_WORDS: tuple[tuple[str, str], ...] = (
-    (r"total_referrals", r"potential victims|referrals"),
+    (r"total_referrals", r"potential victims|referrals|cases"),
     (r"(?:pct_change_vs_previous|pct_change_vs_last_year|dtn_pct_change_vs_previous)",
      r"increase|decrease|\bup\b|\bdown\b|rise|fall"),
-    (r"previous_period_referrals|dtn_previous_period", r"preceding|previous|\d{4}"),
+    (r"previous_period_referrals|dtn_previous_period", r"preceding|previous|before|\d{4}"),
     (r"same_period_last_year_referrals", r"same quarter|\d{4}"),
     (r"sca_.*", r"Single Competent Authority"), (r"ieca_.*", r"Immigration Enforcement Competent Authority"),
-    (r"male_.*", r"\bmale\b"), (r"female_.*", r"\bfemale\b"),
+    (r"male_.*", r"\bmales?\b"), (r"female_.*", r"\bfemales?\b"),
     (r"uk_only_.*", r"UK only"), (r"overseas_only_.*", r"overseas only"),
     (r"adult_(?:count|pct)", r"adults"), (r"child_(?:count|pct)", r"children"),
     (r"(?:adult|child)_(\w+)_exploitation_.*", r"{0} exploitation"),
-    (r"reasonable_grounds_decisions|positive_rg_pct", r"reasonable grounds"),
-    (r"conclusive_grounds_decisions|positive_cg_pct", r"conclusive grounds"),
+    (r"reasonable_grounds_decisions|positive_rg_(?:pct|count)", r"reasonable grounds"),
+    (r"conclusive_grounds_decisions|positive_cg_(?:pct|count)", r"conclusive grounds"),
     (r"awaiting_cg_count", r"awaiting"), (r"dtn_count", r"reports of adult potential victims"),
     (r"previous_record_referrals_\d{4}", r"previously"),
     (r"published_date|last_updated_date|top_nationalities", r""),
@@ -415,10 +525,31 @@ def check(b: Bulletin, text: str) -> None:
         assert f.quote and f.quote in f.evidence and f.evidence in text
         assert written_in(f.value, f.unit, f.quote), f"{metric}={f.value} is not written in its clause {f.quote!r}"
         words = subject_words(metric)
-        where = f.evidence if metric.startswith(("pct_change", "previous_period", "same_period", "dtn_p")) else f.quote
+        where = f.evidence if metric.startswith(("pct_change", "previous_period", "same_period", "dtn_p", "positive_")) \
+            else f.quote
         assert re.search(words, where, re.I), f"{metric} attributed to {where!r}, which does not name it"
     missing = set(b.expected) - set(reported) - b.optional
     assert not missing, f"not read: {sorted(missing)} from {text}"
+    # silence: every number written is a figure's or is named in a warning ("Covid-19" is no number)
+    said = " | ".join(got.warnings)
+    for number, kind in b.numbers:
+        alone = r"(?!\s?%| per cent)" if kind == "count" else ""
+        if not re.search(rf"(?<![\d,.]){re.escape(number)}(?![\d,]*\d){alone}", text):
+            continue  # drawn, but the phrasing chosen did not use it
+        read = any(written_as(f.value, f.unit, number) for f in got.figures)
+        named = re.search(rf"(?<![\d,.]){re.escape(number)}(?![\d,]*\d)", said) is not None
+        assert read or named, f"{number!r} is neither a figure nor in a warning: {text}\nwarnings: {got.warnings}"
+    if "Covid-19" in text and not any(number == "19" for number, _ in b.numbers):
+        assert "'19'" not in said, f"Covid-19 read as a number: {got.warnings}"
+
+
+def written_as(value: Any, unit: str, number: str) -> bool:
+    """True when `number` (as the test wrote it) is the figure's value."""
+    if unit == "count" and isinstance(value, int):
+        return number in (f"{value:,}", str(value))
+    if unit == "pct" and isinstance(value, (int, float)):
+        return number in (f"{abs(value)}%", f"{abs(value)} per cent")
+    return False
 
 
 @settings(max_examples=int(__import__("os").environ.get("GRAMMAR_EXAMPLES", 1600)), **SETTINGS)

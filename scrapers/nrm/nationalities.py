@@ -29,7 +29,7 @@ _KNOWN_WORDS = re.compile(r"^(?:UK|NRM|SCA|IECA|DtN|Home|Office)$")
 
 @dataclass
 class Ranking:
-    """Ranks stated so far in one key result: (rank, demonym, the clause that states it)."""
+    """Ranks stated so far in one key result: (rank, demonym, the sentence that states it)."""
 
     ranks: list[tuple[str, str, str]] = field(default_factory=list)
 
@@ -58,7 +58,7 @@ def ranks_stated(sentence: Sentence) -> bool:
     """True when the sentence ranks nationalities one by one ("the second most commonly referred was ...")."""
     text = sentence.text
     return NATIONALITY_WORDS.search(text) is not None and re.search(
-        r"\b(?:second|third|fourth|fifth)\b|\bnext most\b", text, re.I) is not None
+        r"\b(?:second|third|fourth|fifth)\b", text, re.I) is not None
 
 
 def add_ranks(sentence: Sentence, ranking: Ranking) -> None:
@@ -69,7 +69,7 @@ def add_ranks(sentence: Sentence, ranking: Ranking) -> None:
         rank = next((r for pattern, r in _RANKS if pattern.search(clause.text)), "next")
         # a clause without rank words ("... and Vietnamese (233)") comes after the one before
         for i, name in enumerate(names):
-            ranking.ranks.append((rank if i == 0 else "next", name, clause.text))
+            ranking.ranks.append((rank if i == 0 else "next", name, sentence.text))
 
 
 def ranked_list(ranking: Ranking) -> tuple[list[str], str] | None:
@@ -82,7 +82,7 @@ def ranked_list(ranking: Ranking) -> tuple[list[str], str] | None:
         if rank not in ("next", str(expected)) or name in shown:
             return None
         shown.append(name)
-    return shown, "; ".join(dict.fromkeys(text for _, _, text in ranking.ranks))
+    return shown, ". ".join(dict.fromkeys(text for _, _, text in ranking.ranks))
 
 
 def read_list(sentence: Sentence) -> tuple[list[str], str] | str:

@@ -63,7 +63,7 @@ def read_item(text: str, *, period: str, reading: Reading | None = None) -> Read
     said = sentences(prepare(text))
     for sentence in said:
         read_sentence(sentence, period=period, reading=reading, carry=carry)
-    _finish_ranking(carry.ranking, period, said, reading)
+    _finish_ranking(carry.ranking, period, reading)
     return reading
 
 
@@ -113,8 +113,8 @@ def _read_clause(clause: Clause, *, period: str, in_context: bool, state: _State
         claimed: set[int] = set()
         scope = clause_scope(clause.masked)
         if scope.kind != "negated":
-            _read_ignored(clause, claimed)
-            read = _read_values(clause, period, claimed, reading)
+            _read_thresholds(clause, period, claimed, reading)
+            read = _read_values(clause, period, claimed, reading, records_only=scope.kind == "span")
             if scope.is_uk:
                 subject = subject_of(clause, state.subject, narrows=_narrows(clause, in_context))
                 read_comparison(clause, period, subject, claimed, reading, over_a_span=False)
@@ -201,17 +201,25 @@ def _sentence_has(sentence: Sentence, pattern: str) -> bool:
     return found
 
 
-def _read_ignored(clause: Clause, claimed: set[int]) -> None:
+def _read_thresholds(clause: Clause, period: str, claimed: set[int], reading: Reading) -> None:
+    """Values that are no figure ("has exceeded 17,000 for the first time"): named as such."""
     for phrasing in IGNORED:
         for m in compiled(phrasing).finditer(clause.masked):
-            claimed.add(token_index(m.group("v")))
+            index = token_index(m.group("v"))
+            if index not in claimed:
+                claimed.add(index)
+                reading.note(f"not a figure for {period_label(period)}: {clause.values[index].text[:40]!r} is a "
+                             f"threshold passed, in {excerpt(clause.text)!r}", kind="scope")
 
 
-def _read_values(clause: Clause, period: str, claimed: set[int], reading: Reading) -> list[Figure]:
-    """The value rules: each reads the value written where its phrasing says."""
+def _read_values(clause: Clause, period: str, claimed: set[int], reading: Reading, *,
+                 records_only: bool = False) -> list[Figure]:
+    """The value rules: each reads the value written where its phrasing says (only records, over a span)."""
     read: list[Figure] = []
     plain = clause.plain
     for rule in VALUE_RULES:
+        if records_only and not rule.scope.startswith("record"):
+            continue
         for m in rule.pattern.finditer(plain):
             index = token_index(m.group("v"))
             if index in claimed or not _context_ok(rule, clause.sentence):
@@ -304,7 +312,7 @@ def _read_list(sentence: Sentence, period: str, reading: Reading) -> None:
                                   period=period, quote=quote[:2_000]))
 
 
-def _finish_ranking(ranking: nationalities.Ranking, period: str, said: list[str], reading: Reading) -> None:
+def _finish_ranking(ranking: nationalities.Ranking, period: str, reading: Reading) -> None:
     """The list the ranks of one key result state, when they start at the first and follow one another."""
     if not ranking.ranks:
         return
@@ -313,12 +321,9 @@ def _finish_ranking(ranking: nationalities.Ranking, period: str, said: list[str]
         reading.note("the list of nationalities could not be read: its ranks do not start at the most common",
                      metrics=("top_nationalities",))
         return
-    shown, quote = got
-    evidence = " ".join(said)
-    if len(evidence) > 2_000 or quote not in evidence:
-        evidence = quote
+    shown, evidence = got  # the sentences that state the ranks
     reading.figures.append(Figure(metric="top_nationalities", value=shown, unit="list", evidence=evidence[:2_000],
-                                  period=period, quote=quote[:2_000]))
+                                  period=period, quote=evidence[:2_000]))
 
 
 def _other_period(clause: Clause, period: str) -> bool:
