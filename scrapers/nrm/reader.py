@@ -103,6 +103,7 @@ class _State:
     topic: str = "all"  # what the last clause with a value was about ("child", "rg", "all"...)
     population: str = "all"  # set by "Of the 1,940 children," for the rest of the sentence
     age: str | None = None  # the last single age an earlier clause named
+    kind: str | None = None  # the exploitation type the clause just before named, without a value of its own
     subject: str | None = None
 
 
@@ -130,6 +131,8 @@ def _read_clause(clause: Clause, *, period: str, in_context: bool, state: _State
         _name_unread(clause, claimed, why, reading, period)
     elif population != "all":
         state.topic = population
+    kinds = {(m.group(1) or m.group(2)).lower() for m in EXPLOITATION.finditer(clause.text)}
+    state.kind = kinds.pop() if len(kinds) == 1 and not clause.values else None
     if len(ages) == 1:
         state.age = ages[0]
     elif len(ages) > 1:
@@ -292,6 +295,9 @@ def _share_subjects(clause: Clause, in_context: bool, population: str, state: _S
             found.append("?")  # an exploitation type without a single age: not a metric we can name
     elif population != "all":
         return ["?"]  # a share within a group ("Of the adults, 45% were male"): a breakdown, no metric
+    elif state.kind and found in (["adult"], ["child"]):
+        # "Criminal exploitation was the most common type, reported for 5,321 children": that type, that age
+        return [f"{found[0]}_{EXPLOITATION_METRIC[state.kind]}"]
     found += sorted(nationalities.nationalities_in(text, in_context=in_context))
     return sorted(set(found))
 

@@ -216,7 +216,7 @@ REFERENCES: tuple[tuple[str, str], ...] = (
      r"|the quarter before", "previous_quarter"),
     (r"(?:the )?(?:preceding|previous|prior|last) year|the year before", "previous_year"),
     (r"(?:a|one) year (?:earlier|ago|before)", "year_ago"),
-    (rf"(?:the )?(?:same|equivalent) (?:quarter|period) (?:of|in) {_YEAR}", "same_named_year"),
+    (rf"(?:the )?(?:same|equivalent) (?:quarter|period|three months) (?:of|in) {_YEAR}", "same_named_year"),
 )
 # subject -> role -> (restated count metric, change metric)
 COMPARISON_METRICS: dict[str, dict[str, tuple[str, str | None]]] = {
