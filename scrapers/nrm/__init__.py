@@ -6,8 +6,11 @@ bullet clause by clause with the phrasing table, and checks the figures against 
 `Extraction.figures` are those that passed, `Extraction.withheld` those a check held back.
 `check_against_previous` compares a release's restatements with earlier releases.
 
-Modules: documents (the readers), section (the key results, title, period, dates), clauses
-(sentences, clauses and their values), rules (the phrasing table), checks (within a release),
+Modules: documents (HTML, text and JSON readers), section (the key results, title, period,
+dates), clauses (sentences, clauses and their values), rules (the phrasing table: the one place
+where phrasing meets metric), reader (each clause with its population and subject), scope (whose
+figures), comparisons (changes and restated counts), nationalities (lists and ranks), reading
+(figures and bounded notices), checks (plausibility, then consistency within a release),
 crossrelease (between releases), extractor (the entry point).
 """
 
