@@ -4,7 +4,8 @@
 fragment, or a GOV.UK Content API JSON document), finds its "Key results" list, reads each
 bullet clause by clause with the phrasing table, and checks the figures against each other:
 `Extraction.figures` are those that passed, `Extraction.withheld` those a check held back.
-`check_against_previous` compares a release's restatements with earlier releases.
+`check_against_previous` compares a release's restatements with earlier releases. `read_text(text,
+period=...)` reads running text that is no bulletin (a written answer, a statement) the same way.
 
 Modules: documents (HTML, text and JSON readers), section (the key results, title, period,
 dates), clauses (sentences, clauses and their values), rules (the phrasing table: the one place
@@ -15,6 +16,7 @@ crossrelease (between releases), extractor (the entry point).
 """
 
 from scrapers.nrm.crossrelease import CrossReleaseCheck, ReleaseIndex, check_against_previous
-from scrapers.nrm.extractor import Extraction, extract, figures_as_json
+from scrapers.nrm.extractor import Extraction, extract, figures_as_json, read_text
 
-__all__ = ("CrossReleaseCheck", "Extraction", "ReleaseIndex", "check_against_previous", "extract", "figures_as_json")
+__all__ = ("CrossReleaseCheck", "Extraction", "ReleaseIndex", "check_against_previous", "extract", "figures_as_json",
+           "read_text")

@@ -7,19 +7,21 @@ each other are withheld by the checks, never corrected.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from scrapers.errors import ParseError
 from scrapers.nrm import checks, rules, section
-from scrapers.nrm.documents import decode, read_document
+from scrapers.nrm.documents import Block, clean, decode, read_document
 from scrapers.nrm.reader import read_item
 from scrapers.nrm.reading import DEFAULT_MAX_NOTICES, Reading
-
-DEFAULT_MAX_KEY_RESULTS_CHARS = 50_000  # MSBRIEF_NRM_MAX_KEY_RESULTS_CHARS
 from scrapers.records import Figure, Notice, Withheld
 from vocabulary.metrics import metric_unit
+from vocabulary.plausible import plausible_period
+
+DEFAULT_MAX_KEY_RESULTS_CHARS = 50_000  # MSBRIEF_NRM_MAX_KEY_RESULTS_CHARS
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,21 @@ def extract(document: str | bytes, *, source_url: str = "", max_warnings: int = 
                          expected="an NRM bulletin as text, HTML or GOV.UK Content API JSON") from exc
 
 
+def read_text(text: str, *, period: str, title: str = "", max_warnings: int = DEFAULT_MAX_NOTICES,
+              max_key_results_chars: int = DEFAULT_MAX_KEY_RESULTS_CHARS) -> Extraction:
+    """The figures running text states about `period`, read and checked as a bulletin's key results are.
+
+    For text that is not a bulletin (a written answer, a statement, a press release): no title or
+    "Key results" heading is needed; each paragraph is read as a key result. Raises ValueError for
+    a period that is not of the form '2023-Q2' or '2023-year'.
+    """
+    if not plausible_period(period):
+        raise ValueError(f"period {period!r} is not a plausible period such as '2023-Q2' or '2023-year'")
+    items = [Block(clean(p), "para") for p in re.split(r"\n\s*\n|\r\n\s*\r\n", decode(text)) if p.strip()]
+    return _read(items, title=title, period=period, dates=[], max_warnings=max(1, max_warnings),
+                 max_chars=max(1, max_key_results_chars))
+
+
 def _extract(text: str, *, max_warnings: int, max_chars: int) -> Extraction:
     doc = read_document(text)
     heading, items = section.key_section(doc)
@@ -72,6 +89,12 @@ def _extract(text: str, *, max_warnings: int, max_chars: int) -> Extraction:
         raise ParseError("the key results section is empty", expected="bullets after the 'Key results' heading")
     title, period = section.title_and_period(doc, heading, items)
     dates = section.dates(doc, heading)
+    return _read(items, title=title, period=period, dates=dates, max_warnings=max_warnings, max_chars=max_chars)
+
+
+def _read(items: list[Block], *, title: str, period: str, dates: list[tuple[str, str, date]], max_warnings: int,
+          max_chars: int) -> Extraction:
+    """Read the key results `items` of a document about `period`, and check what they state."""
     found = Reading(max_notices=max_warnings)
     total = sum(len(item.text) for item in items)
     if total > max_chars:
