@@ -257,6 +257,7 @@ def clauses_of(sentence: str, *, keep_apart: Callable[[str], bool] = lambda text
     result = Sentence(sentence)
     bounds = [0, *cuts, len(sentence)]
     merged: list[list[Any]] = []  # [start, end, has a value, kept apart]
+    pending: tuple[int, int] | None = None  # words without a value after a clause that has one
     vi = wi = 0
     for start, end in itertools.pairwise(bounds):
         count = 0
@@ -267,6 +268,18 @@ def clauses_of(sentence: str, *, keep_apart: Callable[[str], bool] = lambda text
             words, wi = words + 1, wi + 1
         has_value = bool(count or words)
         apart = not has_value and keep_apart(sentence[start:end])
+        if pending is not None:
+            if has_value and _COMPLEMENT.match(sentence, start):
+                # "..., a slight increase on the previous record, in January to March 2022 (4,520)": a
+                # clause that opens with a preposition completes the words before it
+                merged.append([pending[0], end, True, False])
+                pending = None
+                continue
+            merged[-1][1] = pending[1]
+            pending = None
+        if merged and not has_value and not apart and merged[-1][2] and not merged[-1][3]:
+            pending = (start, end)
+            continue
         # "UK nationals were the most common, accounting for 21% of referrals": the participle's
         # subject is the words before it, even when those were kept apart
         joins = has_value and merged and not merged[-1][2] and _PARTICIPLE.match(sentence, start) is not None
@@ -275,6 +288,8 @@ def clauses_of(sentence: str, *, keep_apart: Callable[[str], bool] = lambda text
             merged[-1][2] = merged[-1][2] or has_value
         else:
             merged.append([start, end, has_value, apart])
+    if pending is not None:
+        merged[-1][1] = pending[1]
     vi = 0
     for index, (start, end, _, _) in enumerate(merged):
         own: list[Value] = []
@@ -302,6 +317,8 @@ def clauses_of(sentence: str, *, keep_apart: Callable[[str], bool] = lambda text
     return result
 
 
+_COMPLEMENT = re.compile(r"[,;]?\s*(?:in|on|from|at|during)\s+(?:the\s+)?(?:quarter|Q[1-4]\b|" + MONTH_PATTERN + r"|\d{4}\b|"
+                         r"(?:first|second|third|fourth) quarter)", re.I)
 _PARTICIPLE = re.compile(r"[,;]?\s*(?:accounting for|representing|making up|comprising|amounting to|equivalent to)\b",
                          re.I)
 _LEAD = re.compile(r"^\s*(?:[;,]\s*)?(?:(?:and|but|while|whilst|whereas)\b)?\s*")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from vocabulary.calendar import PROSE_YEAR_PATTERN
-from vocabulary.metrics import EXPLOITATION_TYPES, NATIONALITY_NAMES
+from vocabulary.metrics import EXPLOITATION_TYPES, NATIONALITY_NAMES, NATIONALITY_PEOPLE
 
 _TOKENS = {
     "share": r"(?P<v><(?:PN|P|N)\d+>)",
@@ -259,7 +259,9 @@ LIST_CUE = re.compile(
     r"|\bnationalit(?:y|ies) (?:most )?(?:commonly |frequently |often )?referred\b"
     r"|\btop (?:\w+ )?nationalities\b|\bmost (?:commonly|often|frequently) referred (?:nationality|nationalities)\b"
     r"|\bnationals (?:were|are) (?:again |also )?(?:the )?(?:\w+ )?most (?:common(?:ly)?|frequent(?:ly)?|often)"
-    r"(?: referred)?\b|\b(?:the )?most (?:common(?:ly)?|frequent(?:ly)?|often) referred (?:were|was) [A-Z]", re.I)
+    r"(?: referred)?\b|\b(?:the )?most (?:common(?:ly)?|frequent(?:ly)?|often) referred (?:were|was) [A-Z]"
+    r"|\b(?:" + "|".join(sorted(NATIONALITY_PEOPLE, key=len, reverse=True)) + r") (?:were|are) (?:again |also )?(?:the )?"
+    r"(?:\w+ )?most (?:common(?:ly)?|frequent(?:ly)?|often)(?: referred)?\b", re.I)
 # a nationality's rank as a clause states it: 1, 2, 3... or "next" (the one after those before)
 RANKS: tuple[tuple[str, str], ...] = (
     (r"\bnext most (?:common(?:ly)?|frequent(?:ly)?|often)\b|\bfollowed by\b", "next"),
