@@ -110,3 +110,12 @@ def test_issue_24_pattern(title: str, bullets: list[str], expected: dict[str, An
         assert re.search(rf"'{number}' is (?:a figure for|a breakdown|about|a figure of)", said), \
             f"{number} is not named with its scope: {got.warnings}"
     assert "'19'" not in said
+
+
+def test_every_notice_is_of_a_known_kind() -> None:
+    from scrapers.records import NOTICE_KINDS
+
+    bullets = [b for case in CASES for b in case[2]]
+    got = extract(f"{QUARTER}\n\nKey results\n\n" + "".join(f"- {b}\n" for b in bullets))
+    assert got.notices and {n.kind for n in got.notices} <= set(NOTICE_KINDS)
+    assert any(n.kind == "scope" for n in got.notices)
