@@ -10,7 +10,8 @@ serve it with the mirror in a separate process, and run each scenario in a fresh
 the floor (bench/floor.py), the first full backfill, a steady cycle with nothing new, a cycle with
 1% new items, the feeds build, the briefing render and figure extraction per bulletin; the NRM
 data-tables workbook at real size (bench/tables.py). Then the
-real msbrief command's targets (bench/oneoff.py: demo, --help, serve). Raw results go to
+real msbrief command's targets (bench/oneoff.py: demo, --help, serve), and hostile NRM bulletins
+(bench/nrm_hostile.py, also run alone: python -m bench.nrm_hostile). Raw results go to
 bench/out/results.json; bench/report.py turns them into BENCHMARKS.md.
 """
 
@@ -26,7 +27,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import corpus, oneoff, report, tables
+from bench import corpus, nrm_hostile, oneoff, report, tables
 from bench.mirror_proc import MirrorProcess
 from bench.worker import RATE_LIMIT
 
@@ -145,6 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     args.output.write_text(text, encoding="utf-8")
     print("NRM data-tables workbook (issue 23)", flush=True)
     tables.write(tables.section(tables.measure(tuple(args.databases), work)), args.output)
+    if not args.no_commands:
+        print("hostile NRM bulletins (issue 26)", flush=True)
+        nrm_hostile.write_section(nrm_hostile.run_all(work / "nrm_hostile"), args.output)
     print(f"\nwrote {args.output} (raw results: {OUT / 'results.json'}); {results['duration'] / 60:.1f} minutes")
     for line in verdicts:
         print(line)

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     workbook_max_rows: int = Field(20_000, gt=0)  # per sheet
     workbook_max_cells: int = Field(5_000_000, gt=0)  # in the whole workbook
     workbook_max_warnings: int = Field(50, ge=0)  # per workbook; then one line says how many more
+    # NRM bulletins (scrapers/nrm): warnings kept per bulletin (the rest are counted), key results read
+    nrm_max_warnings: int = Field(50, ge=1)
+    nrm_max_key_results_chars: int = Field(50_000, ge=1_000)
 
     # source base URLs (point them at the mirror for demos and tests)
     govuk_base_url: str = "https://www.gov.uk"

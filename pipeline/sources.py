@@ -78,7 +78,8 @@ SOURCES: dict[str, SourceSpec] = {
     spec.name: spec
     for spec in (
         SourceSpec("govuk_nrm", "scrapers.govuk", "govuk_base_url", watches_releases=True,
-                   options=(("workbook_limits", "workbook_limits"),)),
+                   options=(("workbook_limits", "workbook_limits"), ("max_warnings", "nrm_max_warnings"),
+                            ("max_key_results_chars", "nrm_max_key_results_chars"))),
         SourceSpec("sentencing_council", "scrapers.sentencing_council", "sentencing_council_base_url",
                    generalist=True),
         SourceSpec("iasc", "scrapers.iasc", "iasc_base_url"),

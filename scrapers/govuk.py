@@ -53,7 +53,7 @@ from scrapers.normalise import tag_topics
 from scrapers.nrm.tables import WorkbookLimits, check_figures
 from scrapers.records import Announcement, Page, Publication, Release, SourceInfo, SourceResult
 from vocabulary.calendar import LONDON, month_number
-from vocabulary.periods import period_from_title, period_order
+from vocabulary.periods import period_from_title, period_named_in_title, period_order
 
 SOURCE = SourceInfo(
     name="govuk_nrm",
@@ -158,7 +158,7 @@ def _publication(doc: dict[str, Any], result: dict[str, Any], *, bulletin_urls: 
     )
 
 
-def _bulletin(fetcher: GovukApi, link: str) -> tuple[str, nrm.Extraction | None, list[str]]:
+def _bulletin(fetcher: GovukApi, link: str, *, limits: dict[str, int]) -> tuple[str, nrm.Extraction | None, list[str]]:
     """(canonical bulletin URL, its extraction or None, warnings) for one html_publication."""
     path = content_path(link)
     page, doc = fetcher.get(path)
@@ -168,19 +168,22 @@ def _bulletin(fetcher: GovukApi, link: str) -> tuple[str, nrm.Extraction | None,
         return page_url(path), None, [f"bulletin {page_url(path)} answered 304 to an unconditional request"]
     url = page_url(doc["base_path"]) if isinstance(doc.get("base_path"), str) else page_url(path)
     try:
-        return url, nrm.extract(page.body, source_url=url), []
+        return url, nrm.extract(page.body, source_url=url, **limits), []
     except ParseError as exc:
         return url, None, [f"bulletin {url} could not be read: {exc.reason}"]
 
 
-def _release(fetcher: GovukApi, doc: dict[str, Any], pub: Publication, links: list[str],
-             limits: WorkbookLimits) -> Release:
+def _release(fetcher: GovukApi, doc: dict[str, Any], pub: Publication, links: list[str], *,
+             limits: dict[str, int], workbook_limits: WorkbookLimits) -> Release:
     """The statistics release of one release page, with its bulletin's figures and its data tables."""
     period = period_from_title(pub.title)
+    if period is None and period_named_in_title(pub.title):  # "Quarter 3 9999": never a release, whatever its bulletin says
+        raise _ItemRefused(f"[{SOURCE.name}] {pub.url}: release {pub.title!r} names the period "
+                           f"{period_named_in_title(pub.title)}, outside the years docs/FIGURES.md allows; release skipped")
     warnings: list[str] = []
     bulletin_url, extraction = None, None
     for link in links[:1]:
-        bulletin_url, extraction, problems = _bulletin(fetcher, link)
+        bulletin_url, extraction, problems = _bulletin(fetcher, link, limits=limits)
         warnings += problems
     if extraction is not None:
         if period and extraction.period != period:
@@ -199,7 +202,7 @@ def _release(fetcher: GovukApi, doc: dict[str, Any], pub: Publication, links: li
         figures = tuple(f for f in extraction.figures if same or f.period != extraction.period)
         withheld = tuple(w for w in extraction.withheld if same or w.figure.period != extraction.period)
     books, problems = read_release_workbooks(fetcher.client, raw_attachments(details_of(doc)), release=period,
-                                             source=SOURCE, base_url=fetcher.base_url, limits=limits)
+                                             source=SOURCE, base_url=fetcher.base_url, limits=workbook_limits)
     checks, disagreements = check_figures(figures, [t for book in books for t in book.tables], release=period)
     warnings += problems + [w for book in books for w in book.warnings] + disagreements
     return Release(
@@ -222,8 +225,8 @@ class _ItemRefused(Exception):
     """One release is refused (its date is out of range): a warning, and the source goes on."""
 
 
-def _read_release(fetcher: GovukApi, result: dict[str, Any], topics: dict[str, tuple[str, ...]],
-                  limits: WorkbookLimits) -> tuple[Publication, Release] | None:
+def _read_release(fetcher: GovukApi, result: dict[str, Any], topics: dict[str, tuple[str, ...]], *,
+                  limits: dict[str, int], workbook_limits: WorkbookLimits) -> tuple[Publication, Release] | None:
     """A release page and its bulletin; None when the page answered 304."""
     link = result.get("link")
     if not isinstance(link, str) or not link:
@@ -244,7 +247,7 @@ def _read_release(fetcher: GovukApi, result: dict[str, Any], topics: dict[str, t
     if pub.published is None:
         raise ParseError(f"release page without a publication date: {pub.title!r}", source=SOURCE.name,
                          url=page.url, expected="first_published_at")
-    return pub, _release(fetcher, doc, pub, links, limits)
+    return pub, _release(fetcher, doc, pub, links, limits=limits, workbook_limits=workbook_limits)
 
 
 # --- announcements -----------------------------------------------------------------------------
@@ -327,16 +330,19 @@ def _announcements(fetcher: GovukApi, warnings: list[str]) -> list[Announcement]
 
 
 def collect(client: Fetcher, *, base_url: str, is_known: Callable[[str], bool],
-            topics: dict[str, tuple[str, ...]], backfill: bool = False,
-            workbook_limits: WorkbookLimits | None = None) -> SourceResult:
+            topics: dict[str, tuple[str, ...]], backfill: bool = False, max_warnings: int | None = None,
+            max_key_results_chars: int | None = None, workbook_limits: WorkbookLimits | None = None) -> SourceResult:
     """Every NRM release (page, attachments, bulletin figures, data tables) and announcement GOV.UK lists.
 
     Incremental by default: search pages are read newest first and paging stops at the first page
     whose NRM releases are all known (`backfill=True` walks the whole archive). Raises ParseError
     when the search lists no NRM release at all, FetchError when GOV.UK cannot be reached.
+    `max_warnings` and `max_key_results_chars` bound each bulletin's reading (scrapers.nrm.extract).
     """
     fetcher = GovukApi(client, base_url, source=SOURCE.name)
     result = SourceResult(source=SOURCE.name, strategy=STRATEGY)
+    limits = {k: v for k, v in (("max_warnings", max_warnings), ("max_key_results_chars", max_key_results_chars))
+              if v is not None}
 
     def all_known(page: list[dict[str, Any]]) -> bool:
         nrm = [r for r in page if _is_nrm(r) and isinstance(r.get("link"), str)]
@@ -350,7 +356,7 @@ def collect(client: Fetcher, *, base_url: str, is_known: Callable[[str], bool],
                          expected=f"results titled like {SEARCH_QUERY!r} from {FIRST_YEAR} on")
     for r in releases:
         try:
-            read = _read_release(fetcher, r, topics, workbook_limits or WorkbookLimits())
+            read = _read_release(fetcher, r, topics, limits=limits, workbook_limits=workbook_limits or WorkbookLimits())
         except _ItemRefused as refused:
             log.warning("%s", refused)
             result.warnings.append(str(refused))

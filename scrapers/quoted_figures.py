@@ -3,7 +3,7 @@
 A bulletin's figures describe its own period; a sentence in an answer names its own ("In 2023,
 17,000 potential victims were referred to the NRM", "in April to June 2024"). Each sentence that
 speaks of the NRM or the Duty to Notify is read by the extractor's phrasing table
-(`scrapers.nrm.rules.read_sentence`) once for each period it names, so a figure is only ever a
+(`scrapers.nrm.reader.read_sentence`) once for each period it names, so a figure is only ever a
 number written in that sentence, about a period the sentence names. Pure: no I/O.
 """
 
@@ -12,13 +12,14 @@ from __future__ import annotations
 import re
 
 from scrapers.nrm.clauses import prepare, sentences
-from scrapers.nrm.rules import read_sentence
+from scrapers.nrm.reader import read_sentence
 from scrapers.records import QuotedFigure
+from vocabulary.calendar import PROSE_YEAR_PATTERN
 from vocabulary.periods import period_from_phrase, year_period
 
 # A sentence worth reading speaks of the NRM (or its referrals) or the Duty to Notify.
 NRM_CUE = re.compile(r"national referral mechanism|\bNRM\b|duty to notify|\bDtN\b|referred to the home office", re.I)
-_YEAR = re.compile(r"\b(?:in|during|for|of|throughout)\s+(?:the\s+(?:calendar\s+)?year\s+)?((?:19|20)\d\d)\b", re.I)
+_YEAR = re.compile(rf"\b(?:in|during|for|of|throughout)\s+(?:the\s+(?:calendar\s+)?year\s+)?({PROSE_YEAR_PATTERN})\b", re.I)
 MAX_SENTENCES = 400  # a written answer is a few paragraphs; a runaway text is not read further
 UNITS = ("count", "pct")  # an answer's words are never turned into an approximate count
 

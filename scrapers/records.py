@@ -155,8 +155,9 @@ class Figure:
 
 
 # Notice.kind values: a check withheld a figure; something in the text could not be read;
-# an earlier period's figure was revised (routine: a note, not a problem).
-NOTICE_KINDS = ("check", "reading", "revision")
+# an earlier period's figure was revised (routine: a note, not a problem); a number was read but
+# is not a UK figure of the period (another nation, area, group or period: named, never published).
+NOTICE_KINDS = ("check", "reading", "revision", "scope")
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -52,6 +53,27 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class ExactJSON(TypeDecorator[Any]):
+    """JSON that keeps every number exact on SQLite too.
+
+    SQLite gives a column declared JSON numeric affinity, so a bare JSON number of 30 digits
+    would be stored as a float (other digits than PostgreSQL's). On SQLite the JSON text is kept
+    in a TEXT column (migration 0009) and parsed here; PostgreSQL's json type is exact already.
+    """
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        return dialect.type_descriptor(Text() if dialect.name == "sqlite" else JSON())
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        return json.dumps(value) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        return json.loads(value) if dialect.name == "sqlite" and value is not None else value
 
 
 def now() -> datetime:
@@ -191,7 +213,7 @@ class Figure(Base):
     release_id: Mapped[int] = mapped_column(ForeignKey("statistics_releases.id", ondelete="CASCADE"), index=True)
     period: Mapped[str] = mapped_column(String(20), index=True)
     metric: Mapped[str] = mapped_column(String(100), index=True)
-    value: Mapped[Any] = mapped_column(JSON)  # int/float, or str (date/approx), or list
+    value: Mapped[Any] = mapped_column(ExactJSON)  # int/float, or str (date/approx), or list; exact on both databases
     value_num: Mapped[float | None] = mapped_column(Float)  # numeric copy for sorting/charting
     unit: Mapped[str] = mapped_column(String(20))
     evidence: Mapped[str] = mapped_column(Text)

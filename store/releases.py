@@ -8,6 +8,7 @@ consistent, it is published. A statement corrected in place keeps its old value 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
@@ -122,4 +123,11 @@ def _save_figures(session: Session, releases: Sequence[Release], ids: dict[str, 
 
 
 def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    """A numeric copy for sorting and charting; None for a number no float holds (the value stays exact)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an int of more than 308 digits (withheld, kept exactly in `value`)
+        return None
+    return number if math.isfinite(number) else None

@@ -11,7 +11,8 @@ import pytest
 from scrapers.nrm import check_against_previous, extract
 from scrapers.nrm.checks import check
 from scrapers.nrm.extractor import metrics_read
-from scrapers.nrm.rules import VALUE_RULES, read_sentence
+from scrapers.nrm.reader import read_sentence
+from scrapers.nrm.rules import VALUE_RULES
 from scrapers.records import Figure, Release
 from vocabulary.metrics import EXPLOITATION_TYPES, NATIONALITY_PREFIXES, metric_label, metric_unit
 

@@ -86,12 +86,26 @@ _NATIONALITIES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Ukrainian", "ukrainian", ("ukraine",)),
 )
 
+# The people of a nationality in the plural ("Britons, Albanians and Eritreans"): the demonym with
+# an "s", except these.
+_PLURALS: dict[str, tuple[str, ...]] = {"UK": ("britons", "brits"), "Polish": ("poles",), "Vietnamese": (),
+                                        "Sudanese": (), "Chinese": ()}
+
+
+def _plural(shown: str) -> tuple[str, ...]:
+    return _PLURALS.get(shown, (f"{shown.lower()}s",))
+
+
 # any way of naming a nationality (lower case) -> (demonym as shown, metric prefix)
 NATIONALITY_NAMES: dict[str, tuple[str, str]] = {
     name: (shown, prefix)
     for shown, prefix, others in _NATIONALITIES
-    for name in (shown.lower(), *others)
+    for name in (shown.lower(), *_plural(shown), *others)
 }
+# the names of a nationality's people (lower case): its demonym and plural, never a country
+NATIONALITY_PEOPLE: frozenset[str] = frozenset(
+    name for shown, _, _ in _NATIONALITIES if shown != "UK" for name in (shown.lower(), *_plural(shown))
+) | {"british", "britons", "brits"}
 NATIONALITY_PREFIXES = tuple(prefix for _, prefix, _ in _NATIONALITIES)
 
 # Exploitation types as metric words (FIGURES.md: adult_labour_exploitation_count, ...) and ages.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from vocabulary.calendar import MONTH_NAMES, MONTH_PATTERN, MONTHS, YEAR_PATTERN
+from vocabulary.plausible import plausible_period
 
 PERIOD_RE = re.compile(r"^(\d{4})-(?:Q([1-4])|year)$")
 # Which periods a series may be asked for: quarters, years, or both.
@@ -88,11 +89,23 @@ def period_label(period: str) -> str:
 
 # --- periods named in text ---------------------------------------------------------------------
 
-_Q_NUMBER = re.compile(rf"\b(?:quarter|q)\s*([1-4])\s*,?\s*({YEAR_PATTERN})\b", re.I)
-_Q_MONTHS = re.compile(rf"\b({MONTH_PATTERN})\s+(?:\d{{4}}\s+)?to\s+({MONTH_PATTERN})\s*,?\s*({YEAR_PATTERN})?(?!\d)", re.I)
+# 'quarter 2 2022', 'Q2 2022', 'quarter 3 in 2018'; 'the second quarter of 2019'; 'April to June 2023',
+# 'between April and June 2024'; 'the three months to June 2021' (the quarter ending in June)
+_Q_NUMBER = re.compile(rf"\b(?:quarter|q)\s*([1-4])\s*(?:,|\s(?:in|of))?\s*({YEAR_PATTERN})\b", re.I)
+_Q_ORDINAL = re.compile(rf"\b(first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter\s+(?:of\s+|in\s+)?({YEAR_PATTERN})\b",
+                        re.I)
+_Q_MONTHS = re.compile(rf"\b(?:between\s+(?P<b1>{MONTH_PATTERN})\s+(?:\d{{4}}\s+)?and|(?P<a1>{MONTH_PATTERN})\s+(?:\d{{4}}\s+)?to)"
+                       rf"\s+(?P<m2>{MONTH_PATTERN})\s*,?\s*(?P<y>{YEAR_PATTERN})?(?!\d)", re.I)
+_Q_ENDING = re.compile(rf"\b(?:three|3)[- ]months?\s+(?:to|ending(?:\s+in)?)\s+(?P<m2>{MONTH_PATTERN})\s*,?\s*"
+                       rf"(?P<y>{YEAR_PATTERN})?(?!\d)", re.I)
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
+# Any phrase period_from_phrase reads, as a pattern without groups (compile it with re.I).
+PERIOD_PHRASE = "|".join(re.sub(r"\((?:\?P<\w+>)?(?!\?)", "(?:", p.pattern)
+                         for p in (_Q_NUMBER, _Q_ORDINAL, _Q_MONTHS, _Q_ENDING))
 _YEAR_SUMMARY = re.compile(
     rf"\b(?:end\s+of\s+year\s+summary|annual\s+report|year\s+ending\s+december)\s*,?\s*({YEAR_PATTERN})\b", re.I)
 _YEAR = re.compile(rf"\b({YEAR_PATTERN})\b")
+_YEAR_ANY = re.compile(r"\b(\d{4})\b")  # any year, for naming an implausible one
 
 
 def quarter_of_months(start: str, end: str) -> int | None:
@@ -114,11 +127,19 @@ def period_from_phrase(text: str, *, default_year: int | None = None) -> str | N
     m = _Q_NUMBER.search(text)
     if m:
         return quarter_period(int(m.group(2)), int(m.group(1)))
+    m = _Q_ORDINAL.search(text)
+    if m:
+        return quarter_period(int(m.group(2)), _ORDINALS[m.group(1).lower()])
     m = _Q_MONTHS.search(text)
     if m:
-        quarter = quarter_of_months(m.group(1), m.group(2))
-        year = int(m.group(3)) if m.group(3) else default_year
+        quarter = quarter_of_months(m.group("b1") or m.group("a1"), m.group("m2"))
+        year = int(m.group("y")) if m.group("y") else default_year
         return quarter_period(year, quarter) if quarter and year else None
+    m = _Q_ENDING.search(text)
+    if m:
+        last = MONTHS[m.group("m2").lower()]
+        year = int(m.group("y")) if m.group("y") else default_year
+        return quarter_period(year, last // 3) if last % 3 == 0 and year else None
     return None
 
 
@@ -126,13 +147,26 @@ def period_from_title(title: str) -> str | None:
     """The period of a release from its title ('Quarter 1 2023 – January to March' -> '2023-Q1').
 
     A quarter number and a month range that disagree give the quarter number; the month range
-    supplies the year when only 'quarter 2: April to June 2019' style titles give it.
+    supplies the year when only 'quarter 2: April to June 2019' style titles give it. A period
+    outside the years docs/FIGURES.md allows ('Quarter 3 9999') is no period: None.
     """
+    found = period_named_in_title(title)
+    return found if found and plausible_period(found) else None
+
+
+def period_named_in_title(title: str) -> str | None:
+    """The period a title names, plausible or not (period_from_title refuses the implausible)."""
     found = period_from_phrase(title)
     if found:
         return found
+    years = _YEAR_ANY.findall(title)
     m = re.search(r"\bquarter\s+([1-4])\b", title, re.I)
-    years = _YEAR.findall(title)
     if m and years:
         return quarter_period(int(years[-1]), int(m.group(1)))
+    m = re.search(rf"\b({MONTH_PATTERN})\s+to\s+({MONTH_PATTERN})", title, re.I)
+    quarter = quarter_of_months(m.group(1), m.group(2)) if m else None
+    if quarter and years:
+        return quarter_period(int(years[-1]), quarter)
+    if years and re.search(r"\bend\s+of\s+year\s+summary\b|\bannual\s+report\b", title, re.I):
+        return year_period(int(years[-1]))
     return None

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from scrapers.records import Figure, Notice, Withheld
 from vocabulary.metrics import AGES, EXPLOITATION_TYPES, NATIONALITY_NAMES, NATIONALITY_PREFIXES, metric_label
+from vocabulary.plausible import implausible
 
 # A share written as a whole number is within half a point of the true share; one point allows
 # for shares the bulletin rounded from a total it restated.
@@ -47,7 +48,35 @@ class Checked:
 
 
 def check(figures: list[Figure]) -> Checked:
-    """Run every check; a figure involved in any contradiction is withheld."""
+    """Run every check; a figure that cannot be true, or is involved in any contradiction, is withheld.
+
+    Plausibility comes first and alone: a figure that cannot be true is withheld and takes no part
+    in the other checks, so it never displaces a figure that passes.
+    """
+    plausible, checked = _plausible(figures)
+    consistent = _consistent(plausible)
+    checked.figures = consistent.figures
+    checked.withheld += consistent.withheld
+    checked.notices += consistent.notices
+    return checked
+
+
+def _plausible(figures: list[Figure]) -> tuple[list[Figure], Checked]:
+    """(the figures that could be true, the rest withheld with the reason)."""
+    passed, checked = [], Checked()
+    for f in figures:
+        reason = implausible(f.value, unit=f.unit, metric=f.metric) or implausible(f.period, unit="period")
+        if not reason:
+            passed.append(f)
+            continue
+        reason = f"{metric_label(f.metric)}: {reason}"
+        checked.withheld.append(Withheld(f, reason))
+        checked.notices.append(Notice(f"held back: {reason}", metrics=(f.metric,), kind="check"))
+    return passed, checked
+
+
+def _consistent(figures: list[Figure]) -> Checked:
+    """The figures of one release against each other; every figure of a contradiction is withheld."""
     held: dict[int, str] = {}  # index in `figures` -> reason
     notices: list[Notice] = []
 

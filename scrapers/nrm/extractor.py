@@ -7,17 +7,21 @@ each other are withheld by the checks, never corrected.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from scrapers.errors import ParseError
 from scrapers.nrm import checks, rules, section
-from scrapers.nrm.clauses import prepare, sentences
-from scrapers.nrm.documents import decode, read_document
-from scrapers.nrm.rules import Reading, read_sentence
+from scrapers.nrm.documents import Block, clean, decode, read_document
+from scrapers.nrm.reader import read_item
+from scrapers.nrm.reading import DEFAULT_MAX_NOTICES, Reading
 from scrapers.records import Figure, Notice, Withheld
 from vocabulary.metrics import metric_unit
+from vocabulary.plausible import plausible_period
+
+DEFAULT_MAX_KEY_RESULTS_CHARS = 50_000  # MSBRIEF_NRM_MAX_KEY_RESULTS_CHARS
 
 
 @dataclass(frozen=True)
@@ -38,14 +42,19 @@ class Extraction:
         return tuple(n.text for n in self.notices)
 
 
-def extract(document: str | bytes, *, source_url: str = "") -> Extraction:
+def extract(document: str | bytes, *, source_url: str = "", max_warnings: int = DEFAULT_MAX_NOTICES,
+            max_key_results_chars: int = DEFAULT_MAX_KEY_RESULTS_CHARS) -> Extraction:
     """The key figures of one NRM bulletin (text, HTML, or GOV.UK Content API JSON).
 
     Raises ParseError (naming `source_url`) when the input is not a recognisable bulletin: no
     period in its title or opening, or no key results/points list. Never raises anything else.
+    At most `max_warnings` warnings about the text are kept (MSBRIEF_NRM_MAX_WARNINGS); the rest
+    are counted, and one more line says how many. Key results longer than `max_key_results_chars`
+    (MSBRIEF_NRM_MAX_KEY_RESULTS_CHARS; a real bulletin's are a few thousand) are read that far,
+    with a warning: the time and memory of a reading are bounded whatever the document.
     """
     try:
-        return _extract(decode(document))
+        return _extract(decode(document), max_warnings=max(1, max_warnings), max_chars=max(1, max_key_results_chars))
     except ParseError as exc:
         if source_url and not exc.url:
             located = ParseError(exc.reason, source=exc.source, url=source_url)
@@ -58,22 +67,59 @@ def extract(document: str | bytes, *, source_url: str = "") -> Extraction:
                          expected="an NRM bulletin as text, HTML or GOV.UK Content API JSON") from exc
 
 
-def _extract(text: str) -> Extraction:
+def read_text(text: str, *, period: str, title: str = "", max_warnings: int = DEFAULT_MAX_NOTICES,
+              max_key_results_chars: int = DEFAULT_MAX_KEY_RESULTS_CHARS) -> Extraction:
+    """The figures running text states about `period`, read and checked as a bulletin's key results are.
+
+    For text that is not a bulletin (a written answer, a statement, a press release): no title or
+    "Key results" heading is needed; each paragraph is read as a key result. Raises ValueError for
+    a period that is not of the form '2023-Q2' or '2023-year'.
+    """
+    if not plausible_period(period):
+        raise ValueError(f"period {period!r} is not a plausible period such as '2023-Q2' or '2023-year'")
+    items = [Block(clean(p), "para") for p in re.split(r"\n\s*\n|\r\n\s*\r\n", decode(text)) if p.strip()]
+    return _read(items, title=title, period=period, dates=[], max_warnings=max(1, max_warnings),
+                 max_chars=max(1, max_key_results_chars))
+
+
+def _extract(text: str, *, max_warnings: int, max_chars: int) -> Extraction:
     doc = read_document(text)
     heading, items = section.key_section(doc)
     if not items:
         raise ParseError("the key results section is empty", expected="bullets after the 'Key results' heading")
     title, period = section.title_and_period(doc, heading, items)
     dates = section.dates(doc, heading)
-    found = Reading(figures=[Figure(metric, value.isoformat(), "date", evidence, period, evidence)
-                             for metric, evidence, value in dates])
+    return _read(items, title=title, period=period, dates=dates, max_warnings=max_warnings, max_chars=max_chars)
+
+
+def _read(items: list[Block], *, title: str, period: str, dates: list[tuple[str, str, date]], max_warnings: int,
+          max_chars: int) -> Extraction:
+    """Read the key results `items` of a document about `period`, and check what they state."""
+    found = Reading(max_notices=max_warnings)
+    total = sum(len(item.text) for item in items)
+    if total > max_chars:
+        found.note(f"the key results run to {total:,} characters, more than any bulletin's: only the first "
+                   f"{max_chars:,} were read (MSBRIEF_NRM_MAX_KEY_RESULTS_CHARS)")
+    budget = max_chars
     for item in items:
-        for sentence in sentences(prepare(item.text)):
-            got = read_sentence(sentence, period=period)
-            found.figures += [f for f in got.figures if _literal(f) and _defined(f)]
-            found.notices += got.notices
-    result = checks.check(found.figures)
-    notices = [*found.notices, *result.notices]
+        if budget <= 0:
+            break
+        read_item(item.text[:budget], period=period, reading=found)
+        budget -= len(item.text)
+    figures = [Figure(metric, value.isoformat(), "date", evidence, period, evidence) for metric, evidence, value in dates]
+    for f in found.figures:
+        if _literal(f) and _defined(f):
+            figures.append(f)
+        else:  # never published on a misreading, never dropped in silence
+            found.note(f"a number was read as {f.metric} but is not written so in its words: {f.quote[:120]!r}",
+                       metrics=(f.metric,))
+    result = checks.check(figures)
+    notices = list(dict.fromkeys([*found.notices, *result.notices]))
+    unsaid = found.unsaid + max(0, len(notices) - max_warnings)
+    notices = notices[:max_warnings]
+    if unsaid:
+        notices.append(Notice(f"{unsaid:,} more warnings about this bulletin were not kept "
+                              f"(at most {max_warnings:,} are: MSBRIEF_NRM_MAX_WARNINGS)", kind="reading"))
     if not any(f.unit != "date" for f in [*result.figures, *(w.figure for w in result.withheld)]):
         notices.append(Notice("the key results state no figure this extractor recognises", kind="reading"))
     published = next((v for m, _, v in dates if m == "published_date"), None)
@@ -86,6 +132,8 @@ def _extract(text: str) -> Extraction:
 def _literal(figure: Figure) -> bool:
     """True when the figure's value is written in its own clause (the last guard against a misreading)."""
     quote = figure.quote or figure.evidence
+    if isinstance(figure.value, str) and figure.unit in ("count", "pct"):
+        return True  # a number kept as written ("1e309", 5,000 digits): the checks withhold it whatever it is
     if figure.unit == "count":
         return f"{abs(figure.value):,}" in quote or str(abs(figure.value)) in quote
     if figure.unit == "pct":

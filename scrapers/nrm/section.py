@@ -15,6 +15,7 @@ from vocabulary.periods import (
     quarter_period,
     year_period,
 )
+from vocabulary.plausible import plausible_period
 
 _KEY_WORDS = r"(?:\d+\.?\s*)?(?:key\s+(?:results|points|findings|facts|statistics)|main\s+(?:points|findings)|summary)"
 _KEY_HEADING = re.compile(rf"^{_KEY_WORDS}\s*:?$", re.I)
@@ -22,7 +23,6 @@ _KEY_HEADING = re.compile(rf"^{_KEY_WORDS}\s*:?$", re.I)
 _KEY_INLINE = re.compile(rf"^{_KEY_WORDS}\s*[:.\u2013\u2014-]\s+(?P<rest>\S.*)$", re.I)
 _SECTION_END = re.compile(r"^(?:\d+\.\s+\S|figure\s+\d|table\s+\d|chart\s+\d|source:|notes?:|footnotes?\b)", re.I)
 _DATE_LINE = re.compile(rf"^(published|updated|last updated)\s*:?\s*(\d{{1,2}})\s+({MONTH_PATTERN})\s+(\d{{4}})$", re.I)
-MAX_ITEMS = 60  # a key results list is a dozen bullets; a runaway section is not one
 
 
 def key_section(doc: Doc) -> tuple[int, list[Block]]:
@@ -41,9 +41,13 @@ def key_section(doc: Doc) -> tuple[int, list[Block]]:
 
 
 def _section_items(blocks: list[Block]) -> list[Block]:
-    """The bullets (or paragraphs, when the key results run inline) up to the next section."""
+    """The bullets (or paragraphs, when the key results run inline) up to the next section.
+
+    As many as there are: how much of them is read is bounded by the extractor
+    (MSBRIEF_NRM_MAX_KEY_RESULTS_CHARS), which says so when it stops.
+    """
     items: list[Block] = []
-    for block in blocks[:MAX_ITEMS]:
+    for block in blocks:
         if block.kind in ("heading", "footnote") or _SECTION_END.match(block.text):
             break
         if items and items[-1].kind == "bullet" and block.kind != "bullet":
@@ -82,7 +86,7 @@ def title_and_period(doc: Doc, heading: int, items: list[Block]) -> tuple[str, s
                 return text, found
     for block in [*doc.blocks[:heading], *items[:1]]:
         found = _period_from_body(block.text)
-        if found:
+        if found and plausible_period(found):
             return doc.title, found
     raise ParseError(
         "no period in the bulletin", expected="a title naming a quarter ('Quarter 2 2023', 'April to June 2024') "

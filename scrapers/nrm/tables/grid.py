@@ -30,6 +30,7 @@ from scrapers.nrm.tables.cells import (
 from scrapers.nrm.tables.locate import name_categories
 from scrapers.records import Observation
 from vocabulary.periods import quarter_period, year_period
+from vocabulary.plausible import MAX_COUNT, implausible
 from vocabulary.tables import TOTAL
 
 
@@ -309,7 +310,7 @@ def _observations(rows: Sequence[Sequence[object]], grid: Grid, *, data_rows: li
             cell = row[c] if c < len(row) else None
             if type(cell) is float and not row_marks and not column_marks:  # the common case, kept fast
                 value = int(cell) if cell.is_integer() else cell
-                if 0 <= value <= MAX_COUNT and c not in duplicate_columns:
+                if 0 <= value <= (MAX_COUNT if type(value) is int else 100) and c not in duplicate_columns:
                     values.append(value)
                     append(new(Observation, (period, row_dims + column_dims, value, None, "", letter + number)))
                     continue
@@ -322,7 +323,7 @@ def _observations(rows: Sequence[Sequence[object]], grid: Grid, *, data_rows: li
                 problems.append((letter + number, f"{found.text!r} is neither a number nor shorthand such as [x]: "
                                                   "not read"))
                 continue
-            why = implausible(found.value) if found.value is not None else None
+            why = _implausible(found.value) if found.value is not None else None
             if why:
                 values.append(None)
                 problems.append((letter + number, f"{why}: not read"))
@@ -347,13 +348,6 @@ def _duplicates(columns: list[int], dims: list[tuple[tuple[str, str], ...]]) -> 
     return found
 
 
-MAX_COUNT = 10_000_000  # no NRM table counts this many people in one cell
-
-
-def implausible(value: int | float) -> str | None:
-    """Why a table value cannot be a count or a percentage of people, or None when it can be."""
-    if value < 0:
-        return f"{value!r} is negative, which no count or share of people can be"
-    if value > MAX_COUNT:
-        return f"{value!r} is more than {MAX_COUNT:,}, which no NRM count reaches"
-    return None
+def _implausible(value: int | float) -> str:
+    """Why a table cell cannot be a count (a whole number) or a share of people ("" when it can)."""
+    return implausible(value, unit="count" if isinstance(value, int) else "pct")
