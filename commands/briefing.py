@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 
-from commands.errors import CommandError, database, load_settings
+from commands.errors import CommandError, database, load_settings, require_contact
 from vocabulary.weeks import WEEK_RULE
 
 
@@ -20,6 +20,10 @@ def register(sub: argparse._SubParsersAction) -> None:
             "(so a first run lists only recent items). A week is sent once: a second run sends only to "
             "recipients not yet accepted. Without MSBRIEF_SMTP_URL (or with --dry-run) it writes "
             "<output_dir>/outbox/<week>.eml and <week>.html and records nothing. "
+            "A week named with --week must have ended (London time) and msbrief must have read its sources "
+            "before its end; a sending run never sends the default week while it is in progress: it refuses, "
+            "in one line, and records nothing (--force overrides). Needs MSBRIEF_CONTACT_EMAIL (the From and "
+            "unsubscribe address). "
             "Exit status 1 when some recipient was refused or failed."
         ),
     )
@@ -29,7 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                       help="send over SMTP (the default when MSBRIEF_SMTP_URL is set)")
     mode.add_argument("--dry-run", dest="send", action="store_const", const=False,
                       help="write .eml and .html to <output_dir>/outbox; send and record nothing")
-    p.add_argument("--force", action="store_true", help="send again to every recipient, even those who have it")
+    p.add_argument("--force", action="store_true", help="send again to every recipient, even those who have it; and compose a week that has not "
+                   "ended, or that ended before msbrief first read its sources")
     p.set_defaults(handler=run)
 
 
@@ -38,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.briefing import run_briefing
 
     settings = load_settings()
+    require_contact(settings)  # the From and unsubscribe addresses
     with database(settings) as engine:
         try:
             outcome = run_briefing(

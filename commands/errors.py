@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -23,6 +23,34 @@ def load_settings() -> Settings:
         return get_settings()
     except SettingsError as exc:
         raise CommandError(str(exc)) from None
+
+
+def require_contact(settings: Settings, *, sources: Iterable[str] | None = None) -> None:
+    """A CommandError (one line) when MSBRIEF_CONTACT_EMAIL is not set and this command fetches from a
+    site or sends email. With `sources`, only a source read from a site needs it: one whose base URL is
+    loopback (the mirror of recorded responses) has no owner to reach."""
+    from pipeline.settings import SettingsError
+    from pipeline.sources import SOURCES
+
+    if sources is not None and all(_loopback(SOURCES[name].base_url(settings)) for name in sources):
+        return
+    try:
+        settings.require_contact()
+    except SettingsError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _loopback(url: str) -> bool:
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @contextmanager

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from commands.errors import database, load_settings
+from commands.errors import CommandError, database, load_settings
 from vocabulary.periods import PERIOD_KINDS
 from vocabulary.text import clip
 
@@ -150,11 +150,33 @@ def revision_note(point: SeriesPoint) -> str:
     return "(revised from " + "; ".join(f"{_show(v)} in {rp} release" for rp, v in reversed(differing)) + ")"
 
 
+def unknown_metric(metric: str) -> str:
+    """One line for a metric docs/FIGURES.md does not define: the nearest names, then every known one
+    (the families per nationality and per exploitation type by their pattern)."""
+    from difflib import get_close_matches
+
+    from vocabulary.metrics import AGES, EXPLOITATION_TYPES, METRICS, NATIONALITY_PREFIXES
+
+    families = {f"{p}_{u}" for p in NATIONALITY_PREFIXES for u in ("count", "pct")} | {
+        f"{a}_{t}_{u}" for a in AGES for t in EXPLOITATION_TYPES.values() for u in ("count", "pct")}
+    general = [name for name in METRICS if name not in families]
+    near = get_close_matches(metric, list(METRICS), n=3, cutoff=0.75)
+    hint = f" (did you mean {' or '.join(near)}?)" if near else ""
+    return (f"unknown metric {metric!r}{hint}; known metrics: {', '.join(general)}, "
+            f"<nationality>_count and _pct (nationalities: {', '.join(NATIONALITY_PREFIXES)}), "
+            f"<adult|child>_<{'|'.join(EXPLOITATION_TYPES.values())}>_count and _pct, "
+            "previous_record_referrals_<year> (docs/FIGURES.md)")
+
+
 def cmd_series(args: argparse.Namespace) -> int:
-    """Print `metric` by period from the database."""
+    """Print `metric` by period from the database; a metric nobody defines is a one-line error (never
+    an empty series that looks like missing data)."""
     from store.db import read_session
     from store.series import series
+    from vocabulary.metrics import metric_unit
 
+    if metric_unit(args.metric) is None:
+        raise CommandError(unknown_metric(args.metric))
     with database(load_settings()) as engine, read_session(engine) as session:
         points = series(session, args.metric, periods=args.periods)
     if args.json:

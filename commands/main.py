@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from commands import briefing, db, feeds, figures, mirror, run, sources
 from commands.errors import CommandError
+from pipeline.sources import SOURCES
 
 COMMAND_MODULES = (run, db, figures, sources, feeds, briefing, mirror)
 
@@ -32,7 +33,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in COMMAND_MODULES:
         module.register(sub)
+    _name_the_sources(parser)
     return parser
+
+
+SOURCES_LINE = ("Sources (the names --source and `sources check NAME` take): "
+                + ", ".join(SOURCES) + ".")
+
+
+def _name_the_sources(parser: argparse.ArgumentParser) -> None:
+    """Every command's --help ends by naming every source, so no help page leaves one out."""
+    parser.epilog = f"{parser.epilog}\n\n{SOURCES_LINE}" if parser.epilog else SOURCES_LINE
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in set(action.choices.values()):
+                _name_the_sources(child)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -41,7 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code = args.handler(args)
     except CommandError as exc:
-        print(f"msbrief {args.command}: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines() or [""]:  # several settings wrong: one line for each
+            print(f"msbrief {args.command}: {line}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"msbrief {args.command}: interrupted", file=sys.stderr)

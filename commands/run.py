@@ -13,12 +13,16 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from commands.errors import CommandError, database, load_settings
+from commands.errors import CommandError, database, load_settings, require_contact
 from pipeline.sources import SOURCES, pointed_at_corpus
 from vocabulary.weeks import WEEK_RULE
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_CORPUS = REPO_ROOT / "tests" / "fixtures"
+# The demo's own database and output folder (relative to where it runs): never the configured ones.
+DEMO_OUTPUT = Path("var") / "demo"
+DEMO_DATABASE = f"sqlite:///{(DEMO_OUTPUT / 'msbrief.db').as_posix()}"
+DEMO_CONTACT = "msbrief-demo@localhost"  # the preview's From when no contact address is set: this machine
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,10 +40,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     demo = sub.add_parser(
         "demo",
-        help="the same cycle offline: recorded sources served on loopback, SQLite, output under ./var/",
+        help="the same cycle offline: recorded sources served on loopback, its own SQLite and output in ./var/demo/",
         description="Start the mirror of recorded sources on a free loopback port, point every source at it, "
-        "ingest, publish feeds to var/public/ and write the briefing to var/outbox/ (never sent) for the same "
-        f"week `msbrief briefing` would report on: {WEEK_RULE}. A second demo "
+        f"ingest into the demo's own database ({DEMO_DATABASE}), publish feeds to {DEMO_OUTPUT.as_posix()}/public/ "
+        f"and write the briefing to {DEMO_OUTPUT.as_posix()}/outbox/ (never sent) for the same "
+        f"week `msbrief briefing` would report on: {WEEK_RULE}. The configured MSBRIEF_DATABASE_URL and "
+        "MSBRIEF_OUTPUT_DIR (environment or .env) are never used: --database and --output name others. "
+        "Sources: " + ", ".join(SOURCES) + ". A second demo "
         "in the same directory is a second cycle: nothing new, every request answered 304. The recorded "
         "sources are the repository's tests/fixtures (they are not shipped in the package: some of their "
         "text may be quoted for testing only); --corpus names another copy.",
@@ -47,6 +54,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     demo.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     demo.add_argument("--corpus", type=Path, default=None, metavar="DIR",
                       help="folder of recorded sources (default: tests/fixtures of this checkout)")
+    demo.add_argument("--database", default=None, metavar="URL",
+                      help=f"the demo's database (default: {DEMO_DATABASE})")
+    demo.add_argument("--output", type=Path, default=None, metavar="DIR",
+                      help=f"the demo's output folder (default: {DEMO_OUTPUT.as_posix()})")
     demo.set_defaults(handler=cmd_demo)
 
     serve = sub.add_parser(
@@ -98,6 +109,7 @@ def run_pipeline(sources: list[str] | None):
     """One cycle, in-process or as a flow on the configured Prefect API; its CycleReport."""
     settings = load_settings()
     url = prefect_api_url()
+    require_contact(settings, sources=sources or list(SOURCES))
     with database(settings, create=True) as engine:
         if not url:
             from pipeline.cycle import run_cycle
@@ -127,6 +139,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not corpus.is_dir():
         raise CommandError(f"no recorded sources at {str(corpus)!r}: run the demo from a checkout of the "
                            "repository, or name a copy of its tests/fixtures with --corpus DIR")
+    # The demo's own database and folder, set in this process's environment (which wins over .env):
+    # a demo on a production machine never touches the configured ones.
+    database_url, output = args.database or DEMO_DATABASE, args.output or DEMO_OUTPUT
+    os.environ["MSBRIEF_DATABASE_URL"], os.environ["MSBRIEF_OUTPUT_DIR"] = database_url, str(output)
+    get_settings.cache_clear()
+    if not load_settings().contact_email:
+        os.environ["MSBRIEF_CONTACT_EMAIL"] = DEMO_CONTACT
+    print(f"demo: its own database {database_url} and output folder {output.as_posix()}/ "
+          "(the configured MSBRIEF_DATABASE_URL and MSBRIEF_OUTPUT_DIR are not used)", file=sys.stderr)
     try:
         with running_mirror(corpus, port=0) as mirror:
             for field, value in pointed_at_corpus(mirror.url_for).items():
@@ -162,6 +183,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not url:
         raise CommandError("serve needs a Prefect API to schedule on: start one with `prefect server start` "
                            "(it is also the UI) and set PREFECT_API_URL=http://127.0.0.1:4200/api")
+    require_contact(settings)  # the schedules fetch from the sites and send the briefing
     with database(settings, create=True):
         pass  # the deployments' runs open it themselves; a bad database is reported now, not at 4 am
     check_prefect_api(url)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from commands.errors import load_settings
+from commands.errors import load_settings, require_contact
 from pipeline.sources import SOURCES, source
 
 if TYPE_CHECKING:
@@ -93,17 +93,26 @@ def describe(result: SourceResult, client: HttpClient) -> str:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    """Print, per source, the strategy that worked, items found, newest date, or the problem."""
+    """Print, per source, the strategy that worked, items found, newest date, or the problem (once),
+    then "N of M sources OK"."""
+    import logging
+
     from pipeline.ingest import make_client
-    from scrapers.errors import ScraperError
+    from scrapers.errors import RobotsUnreachable, ScraperError
 
     settings = load_settings()
     names = [args.name] if args.name else list(SOURCES)
+    require_contact(settings, sources=names)
+    logging.getLogger("scrapers").setLevel(logging.CRITICAL)  # each problem is printed below, once
     failed = 0
     for name in names:
         client = make_client(settings, source(name))
         try:
             result = collect(settings, name, client)
+        except RobotsUnreachable as exc:  # the site did not refuse msbrief: it could not be reached
+            failed += 1
+            print(f"{name}: FAILED {exc.plain}")
+            continue
         except (ScraperError, ImportError) as exc:
             failed += 1
             print(f"{name}: FAILED {exc.__class__.__name__}: {exc}")
@@ -112,6 +121,7 @@ def run_check(args: argparse.Namespace) -> int:
         warnings = [*result.warnings, *(f"{r.period}: {w}" for r in result.releases for w in r.warnings)]
         for warning in warnings:
             print(f"  warning: {warning}")
+    print(f"{len(names) - failed} of {len(names)} sources OK")
     return 1 if failed else 0
 
 
@@ -120,6 +130,7 @@ def run_record(args: argparse.Namespace) -> int:
     from scrapers.errors import ScraperError
 
     settings = load_settings()
+    require_contact(settings, sources=[args.name])
     client, pages = recording_client(settings, args.name)
     try:
         result = collect(settings, args.name, client)

@@ -46,7 +46,7 @@ from store.db import Engine, read_session
 from store.deliveries import Claim, Target, record_empty
 from store.read import FeedItem
 from store.series import series
-from vocabulary.calendar import LONDON_TZ_NAME
+from vocabulary.calendar import LONDON_TZ_NAME, long_date
 from vocabulary.deliveries import Channel, DeliveryState
 from vocabulary.weeks import format_week, parse_week, previous_week, week_bounds
 
@@ -178,11 +178,37 @@ def default_week(engine: Engine, now: datetime, tz: str = LONDON_TZ_NAME) -> str
     """
     last_full = previous_week(now, tz)
     with read_session(engine) as s:
-        first = queries.first_cycle_at(s)
+        first = queries.first_reading_at(s)
     if first is None:
         return last_full
     first_week = format_week(first.astimezone(ZoneInfo(tz)).date())
     return max(last_full, first_week, key=lambda w: parse_week(w))
+
+
+class WeekRefused(ValueError):
+    """A week no briefing may be composed for (yet): one line saying why; nothing was recorded."""
+
+
+def check_week(engine: Engine, week: str, *, now: datetime, tz: str, explicit: bool, send: bool) -> None:
+    """WeekRefused unless a briefing of `week` can be true: the week has ended (London time) and
+    msbrief had read its sources by then. A week named on the command line (`explicit`) must be
+    both; the default week only when sending (a preview of the week in progress is allowed)."""
+    start, end = week_bounds(week, tz)
+    last_day = end.astimezone(ZoneInfo(tz)).date() - timedelta(days=1)
+    ends = f"the end of Sunday {long_date(last_day)} ({tz} time)"
+    with read_session(engine) as s:
+        first = queries.first_reading_at(s)
+    if not explicit and not send:
+        return
+    if end > now:
+        why = ("is still in progress" if start <= now else "has not started yet") + f": it ends at {ends}"
+        raise WeekRefused(f"week {week} {why}; a briefing is only composed for a week that has ended "
+                          "(--force composes it anyway); nothing was sent or recorded")
+    if first is None or first >= end:
+        since = f"msbrief first read its sources on {long_date(first.astimezone(ZoneInfo(tz)).date())}" \
+            if first else "msbrief has not read any source yet"
+        raise WeekRefused(f"week {week} ended before msbrief read any source ({since}): there is nothing "
+                          "true to say about it (--force composes it anyway); nothing was sent or recorded")
 
 
 def read_week(engine: Engine, week: str, *, settings: Settings, now: datetime | None = None) -> BriefingData:
@@ -298,12 +324,16 @@ def run_briefing(
     """
     if now.tzinfo is None:
         raise ValueError(f"now={now!r} is naive: pass an aware datetime")
+    explicit = week is not None
     week = week or default_week(engine, now, settings.timezone)
     parse_week(week)
     if send is None:
         send = bool(settings.smtp_url)
     if send and not settings.smtp_url:
         raise ValueError("sending needs MSBRIEF_SMTP_URL (smtps://, smtp:// or smtp+plain://); use --dry-run to write files")
+    settings.require_contact()  # the From and unsubscribe addresses
+    if not force:
+        check_week(engine, week, now=now, tz=settings.timezone, explicit=explicit, send=send)
     config = smtp_config(settings) if send else None
     if config:
         config.endpoint()  # a bad URL is an error before anything is claimed

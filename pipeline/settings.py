@@ -34,10 +34,10 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///var/msbrief.db"
     output_dir: Path = Path("var")
     site_url: str = "http://localhost:8000/"  # where var/public is served; used for feed self links
-    feed_max_entries: int = 50
+    feed_max_entries: int = Field(50, ge=1)
 
     # polite fetching
-    contact_email: str = "msbrief-operators@example.org"
+    contact_email: str = ""  # no default: site owners must be able to reach the real operator
     user_agent: str = ""  # default built from contact_email
     rate_limit_per_host: float = 1.0  # requests per second per host (0: no limit, for a local mirror only)
     concurrency_per_host: int = 2
@@ -119,10 +119,45 @@ class Settings(BaseSettings):
         parts = urlsplit(value)
         if parts.scheme not in DATABASE_SCHEMES or not value.startswith(f"{parts.scheme}://"):
             raise ValueError("expected sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/NAME")
+        if parts.scheme == "sqlite" and parts.netloc:
+            # sqlite://var/x.db reads "var" as a host: SQLAlchemy would fail later with a traceback
+            raise ValueError("a SQLite URL has three slashes and a file: expected sqlite:///var/msbrief.db "
+                             "(four for an absolute path: sqlite:////srv/msbrief.db)")
         try:
             _ = parts.port  # urllib raises ValueError for a port that is no number
         except ValueError:
             raise ValueError("its port is not a number") from None
+        return value
+
+    @field_validator("output_dir")
+    @classmethod
+    def _output_folder(cls, value: Path) -> Path:
+        if value.exists() and not value.is_dir():
+            raise ValueError("is a file, not a folder: expected a folder msbrief may create and write in")
+        return value
+
+    @field_validator("site_url")
+    @classmethod
+    def _site_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("expected an absolute http(s) URL, such as https://briefings.your-organisation.org.uk/")
+        return value.strip()
+
+    @field_validator("contact_email")
+    @classmethod
+    def _contact(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"[^@\s<>,]+@[^@\s<>,]+\.[^@\s<>,]+|[^@\s<>,]+@localhost", value):
+            raise ValueError("not an email address: expected name@your-organisation.org.uk")
+        return value
+
+    @field_validator("topics_file")
+    @classmethod
+    def _topics_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError("no such file: expected a TOML file of topics like scrapers/topics.toml, "
+                             "or nothing for that one")
         return value
 
     @field_validator("parliament_since", mode="before")
@@ -156,7 +191,18 @@ class Settings(BaseSettings):
 
     @property
     def http_user_agent(self) -> str:
-        return self.user_agent or f"msbrief/0.1 (+mailto:{self.contact_email})"
+        if self.user_agent:
+            return self.user_agent
+        return f"msbrief/0.1 (+mailto:{self.contact_email})" if self.contact_email else "msbrief/0.1"
+
+    def require_contact(self) -> str:
+        """The contact address; SettingsError (one line) when it is not set: commands that fetch from
+        a site or send email refuse to run anonymously."""
+        if not self.contact_email:
+            raise SettingsError(f"setting {PREFIX}CONTACT_EMAIL is not set: msbrief sends it to the sites it reads "
+                                "and as the briefing's From and unsubscribe address; set it to an address "
+                                "that reaches you, such as name@your-organisation.org.uk")
+        return self.contact_email
 
     @property
     def parliament_reading_from(self) -> date:
@@ -200,11 +246,13 @@ def _shown(field: str, value: object) -> str:
 
 
 def settings_error(exc: ValidationError) -> SettingsError:
-    """The first problem of a ValidationError as one line: 'MSBRIEF_MAX_RETRIES='three': ...'."""
-    first = exc.errors()[0]
-    field = str(first["loc"][0]) if first.get("loc") else "?"
-    reason = str(first.get("msg", "invalid")).removeprefix("Value error, ")
-    return SettingsError(f"setting {PREFIX}{field.upper()}={_shown(field, first.get('input'))}: {reason}")
+    """Every problem of a ValidationError, one line each: "setting MSBRIEF_MAX_RETRIES='three': ..."."""
+    lines = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error.get("loc") else "?"
+        reason = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        lines.append(f"setting {PREFIX}{field.upper()}={_shown(field, error.get('input'))}: {reason}")
+    return SettingsError("\n".join(dict.fromkeys(lines)))
 
 
 @lru_cache(maxsize=1)

@@ -3,6 +3,7 @@
 ScraperError
  ├── FetchError      the source could not be fetched (HTTP status, timeout, robots.txt, size, type)
  │    ├── RobotsDisallowed   robots.txt forbids the URL; it was not fetched
+ │    │    └── RobotsUnreachable  robots.txt could not be read (network, 5xx): nothing fetched from its host
  │    ├── HostNotAllowed     the URL's host is not one of the source's hosts, or resolves to a
  │    │                      private address; not a byte was sent to it
  │    └── DeadlineExceeded   the source's time for this run (its source deadline) ran out
@@ -34,6 +35,23 @@ class FetchError(ScraperError):
 
 class RobotsDisallowed(FetchError):
     """robots.txt disallows the URL for our User-Agent."""
+
+
+class RobotsUnreachable(RobotsDisallowed):
+    """robots.txt could not be read (no connection, a 5xx, a timeout), so the host is not fetched from:
+    the site did not refuse msbrief. `host` and `cause` say what happened, in plain words."""
+
+    def __init__(self, message: str, *, source: str = "", url: str = "", host: str = "", cause: str = "",
+                 robots_status: int | None = None) -> None:
+        self.host, self.cause, self.robots_status = host, cause, robots_status
+        super().__init__(message, source=source, url=url)
+
+    @property
+    def plain(self) -> str:
+        """"could not connect to www.gov.uk (host name not found)", or what the host answered."""
+        if self.robots_status is None:
+            return f"could not connect to {self.host} ({self.cause.removeprefix('connection failed: ')})"
+        return f"{self.host} answered HTTP {self.robots_status} for its robots.txt ({self.cause}), so nothing was fetched"
 
 
 class HostNotAllowed(FetchError):

@@ -45,7 +45,7 @@ import urllib3
 
 from scrapers import robots
 from scrapers.connect import AddressRefused, Cutoff, GuardedAdapter, Resolver, network_reason
-from scrapers.errors import DeadlineExceeded, FetchError, HostNotAllowed, RobotsDisallowed
+from scrapers.errors import DeadlineExceeded, FetchError, HostNotAllowed, RobotsDisallowed, RobotsUnreachable
 from scrapers.hosts import HostPolicy, host_key
 from scrapers.hosts import resolve as resolve_host
 from scrapers.httpconfig import Deadlines, HostGate, Politeness
@@ -261,9 +261,14 @@ class HttpClient:
         """Raise RobotsDisallowed (not fetched) when the host's robots.txt forbids `current`."""
         if not self.politeness.obey_robots:
             return
-        verdict = self._robots_policy(current).check(current)
+        policy = self._robots_policy(current)
+        verdict = policy.check(current)
         if not verdict.allowed:
             where = "" if current == url else f" (redirected to {current!r})"
+            if policy.unreachable is not None:
+                status, cause = policy.unreachable
+                raise RobotsUnreachable(f"not fetched: {verdict.reason}{where}", source=self.source, url=url,
+                                        host=urlsplit(current).netloc, cause=cause, robots_status=status)
             raise RobotsDisallowed(f"not fetched: {verdict.reason}{where}", source=self.source, url=url)
 
     def _robots_policy(self, url: str) -> robots.RobotsPolicy:
@@ -301,7 +306,8 @@ class HttpClient:
                 return robots.RobotsPolicy.allow_all(f"no robots.txt at {robots_url!r} (HTTP {exc.status})")
             self._record(FetchRecord(robots_url, exc.status, error=exc.reason))
             log.warning("[%s] robots.txt unreachable, fetching nothing from its host: %s", self.source, exc)
-            return robots.RobotsPolicy.disallow_all(f"robots.txt {robots_url!r} unreachable ({exc.reason})")
+            return robots.RobotsPolicy.disallow_all(f"robots.txt {robots_url!r} unreachable ({exc.reason})",
+                                                    status=exc.status, cause=exc.reason)
         text = response.body.decode("utf-8", errors="replace")
         self._record(FetchRecord(robots_url, response.status, bytes=len(response.body), cache_body=text))
         return robots.parse(text, self.user_agent, source=source)

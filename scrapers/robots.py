@@ -45,6 +45,7 @@ class RobotsPolicy:
     crawl_delay: float | None = None
     disallow_all_reason: str | None = None
     source: str = "robots.txt"
+    unreachable: tuple[int | None, str] | None = None  # robots.txt unreachable: (its HTTP status, the cause)
 
     @classmethod
     def allow_all(cls, why: str) -> RobotsPolicy:
@@ -52,9 +53,9 @@ class RobotsPolicy:
         return cls(source=why)
 
     @classmethod
-    def disallow_all(cls, why: str) -> RobotsPolicy:
+    def disallow_all(cls, why: str, *, status: int | None = None, cause: str = "") -> RobotsPolicy:
         """A policy refusing everything (robots.txt unreachable: 5xx, timeout, network error)."""
-        return cls(disallow_all_reason=why, source=why)
+        return cls(disallow_all_reason=why, source=why, unreachable=(status, cause or why))
 
     def check(self, url: str) -> Verdict:
         """Decide whether `url` may be fetched, naming the rule that decided."""

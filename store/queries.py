@@ -280,6 +280,27 @@ def first_cycle_at(session: Session) -> datetime | None:
     return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
 
 
+def first_reading_at(session: Session) -> datetime | None:
+    """When msbrief first read a source: its first run record or first stored publication, whichever
+    is earlier (None when no source was ever read)."""
+    runs = session.execute(select(func.min(m.SourceRun.finished_at))).scalar_one_or_none()
+    found = [at.replace(tzinfo=UTC) if at.tzinfo is None else at
+             for at in (runs, first_cycle_at(session)) if at is not None]
+    return min(found) if found else None
+
+
+def readings_between(session: Session, start: datetime, end: datetime) -> dict[str, bool]:
+    """Sources read in [start, end): name -> True when some reading of it succeeded then."""
+    rows = session.execute(
+        select(m.SourceRun.source, m.SourceRun.status)
+        .where(m.SourceRun.finished_at >= start, m.SourceRun.finished_at < end)
+    ).all()
+    found: dict[str, bool] = {}
+    for name, status in rows:
+        found[name] = found.get(name, False) or status == "ok"
+    return found
+
+
 def latest_release(
     session: Session, *, before: datetime | None = None, with_figures: bool = False
 ) -> ReleaseView | None:

@@ -25,6 +25,8 @@ PG_ADMIN_URL = os.environ.get("MSBRIEF_TEST_PG_URL", "postgresql+psycopg://postg
 # Prefect must never phone home from tests.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# The contact address msbrief must be given to fetch or send (no default): the tests' own, on this machine.
+os.environ.setdefault("MSBRIEF_CONTACT_EMAIL", "msbrief-tests@localhost")
 
 
 # Outcomes of the tests the README's promises name (see tests/promises.py), checked at the end.

@@ -10,7 +10,7 @@ import re
 import subprocess
 import sys
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -336,7 +336,8 @@ def test_nothing_new_week_sends_a_short_message_or_nothing(sqlite_engine, tmp_pa
         assert briefing_status(sqlite_engine) == [(WEEK, "empty")]
 
         week = "2023-W33"
-        told = run_briefing(sqlite_engine, settings_for(tmp_path, server), week=week, send=True, force=False, now=NOW)
+        told = run_briefing(sqlite_engine, settings_for(tmp_path, server), week=week, send=True, force=False,
+                            now=NOW + timedelta(days=7))  # once that week has ended
         assert told.empty and told.action == "sent"
         msg = server.handler.messages[0].message()
         text = msg.get_body(("plain",)).get_content().replace("\r\n", "\n")
@@ -429,6 +430,7 @@ def test_cli_briefing_reports_and_exits_1_on_a_refusal(tmp_path):
             "MSBRIEF_DATABASE_URL": f"sqlite:///{db}", "MSBRIEF_OUTPUT_DIR": str(tmp_path / "var"),
             "MSBRIEF_SMTP_URL": server.url, "MSBRIEF_SMTP_USERNAME": USERNAME, "MSBRIEF_SMTP_PASSWORD": PASSWORD,
             "MSBRIEF_SMTP_CA_FILE": str(server.cert_file), "MSBRIEF_RECIPIENTS": "alice@example.org, bob@example.org",
+            "MSBRIEF_CONTACT_EMAIL": "msbrief-tests@localhost",
         })
         proc = subprocess.run([sys.executable, "-m", "commands.main", "briefing", "--week", WEEK], cwd=tmp_path, env=env,
                               capture_output=True, text=True, timeout=120)

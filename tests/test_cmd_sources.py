@@ -110,3 +110,27 @@ def test_recording_the_live_site_keeps_the_workbook_from_the_assets_host(tmp_pat
     responses = json.loads((tmp_path / "mirror.json").read_text())["responses"]
     assert [(r["path"], r["content_type"]) for r in responses] == [("/media/65e1cea32f2b3b001c7cd840/tables.ods", ods)]
     assert (tmp_path / responses[0]["file"]).read_bytes() == b"PK\x03\x04 workbook"
+
+
+def test_check_without_a_network_says_so_plainly_once_each_with_a_summary(fixtures_mirror, env, capfd,
+                                                                          monkeypatch):
+    """Issue 25: robots.txt that cannot be fetched is not the site refusing msbrief: the line says
+    msbrief could not connect, each failure is printed once, and a last line counts the sources OK."""
+    from pipeline.sources import SOURCES
+    from tests.smtp_server import free_port  # a port nothing listens on
+
+    closed = f"http://127.0.0.1:{free_port()}"
+    for spec in SOURCES.values():
+        monkeypatch.setenv(spec.env_var, closed)
+    env("sentencing_council", fixtures_mirror.url_for("sentencing_council"))
+    assert main(["sources", "check"]) == 1
+    captured = capfd.readouterr()
+    lines = (captured.out + captured.err).strip().splitlines()
+    host = closed.removeprefix("http://")
+    for name in SOURCES:
+        mine = [line for line in lines if line.startswith(f"{name}:") or f"[{name}]" in line]
+        assert len(mine) == 1, (name, mine)
+        if name != "sentencing_council":
+            assert mine[0].startswith(f"{name}: FAILED could not connect to {host} ("), mine[0]
+            assert "RobotsDisallowed" not in mine[0]
+    assert lines[-1] == f"1 of {len(SOURCES)} sources OK"

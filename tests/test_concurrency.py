@@ -162,7 +162,7 @@ def test_a_briefing_run_that_loses_the_race_says_another_run_is_sending(engine, 
         env = {k: v for k, v in os.environ.items() if not k.startswith("MSBRIEF_") and k != "PREFECT_API_URL"}
         env.update(MSBRIEF_DATABASE_URL=db_url, MSBRIEF_SMTP_URL=f"smtp+plain://127.0.0.1:{server.port}",
                    MSBRIEF_RECIPIENTS=",".join(RECIPIENTS), MSBRIEF_MAIL_FROM="msbrief <briefing@example.org>",
-                   MSBRIEF_SMTP_TIMEOUT="600")  # the held reply is slow, not lost
+                   MSBRIEF_CONTACT_EMAIL="msbrief-tests@localhost", MSBRIEF_SMTP_TIMEOUT="600")  # the held reply is slow, not lost
         command = [MSBRIEF, "briefing", "--send", "--week", WEEK]
         first = subprocess.Popen(command, cwd=tmp_path, env={**env, "MSBRIEF_OUTPUT_DIR": str(tmp_path / "var1")},
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

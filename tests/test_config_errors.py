@@ -40,6 +40,9 @@ COMMANDS = {  # name -> arguments; "{dir}" is a folder of the test's own
     "sources record": ["sources", "record", "atleu", "{dir}/recorded"],
 }
 NO_DATABASE = {"sources check", "sources record"}
+# The demo never reads MSBRIEF_DATABASE_URL (it has a database of its own): no database mistake is its.
+DATABASE_MISTAKES = {"unknown-database", "driver-not-installed", "not-a-url", "port-not-a-number",
+                     "sqlite-folder-cannot-be-created", "sqlite-two-slashes", "output-dir-is-a-file"}
 
 
 def mistakes(folder: Path) -> dict[str, tuple[dict[str, str], str, str]]:
@@ -58,14 +61,25 @@ def mistakes(folder: Path) -> dict[str, tuple[dict[str, str], str, str]]:
         "port-not-a-number": ({"MSBRIEF_DATABASE_URL": f"postgresql://msbrief:{PASSWORD}@127.0.0.1:fivefour/msbrief"},
                               "MSBRIEF_DATABASE_URL", "postgresql://msbrief:***@127.0.0.1:fivefour/msbrief"),
         "sqlite-folder-cannot-be-created": ({"MSBRIEF_DATABASE_URL": sqlite}, "MSBRIEF_DATABASE_URL", sqlite),
+        # issue 25: each was a traceback, or a mistake blamed on something else
+        "sqlite-two-slashes": ({"MSBRIEF_DATABASE_URL": "sqlite://var/msbrief.db"}, "MSBRIEF_DATABASE_URL",
+                               "'sqlite://var/msbrief.db'"),
+        "output-dir-is-a-file": ({"MSBRIEF_OUTPUT_DIR": str(blocked)}, "MSBRIEF_OUTPUT_DIR", repr(str(blocked))),
+        "no-feed-entries": ({"MSBRIEF_FEED_MAX_ENTRIES": "0"}, "MSBRIEF_FEED_MAX_ENTRIES", "'0'"),
+        "site-url-without-scheme": ({"MSBRIEF_SITE_URL": "briefings.your-organisation.org.uk/"}, "MSBRIEF_SITE_URL",
+                                    "'briefings.your-organisation.org.uk/'"),
+        "topics-file-missing": ({"MSBRIEF_TOPICS_FILE": str(folder / "my-topics.toml")}, "MSBRIEF_TOPICS_FILE",
+                                repr(str(folder / "my-topics.toml"))),
     }
 
 
 MISTAKES = (  # the names of mistakes(), for parametrize
     "retries-not-a-number", "unknown-time-zone", "unknown-database", "driver-not-installed", "not-a-url",
-    "port-not-a-number", "sqlite-folder-cannot-be-created")
+    "port-not-a-number", "sqlite-folder-cannot-be-created", "sqlite-two-slashes", "output-dir-is-a-file",
+    "no-feed-entries", "site-url-without-scheme", "topics-file-missing")
 PAIRS = [(c, m) for c in COMMANDS for m in MISTAKES
-         if not (c in NO_DATABASE and m == "sqlite-folder-cannot-be-created")]
+         if not (c in NO_DATABASE and m == "sqlite-folder-cannot-be-created")
+         and not (c == "demo" and m in DATABASE_MISTAKES)]
 
 
 def check_one_line(stderr: str, code: int, *, command: str, setting: str, shown: str) -> None:
@@ -87,6 +101,7 @@ def clean_environment(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
         monkeypatch.delenv(name)
     monkeypatch.setenv("PREFECT_API_URL", NOTHING_LISTENS)
     monkeypatch.setenv("MSBRIEF_OUTPUT_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("MSBRIEF_CONTACT_EMAIL", "msbrief-tests@localhost")
     monkeypatch.chdir(tmp_path)
     get_settings.cache_clear()
     yield tmp_path
@@ -117,12 +132,42 @@ PROCESS_PAIRS = list(zip(COMMANDS, itertools.cycle(MISTAKES)))
 
 @pytest.mark.parametrize("command,mistake", PROCESS_PAIRS)
 def test_a_configuration_mistake_in_a_real_msbrief_process_is_one_line(command, mistake, tmp_path):
-    if command in NO_DATABASE and mistake == "sqlite-folder-cannot-be-created":
+    if (command in NO_DATABASE and mistake == "sqlite-folder-cannot-be-created") or (
+            command == "demo" and mistake in DATABASE_MISTAKES):
         mistake = MISTAKES[0]
     env_, setting, shown = mistakes(tmp_path)[mistake]
     env = {k: v for k, v in os.environ.items() if not k.startswith("MSBRIEF_")}
-    env.update(env_, PREFECT_API_URL=NOTHING_LISTENS, MSBRIEF_OUTPUT_DIR=str(tmp_path / "var"))
+    env.update(PREFECT_API_URL=NOTHING_LISTENS, MSBRIEF_OUTPUT_DIR=str(tmp_path / "var"),
+               MSBRIEF_CONTACT_EMAIL="msbrief-tests@localhost")
+    env.update(env_)
     done = subprocess.run([MSBRIEF, *argv(command, tmp_path)], cwd=tmp_path, env=env, capture_output=True,
                           text=True, timeout=300)
     check_one_line(done.stderr, done.returncode, command=command, setting=setting, shown=shown)
     assert done.stdout == "", f"{command} printed on stdout: {done.stdout!r}"
+
+
+def test_several_mistakes_are_one_line_each(clean_environment, monkeypatch, capfd):
+    folder = clean_environment
+    monkeypatch.setenv("MSBRIEF_FEED_MAX_ENTRIES", "0")
+    monkeypatch.setenv("MSBRIEF_SITE_URL", "briefings.your-organisation.org.uk")
+    monkeypatch.setenv("MSBRIEF_DATABASE_URL", "sqlite://var/msbrief.db")
+    code = cli.main(["feeds", "build"])
+    lines = capfd.readouterr().err.strip().splitlines()
+    assert code == 2 and len(lines) == 3, lines
+    assert all(line.startswith("msbrief feeds: setting MSBRIEF_") for line in lines), lines
+    assert {line.split("=")[0].rsplit(" ", 1)[1] for line in lines} == {
+        "MSBRIEF_FEED_MAX_ENTRIES", "MSBRIEF_SITE_URL", "MSBRIEF_DATABASE_URL"}
+    assert not (folder / "var").exists()
+
+
+@pytest.mark.parametrize("command", ["run", "briefing", "serve", "sources check", "sources record"])
+def test_a_command_that_fetches_or_sends_needs_the_contact_address(command, clean_environment, monkeypatch,
+                                                                   capfd):
+    """No example address stands in for the operator's: without MSBRIEF_CONTACT_EMAIL, one line."""
+    folder = clean_environment
+    monkeypatch.delenv("MSBRIEF_CONTACT_EMAIL")
+    code = cli.main(argv(command, folder))
+    err = capfd.readouterr().err
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and "MSBRIEF_CONTACT_EMAIL is not set" in lines[0], err
+    assert "example" not in err and not (folder / "recorded").exists()

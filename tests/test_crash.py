@@ -59,6 +59,7 @@ def env_for(settings, tmp_path: Path, **extra: str) -> dict[str, str]:  # type: 
     env.update({
         "MSBRIEF_DATABASE_URL": settings.database_url, "MSBRIEF_OUTPUT_DIR": str(settings.output_dir),
         "MSBRIEF_RATE_LIMIT_PER_HOST": "500", "MSBRIEF_MAX_RETRIES": "1",
+        "MSBRIEF_CONTACT_EMAIL": "msbrief-tests@localhost",
         **{spec.env_var: spec.base_url(settings) for spec in SPECS.values()},
         **{f"MSBRIEF_{field.upper()}": value for spec in SPECS.values() for field, value in spec.corpus_settings},
         "PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -313,7 +314,7 @@ def test_briefing_send_killed_then_rerun_sends_exactly_one_email_each(point, nth
             env.update(MSBRIEF_DATABASE_URL=url, MSBRIEF_OUTPUT_DIR=str(tmp_path / "var"),
                        MSBRIEF_SMTP_URL=f"smtp+plain://127.0.0.1:{server.port}",
                        MSBRIEF_RECIPIENTS=",".join(RECIPIENTS), MSBRIEF_MAIL_FROM="msbrief <briefing@example.org>",
-                       PREFECT_HOME=str(tmp_path / "prefect"))
+                       MSBRIEF_CONTACT_EMAIL="msbrief-tests@localhost", PREFECT_HOME=str(tmp_path / "prefect"))
             cmd = [MSBRIEF, "briefing", "--send", "--week", WEEK]
             proc = start(cmd, env, tmp_path)
             if point == "time":

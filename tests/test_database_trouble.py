@@ -44,6 +44,7 @@ def msbrief(args: list[str], *, db_url: str, tmp_path: Path) -> subprocess.Compl
     env = {k: v for k, v in os.environ.items() if not k.startswith("MSBRIEF_")}
     env.update(MSBRIEF_DATABASE_URL=db_url, MSBRIEF_OUTPUT_DIR=str(tmp_path / "var"),
                MSBRIEF_SMTP_URL="smtp+plain://127.0.0.1:1", MSBRIEF_RECIPIENTS="a@example.org",
+               MSBRIEF_CONTACT_EMAIL="msbrief-tests@localhost",
                PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_SERVER_ANALYTICS_ENABLED="false")
     return subprocess.run([MSBRIEF, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import subprocess
@@ -25,12 +26,43 @@ MSBRIEF = Path(sys.executable).parent / "msbrief"
 CONTRACT_KEYS = {"name", "status", "requests", "not_modified", "bytes", "new", "amended", "figures", "error"}
 
 
-def demo(cwd: Path) -> tuple[dict, str]:
-    done = subprocess.run([str(MSBRIEF), "demo", "--json"], cwd=cwd, capture_output=True, text=True, timeout=600,
-                          env={k: v for k, v in __import__("os").environ.items()
-                               if not k.startswith(("MSBRIEF_", "PREFECT_API_URL", "PREFECT_HOME"))})
+def demo(cwd: Path, *args: str, **settings: str) -> tuple[dict, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MSBRIEF_", "PREFECT_API_URL", "PREFECT_HOME"))}
+    done = subprocess.run([str(MSBRIEF), "demo", "--json", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=600, env={**env, **settings})
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
     return json.loads(done.stdout), done.stderr
+
+
+def test_the_demo_never_touches_the_configured_database_or_output_folder(tmp_path):
+    """A demo on a production machine: MSBRIEF_DATABASE_URL and MSBRIEF_OUTPUT_DIR (environment and
+    .env) name the real ones; the demo uses its own under ./var/demo and says so in one line."""
+    production = tmp_path / "production"
+    production.mkdir()
+    db = sqlite3.connect(production / "msbrief.db")
+    db.execute("create table sentinel (x)")
+    db.commit()
+    db.close()
+    (production / "public").mkdir()
+    (production / "public" / "index.html").write_text("the live site\n", encoding="utf-8")
+    before = {p: p.read_bytes() for p in production.rglob("*") if p.is_file()}
+    (tmp_path / ".env").write_text(f"MSBRIEF_DATABASE_URL=sqlite:///{tmp_path / 'dotenv.db'}\n"
+                                   f"MSBRIEF_OUTPUT_DIR={tmp_path / 'dotenv'}\n", encoding="utf-8")
+    report, err = demo(tmp_path, MSBRIEF_DATABASE_URL=f"sqlite:///{production / 'msbrief.db'}",
+                       MSBRIEF_OUTPUT_DIR=str(production))
+    assert all(s["status"] == "ok" for s in report["sources"])
+    assert {p: p.read_bytes() for p in production.rglob("*") if p.is_file()} == before
+    assert not (tmp_path / "dotenv.db").exists() and not (tmp_path / "dotenv").exists()
+    assert (tmp_path / "var" / "demo" / "msbrief.db").is_file()
+    assert (tmp_path / "var" / "demo" / "public" / "index.html").is_file()
+    said = [line for line in err.splitlines() if line.startswith("demo: ")]
+    assert said == ["demo: its own database sqlite:///var/demo/msbrief.db and output folder var/demo/ "
+                    "(the configured MSBRIEF_DATABASE_URL and MSBRIEF_OUTPUT_DIR are not used)"], err
+    # --database and --output name others
+    elsewhere = tmp_path / "elsewhere"
+    demo(tmp_path, "--database", f"sqlite:///{elsewhere / 'demo.db'}", "--output", str(elsewhere))
+    assert (elsewhere / "demo.db").is_file() and (elsewhere / "public" / "index.html").is_file()
+    assert {p: p.read_bytes() for p in production.rglob("*") if p.is_file()} == before
 
 
 def test_demo_twice_is_a_full_cycle_then_a_cycle_of_304s(tmp_path):
@@ -41,11 +73,12 @@ def test_demo_twice_is_a_full_cycle_then_a_cycle_of_304s(tmp_path):
         assert set(s) == CONTRACT_KEYS
         assert s["status"] == "ok" and s["new"] > 0 and s["error"] is None, s
     assert next(s for s in first["sources"] if s["name"] == "govuk_nrm")["figures"] > 100
-    public = tmp_path / "var" / "public"
+    public = tmp_path / "var" / "demo" / "public"
     assert (public / "index.html").is_file()
     assert len(list((public / "feeds").glob("*.xml"))) >= 12
     assert {Path(p).name for p in first["feeds"]} >= {"all.rss.xml", "all.atom.xml", "index.html"}
-    assert list((tmp_path / "var" / "outbox").glob("*.eml")) and list((tmp_path / "var" / "outbox").glob("*.html"))
+    outbox = tmp_path / "var" / "demo" / "outbox"
+    assert list(outbox.glob("*.eml")) and list(outbox.glob("*.html"))
     feeds_before = {p: p.read_bytes() for p in (public / "feeds").glob("*.xml")}
     # the three sources of issue 28 are stored and published, and their feeds validate like the others
     for name in ("parliament", "nca", "glaa"):
@@ -54,7 +87,7 @@ def test_demo_twice_is_a_full_cycle_then_a_cycle_of_304s(tmp_path):
             assert feed_problems(data) == [] and entry_count(data) > 0, (name, fmt, feed_problems(data))
     assert all(feed_problems(data) == [] for data in feeds_before.values())
     # the briefing's "In Parliament": the latest answer on record, one question through its whole life
-    (eml,) = (tmp_path / "var" / "outbox").glob("*.eml")
+    (eml,) = outbox.glob("*.eml")
     text = " ".join(BytesParser(policy=policy.default).parse(eml.open("rb")).get_body(("plain",)).get_content().split())
     assert ("* Human Trafficking (question 112857) Asked by Jim Shannon (Democratic Unionist Party, Strangford)"
             in text), text
@@ -90,7 +123,7 @@ def readable(text: str) -> str:
 
 def test_the_demo_shows_readers_plain_words_true_dates_and_only_news_within_the_window(tmp_path):
     report, _ = demo(tmp_path)
-    var = tmp_path / "var"
+    var = tmp_path / "var" / "demo"
     (eml,) = (var / "outbox").glob("*.eml")
     msg = BytesParser(policy=policy.default).parse(eml.open("rb"))
     text = msg.get_body(("plain",)).get_content()
@@ -111,10 +144,10 @@ def test_the_demo_shows_readers_plain_words_true_dates_and_only_news_within_the_
     assert ("The April to June 2024 release (8 August 2024) has no bulletin yet; latest figures from October to "
             "December 2023.") in text.replace("\n", " ")
 
-    # unsubscribe with default settings: the header and a visible line in both parts; From from settings
-    assert msg["List-Unsubscribe"].strip() == "<mailto:msbrief-operators@example.org?subject=unsubscribe>"
-    assert "To unsubscribe, email msbrief-operators@example.org" in text and "To unsubscribe, email" in html
-    assert msg["From"] == "msbrief <msbrief-operators@example.org>"
+    # unsubscribe with no contact address set: the demo's own on this machine (no example address)
+    assert msg["List-Unsubscribe"].strip() == "<mailto:msbrief-demo@localhost?subject=unsubscribe>"
+    assert "To unsubscribe, email msbrief-demo@localhost" in text and "To unsubscribe, email" in html
+    assert msg["From"] == "msbrief <msbrief-demo@localhost>"
 
     # the first run's briefing: only items published inside the window count as new
     start, _ = week_bounds(eml.stem)

@@ -63,3 +63,12 @@ def test_the_top_level_help_lists_every_command_the_readme_does():
     help_text = top.format_help()
     for name in action.choices:
         assert re.search(rf"^\s+{name}\s+\S", help_text, re.M), f"msbrief --help does not describe {name}"
+
+
+def test_every_help_page_names_every_source():
+    """Issue 25: `--help` of every command names every source msbrief reads."""
+    from pipeline.sources import SOURCES
+
+    for command, parser in {"msbrief": build_parser(), **subparsers(build_parser())}.items():
+        text = parser.format_help()
+        assert [name for name in SOURCES if not re.search(rf"\b{name}\b", text)] == [], command

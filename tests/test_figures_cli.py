@@ -160,3 +160,15 @@ def test_extract_shows_a_workbook_for_people_and_refuses_a_broken_one_in_one_lin
     assert main(["figures", "extract", str(broken)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("msbrief figures extract: not a readable workbook: corrupt or truncated")
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_series_of_an_unknown_metric_is_one_line_naming_it_and_the_known_ones(cli_db, capfd, as_json) -> None:
+    """Issue 25: a typo was an empty series (`[]`, exit 0 with --json), which reads as missing data."""
+    upgrade(make_engine(cli_db))
+    code = main(["figures", "series", "total_referral", *(["--json"] if as_json else [])])
+    out, err = capfd.readouterr()
+    lines = err.strip().splitlines()
+    assert code == 2 and out == "" and len(lines) == 1, (code, out, err)
+    assert "unknown metric 'total_referral'" in lines[0] and "did you mean total_referrals?" in lines[0]
+    assert "sca_count" in lines[0] and "<nationality>_count" in lines[0]

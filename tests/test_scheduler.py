@@ -186,6 +186,7 @@ def test_msbrief_serve_gets_runs_from_the_scheduler(server, tmp_path):
         for deployment in client.read_deployments():
             client.delete_deployment(deployment.id)
     serve_env = {**env, "MSBRIEF_DATABASE_URL": f"sqlite:///{tmp_path / 'msbrief.db'}",
+                 "MSBRIEF_CONTACT_EMAIL": "msbrief-tests@localhost",
                  "MSBRIEF_OUTPUT_DIR": str(tmp_path / "var")}
     serve_log = tmp_path / "serve.log"
     registered = datetime.now(UTC)

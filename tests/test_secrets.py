@@ -135,6 +135,7 @@ def test_no_credential_appears_in_any_output(secret_db, tmp_path, caplog):
         env.update(MSBRIEF_DATABASE_URL=db_url, MSBRIEF_OUTPUT_DIR=str(out), MSBRIEF_SMTP_URL=server.url,
                    MSBRIEF_SMTP_USERNAME=SMTP_USERNAME, MSBRIEF_SMTP_PASSWORD=wrong_smtp,
                    MSBRIEF_SMTP_CA_FILE=str(server.cert_file), MSBRIEF_RECIPIENTS="new@example.org",
+                   MSBRIEF_CONTACT_EMAIL="msbrief-tests@localhost",
                    PREFECT_HOME=str(tmp_path / "prefect"))
         runs = [msbrief(["db", "upgrade"], env, tmp_path), msbrief(["feeds", "build"], env, tmp_path),
                 msbrief(["briefing", "--send", "--week", week], env, tmp_path),
