@@ -178,7 +178,8 @@ def serve(work: Path) -> dict[str, Any]:
         out["server_start"] = wait_until(lambda: healthy(url), timeout=SERVER_START_TIMEOUT,
                                          what=f"prefect server on port {port}", proc=server)
         env = clean_env(PREFECT_API_URL=url, PREFECT_HOME=str(home / "prefect"),
-                        MSBRIEF_DATABASE_URL=f"sqlite:///{home / 'msbrief.db'}", MSBRIEF_OUTPUT_DIR=str(home / "var"))
+                        MSBRIEF_DATABASE_URL=f"sqlite:///{home / 'msbrief.db'}", MSBRIEF_OUTPUT_DIR=str(home / "var"),
+                        MSBRIEF_CONTACT_EMAIL="msbrief-bench@localhost")  # `serve` needs one (no default)
         t0 = time.perf_counter()
         served = subprocess.Popen([str(MSBRIEF), "serve"], cwd=home, env=env, stdout=(home / "serve.log").open("w"),
                                   stderr=subprocess.STDOUT, start_new_session=True)

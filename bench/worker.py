@@ -32,7 +32,7 @@ def configure(spec: dict[str, Any]) -> None:
     """MSBRIEF_* settings for this scenario (read by pipeline.settings.get_settings)."""
     env = {"MSBRIEF_DATABASE_URL": spec["db"], "MSBRIEF_OUTPUT_DIR": spec["out"],
            "MSBRIEF_RATE_LIMIT_PER_HOST": str(RATE_LIMIT), "MSBRIEF_MAX_RETRIES": "1",
-           "MSBRIEF_SITE_URL": "https://msbrief.example.org/"}
+           "MSBRIEF_SITE_URL": "https://msbrief.example.org/", "MSBRIEF_CONTACT_EMAIL": "msbrief-bench@localhost"}
     for name in SOURCES:
         key = "MSBRIEF_GOVUK_BASE_URL" if name == "govuk_nrm" else f"MSBRIEF_{name.upper()}_BASE_URL"
         env[key] = f"{spec['mirror']}/{name}" if spec.get("mirror") else "http://127.0.0.1:9/unused"
