@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 
-from commands.errors import CommandError, database, load_settings, require_contact
+from commands.errors import CommandError, database, load_settings
 from vocabulary.weeks import WEEK_RULE
 
 
@@ -43,7 +43,10 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.briefing import run_briefing
 
     settings = load_settings()
-    require_contact(settings)  # the From and unsubscribe addresses
+    try:
+        settings.require_mail_addresses()
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
     with database(settings) as engine:
         try:
             outcome = run_briefing(

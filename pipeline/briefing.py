@@ -331,7 +331,7 @@ def run_briefing(
         send = bool(settings.smtp_url)
     if send and not settings.smtp_url:
         raise ValueError("sending needs MSBRIEF_SMTP_URL (smtps://, smtp:// or smtp+plain://); use --dry-run to write files")
-    settings.require_contact()  # the From and unsubscribe addresses
+    settings.require_mail_addresses()
     if not force:
         check_week(engine, week, now=now, tz=settings.timezone, explicit=explicit, send=send)
     config = smtp_config(settings) if send else None

@@ -195,6 +195,12 @@ class Settings(BaseSettings):
             return self.user_agent
         return f"msbrief/0.1 (+mailto:{self.contact_email})" if self.contact_email else "msbrief/0.1"
 
+    def require_mail_addresses(self) -> None:
+        """SettingsError unless the briefing has a From and an unsubscribe address: MSBRIEF_MAIL_FROM and
+        MSBRIEF_UNSUBSCRIBE_MAILTO, or the contact address standing in for either."""
+        if not (self.mail_from.strip() and self.unsubscribe_mailto.strip()):
+            self.require_contact()
+
     def require_contact(self) -> str:
         """The contact address; SettingsError (one line) when it is not set: commands that fetch from
         a site or send email refuse to run anonymously."""

@@ -70,3 +70,49 @@ def measure(page: Path, *, width: int, tmp_path: Path) -> dict:
     found = re.search(r'data-measure="([^"]*)"', dom.decode("utf-8"))
     assert found, "the measuring script did not run"
     return json.loads(found[1].replace("&quot;", '"').replace("&amp;", "&"))
+
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"  # MPL-2.0, see its PROVENANCE.md
+AXE_RUN = """<script>
+axe.run(document, {resultTypes: ['violations']}).then(r => document.body.setAttribute('data-axe', JSON.stringify(
+  r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                          nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))})))));
+</script>"""
+
+
+def axe_violations(page: Path, *, tmp_path: Path, width: int = 1200) -> list[dict]:
+    """axe-core's violations of `page` as Chromium renders it (id, impact, help, a few nodes).
+
+    axe is inlined into a copy of the page beside it (so relative links and images still load);
+    the page itself carries no script."""
+    copy = page.with_name(f"axe-{width}-{page.name}")
+    html = page.read_text(encoding="utf-8")
+    script = "<script>" + AXE.read_text(encoding="utf-8") + "</script>" + AXE_RUN
+    copy.write_text(html.replace("</body>", script + "</body>", 1), encoding="utf-8")
+    dom = chromium("--dump-dom", "--virtual-time-budget=30000", "--allow-file-access-from-files", copy.as_uri(),
+                   tmp_path=tmp_path, width=width).stdout.decode("utf-8")
+    copy.unlink()
+    found = re.search(r'<body[^>]*\sdata-axe="([^"]*)"', dom)
+    assert found, "axe-core did not finish"
+    return json.loads(found[1].replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
+
+
+def serious(violations: list[dict]) -> list[dict]:
+    """The violations axe rates serious or critical."""
+    return [v for v in violations if v.get("impact") in ("serious", "critical")]
+
+
+def screenshot(page: Path, png: Path, *, width: int, tmp_path: Path, height: int = 2000) -> Path:
+    """A PNG of `page` laid out `width` CSS px wide (in an iframe that wide: a headless window is at
+    least 500 px), cropped to that width."""
+    from PIL import Image
+
+    frame = tmp_path / f"shot-frame-{width}.html"
+    frame.write_text(FRAME.format(src=page.as_uri(), width=width).replace("height:2000px", f"height:{height}px"),
+                     encoding="utf-8")
+    chromium(f"--screenshot={png}", "--hide-scrollbars", "--virtual-time-budget=5000",
+             "--allow-file-access-from-files", frame.as_uri(), tmp_path=tmp_path, width=max(width, 600),
+             height=height)
+    with Image.open(png) as img:
+        img.crop((0, 0, width, height)).save(png)
+    return png
