@@ -27,6 +27,8 @@ from feeds.briefing_sections import (
     health_rows,
     latest_guidance_line,
     publication_groups,
+    quiet_words,
+    reading_statement,
 )
 from feeds.charts import quarterly, referrals_chart
 from feeds.formatting import date_text, release_period_label
@@ -81,11 +83,24 @@ def _context(data: BriefingData, week: str, chart_cid: str | None, unsubscribe: 
     release_url = safe_url(release.bulletin_url or release.page_url) if release else None
     refs = _refs(headlines, release_url)
     archived = data.archived
+    week_from, week_to = date_text(data.start, tz=tz), date_text(data.end - timedelta(days=1), tz=tz)
+    quiet_heading, quiet_text = quiet_words(data)
     return {
+        "reading": reading_statement(data),
+        "parliament_read": bool(data.parliament and data.readings.get(data.parliament.source)),
+        "guidance_read": bool(data.readings.get(data.guidance_source)),
+        "unread": bool(data.unread),
+        "nothing_read": data.nothing_read,
+        "quiet_heading": quiet_heading,
+        "quiet_text": quiet_text,
+        "no_items_text": (f"Nothing new from the sources between {week_from} and {week_to}." if data.all_read
+                          else f"Nothing new from the sources that were read between {week_from} and {week_to}."
+                          if not data.nothing_read else "No source was read this week."),
+        "preheader": _preheader(data, quiet_heading),
         "week": week,
         "subject": briefing_subject(week),
-        "week_from": date_text(data.start, tz=tz),
-        "week_to": date_text(data.end - timedelta(days=1), tz=tz),
+        "week_from": week_from,
+        "week_to": week_to,
         "empty": data.is_empty,
         "short": data.is_empty and not archived,
         "page": page,
@@ -114,6 +129,18 @@ def _context(data: BriefingData, week: str, chart_cid: str | None, unsubscribe: 
         "unsubscribe": unsubscribe,
         "site_url": safe_url(data.site_url),
     }
+
+
+def _preheader(data: BriefingData, quiet_heading: str) -> str:
+    """The line an inbox shows after the subject: the week's news in a few words."""
+    news = len(data.news)
+    parts = ["new NRM statistics"] if data.release_is_new else []
+    if news:
+        parts.append(f"{news} new or amended publication{'s' if news != 1 else ''}")
+    if not parts:
+        return quiet_heading + "."
+    line = " and ".join(parts)
+    return line[0].upper() + line[1:] + ("." if data.all_read else f". {reading_statement(data)}")
 
 
 def render_briefing(data: BriefingData, *, week: str, unsubscribe: Unsubscribe | None,

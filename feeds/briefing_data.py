@@ -61,6 +61,31 @@ class BriefingData:
     site_url: str = ""
     timezone: str = LONDON_TZ_NAME
     parliament: ParliamentWeek | None = None  # written questions and statements: "In Parliament" (feeds/parliament.py)
+    # What msbrief read that week: source name -> True when some reading of it succeeded then (a source
+    # absent was not read at all); `sources` are every source configured, so "N of M" is true.
+    readings: dict[str, bool] = field(default_factory=dict)
+    sources: tuple[str, ...] = ()
+    as_of: datetime | None = None  # when it is composed: "coming up" is what was still ahead then
+
+    @property
+    def source_count(self) -> int:
+        return len(self.sources) or len({h.name for h in self.health} | set(self.readings))
+
+    @property
+    def unread(self) -> tuple[str, ...]:
+        """Sources with no successful reading this week (failed, or not read at all)."""
+        every = self.sources or tuple(sorted({h.name for h in self.health} | set(self.readings)))
+        return tuple(name for name in every if not self.readings.get(name))
+
+    @property
+    def nothing_read(self) -> bool:
+        """True when no source was read this week (an empty database, or msbrief did not run)."""
+        return not self.readings
+
+    @property
+    def all_read(self) -> bool:
+        """True when every source was read successfully this week: only then is "nothing new" known."""
+        return bool(self.readings) and not self.unread
 
     @property
     def since(self) -> datetime:

@@ -3,13 +3,17 @@ source, guidance changes, what is coming up, and how the sources are doing (in p
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from feeds.briefing_data import BriefingData
 from feeds.changes import change_line
 from feeds.formatting import date_text
 from feeds.sanitise import plain_text, safe_url
 from store.read import FeedItem
+from vocabulary.calendar import MONTH_NAMES
 from vocabulary.text import clip
 
 # Topics that make an item "relevant": listed first; a generalist source's items without one are collapsed.
@@ -128,11 +132,13 @@ def guidance_changes(data: BriefingData) -> list[GuidanceView]:
 
 
 def latest_guidance_line(data: BriefingData) -> GuidanceView | None:
-    """The most recent guidance change on record, for a week with none: where things stand."""
+    """The most recent guidance change known by the week's end, for a week with none: where things
+    stood then (never a change made or learned of later)."""
     for item in data.latest_guidance:
-        change = item.latest_change
+        known = [c for c in item.changes if c.at < data.end and c.seen < data.end]
+        change = max(known, key=lambda c: c.at, default=None)
         line = change_line(change, data.timezone) if change else (
-            f"published {date_text(item.date, tz=data.timezone)}" if item.date else "")
+            f"published {date_text(item.date, tz=data.timezone)}" if item.date and item.date < data.end else "")
         if line:
             return GuidanceView(clip(plain_text(item.title), 300) or "(untitled)", safe_url(item.url), (line,))
     return None
@@ -151,10 +157,25 @@ class ComingUp:
     note: str
 
 
+def _month_passed(text: str, *, now: datetime, tz: str) -> bool:
+    """True when `text` gives only a month ("May 2024 (provisional)", "April to May 2024") and that
+    month, the last it names, has ended by `now`."""
+    found = re.findall(rf"\b({'|'.join(MONTH_NAMES)})\s+(\d{{4}})\b", text)
+    if not found or re.search(r"\b\d{1,2}\s+(?:" + "|".join(MONTH_NAMES) + ")", text):
+        return False  # no month, or a day is given (then release_at says when)
+    month, year = found[-1]
+    last_month = date(int(year), MONTH_NAMES.index(month) + 1, 1)
+    return now.astimezone(ZoneInfo(tz)).date() >= (last_month + timedelta(days=32)).replace(day=1)
+
+
 def coming_up(data: BriefingData) -> list[ComingUp]:
-    """Announced releases and in-force dates, soonest first (undated ones last)."""
+    """Announced releases and in-force dates, soonest first (undated ones last); a provisional month
+    that has passed by the briefing's date is no longer coming up."""
     dated: list[tuple[float, ComingUp]] = []
+    as_of = min(data.as_of or data.end, data.end)
     for ann in data.upcoming:
+        if ann.release_at is None and _month_passed(ann.release_date_text, now=as_of, tz=data.timezone):
+            continue
         notes = []
         when = date_text(ann.release_at, tz=data.timezone, with_time=True) or plain_text(ann.release_date_text) \
             or "date not announced"
@@ -178,32 +199,64 @@ def coming_up(data: BriefingData) -> list[ComingUp]:
 
 @dataclass(frozen=True)
 class HealthRow:
-    """How one source is doing, in a sentence."""
+    """How one source did this week, in plain words for staff (operators' details go to the logs)."""
 
     title: str
     ok: bool
     text: str
 
 
+def _title(data: BriefingData, name: str) -> str:
+    titles = {h.name: plain_text(h.title) for h in data.health}
+    return titles.get(name) or name
+
+
 def health_rows(data: BriefingData) -> list[HealthRow]:
-    """One line per source: failed this week (with the error), failing now, or fine."""
-    tz = data.timezone
+    """One line per source, as that week was: read, read after a failed attempt, could not be read, or
+    not read. Never the error itself: that is for operators (the run's log and artifacts)."""
     rows = []
-    for h in data.health:
-        title = plain_text(h.title) or h.name
-        if h.name in data.failed_sources:
-            text = f"failed this week: {clip(plain_text(data.failed_sources[h.name]), 200)}"
-            if h.last_status == "ok":
-                text += f" (recovered; last success {date_text(h.last_success_at, tz=tz)})"
-            rows.append(HealthRow(title, False, text))
-        elif h.last_status == "failed":
-            text = f"failing ({h.consecutive_failures} runs in a row): {clip(plain_text(h.last_error or ''), 200)}"
-            rows.append(HealthRow(title, False, text))
-        elif h.last_status is None:
-            rows.append(HealthRow(title, False, "not read yet"))
+    every = data.sources or tuple(sorted({h.name for h in data.health} | set(data.readings)))
+    for name in every:
+        title = _title(data, name)
+        if data.readings.get(name):
+            retried = name in data.failed_sources
+            rows.append(HealthRow(title, True, "read this week" + (" (after a failed attempt)" if retried else "")))
+        elif name in data.readings:
+            rows.append(HealthRow(title, False, "could not be read this week: anything it published is missing "
+                                                "here, and will be listed once it is read"))
         else:
-            rows.append(HealthRow(title, True, f"last read {date_text(h.last_run_at, tz=tz)}"))
-    for name, error in sorted(data.failed_sources.items()):
-        if name not in {h.name for h in data.health}:
-            rows.append(HealthRow(name, False, f"failed this week: {clip(plain_text(error), 200)}"))
+            rows.append(HealthRow(title, False, "not read this week"))
     return rows
+
+
+def reading_statement(data: BriefingData) -> str:
+    """What msbrief knows about the week's sources, in one true sentence: none read, N of M that
+    could not be read (or were not read at all), or every one read. Which ones: `health_rows`."""
+    total = data.source_count
+    if data.nothing_read:
+        return "No source was read this week, so this briefing cannot say what was published."
+    if data.all_read:
+        return f"All {total} sources were read this week."
+    failed = sum(1 for n in data.unread if n in data.readings)
+    missing = len(data.unread) - failed
+    parts = [f"{failed} of {total} sources could not be read this week"] if failed else []
+    if missing:
+        parts.append(f"{missing} of {total} {'was' if missing == 1 else 'were'} not read at all")
+    return "; ".join(parts) + ": what they published may be missing here."
+
+
+def quiet_words(data: BriefingData) -> tuple[str, str]:
+    """The heading and sentence of a week with no news, true to what was read: "nothing new" only
+    when every source was read and none published or changed anything."""
+    week_from = date_text(data.start, tz=data.timezone)
+    week_to = date_text(data.end - timedelta(days=1), tz=data.timezone)
+    if data.nothing_read:
+        return ("No source was read this week",
+                f"msbrief did not read any source between {week_from} and {week_to}, so it cannot say whether "
+                "anything was published. It will list what it finds once it reads them.")
+    if data.all_read:
+        return ("Nothing new this week",
+                f"None of the sources published or changed anything between {week_from} and {week_to}.")
+    return ("Nothing new from the sources that were read",
+            f"{reading_statement(data)} The sources read between {week_from} and {week_to} published or "
+            "changed nothing.")

@@ -64,12 +64,12 @@ def referrals_chart(points: Sequence[SeriesPoint]) -> bytes:
 
 
 WIDTH, HEIGHT = 1200, 720  # pixels: sharp on a phone's screen, shown at 600 x 360 or less
-TEXT_PX = 34  # large type, so it stays legible when a phone shrinks the image
-LEFT, RIGHT, TOP, BOTTOM = 150, 40, 100, 110  # the plot's margins: value labels, title, quarter and year
+TEXT_PX = 44  # large type: shrunk to a 390px phone's ~350px, still about 13px (legible)
+LEFT, RIGHT, TOP, BOTTOM = 170, 40, 110, 130  # the plot's margins: value labels, title, quarter and year
 
 
 def _draw(draw, view: ChartView, font) -> None:
-    draw.text((LEFT - 100, 30), view.title, font=font, fill=INK)
+    draw.text((40, 30), view.title, font=font, fill=INK)
     bottom, height, width = HEIGHT - BOTTOM, HEIGHT - BOTTOM - TOP, WIDTH - LEFT - RIGHT
 
     def y(pct: float) -> float:
@@ -86,7 +86,7 @@ def _draw(draw, view: ChartView, font) -> None:
                        fill=LATEST if bar.latest else BAR)
         draw.text((centre, bottom + 12), bar.quarter, font=font, fill=MUTED, anchor="ma")
         if bar.year:
-            draw.text((centre, bottom + 54), bar.year, font=font, fill=MUTED, anchor="ma")
+            draw.text((centre, bottom + 66), bar.year, font=font, fill=MUTED, anchor="ma")
         if bar.latest:
             draw.text((centre + slot * 0.375, y(bar.height_pct) - 8), bar.value, font=font, fill=LATEST,
                       anchor="rd", stroke_width=1, stroke_fill=LATEST)

@@ -35,6 +35,7 @@ from feeds.briefing import (
     recipients_of,
     render_briefing,
 )
+from feeds.briefing_sections import quiet_words
 from feeds.mailer import Mailer, SmtpConfig
 from feeds.publish import atomic_write
 from pipeline.dispatch import Attempt, Leases, dispatch
@@ -84,6 +85,7 @@ class BriefingOutcome:
     action: str
     empty: bool
     status: str | None = None  # the briefings row's status, when sending
+    quiet: str = ""  # a week with no news: what is known about it ("Nothing new this week", "No source was read...")
     message_id: str | None = None
     deliveries: list[DeliveryReport] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
@@ -111,7 +113,7 @@ class BriefingOutcome:
         if self.action == "written":
             return f"briefing {self.week}: dry run, wrote {', '.join(str(p) for p in self.files)}"
         if self.action == "nothing-new":
-            return f"briefing {self.week}: nothing new this week; nothing sent (MSBRIEF_SEND_EMPTY_BRIEFING=false)"
+            return f"briefing {self.week}: {self.quiet.lower()}; nothing sent (MSBRIEF_SEND_EMPTY_BRIEFING=false)"
         counts: dict[str, int] = {}
         for d in self.deliveries:
             counts[d.shown_status] = counts.get(d.shown_status, 0) + 1
@@ -223,7 +225,7 @@ def read_week(engine: Engine, week: str, *, settings: Settings, now: datetime | 
     guidance = next((spec.name for spec in SOURCES.values() if spec.guidance), "")
     with read_session(engine) as s:
         publications = queries.changed_between(s, start, end, since=window_start)
-        release = queries.latest_release(s, before=end, with_figures=True)  # headline numbers
+        release = queries.latest_release(s, before=end, with_figures=True, known_by=end)  # headline numbers
         newest = queries.latest_release(s, before=end)
         referrals = series(s, "total_referrals", before=end)
         upcoming = queries.upcoming_releases(s, after=upcoming_from)
@@ -231,6 +233,7 @@ def read_week(engine: Engine, week: str, *, settings: Settings, now: datetime | 
         latest_guidance = queries.recently_changed(s, source=guidance, before=end, limit=GUIDANCE_SHOWN) if guidance else []
         health = queries.source_health(s)
         failed = queries.failed_sources_between(s, start, end)
+        readings = queries.readings_between(s, start, end)
         parliament = read_parliament(s, start=start, end=end, since=window_start)
     return BriefingData(
         start=start,
@@ -251,6 +254,9 @@ def read_week(engine: Engine, week: str, *, settings: Settings, now: datetime | 
         site_url=settings.site_url,
         timezone=tz,
         parliament=parliament,
+        readings=readings,
+        sources=tuple(SOURCES),
+        as_of=upcoming_from,
     )
 
 
@@ -338,10 +344,12 @@ def run_briefing(
     if config:
         config.endpoint()  # a bad URL is an error before anything is claimed
     data = read_week(engine, week, settings=settings, now=now)
+    for name, error in sorted(data.failed_sources.items()):  # staff read plain words; operators the cause
+        log.warning("briefing %s: source %s failed in a run that week: %s", week, name, error)
     subject = briefing_subject(week)
     outcome = BriefingOutcome(week=week, subject=subject, dry_run=not send, action="", empty=data.is_empty)
     if data.is_empty and not settings.send_empty_briefing:
-        outcome.action = "nothing-new"
+        outcome.action, outcome.quiet = "nothing-new", quiet_words(data)[0]
         if send:
             record_empty(engine, KIND, week, subject)
             outcome.status = "empty"

@@ -302,14 +302,19 @@ def readings_between(session: Session, start: datetime, end: datetime) -> dict[s
 
 
 def latest_release(
-    session: Session, *, before: datetime | None = None, with_figures: bool = False
+    session: Session, *, before: datetime | None = None, with_figures: bool = False,
+    known_by: datetime | None = None,
 ) -> ReleaseView | None:
-    """The most recently published statistics release (published before `before`; having figures)."""
+    """The most recently published statistics release (published before `before`; having figures,
+    stored before `known_by` when given)."""
     stmt = select(m.StatisticsRelease).options(selectinload(m.StatisticsRelease.figures))
     if before is not None:
         stmt = stmt.where(m.StatisticsRelease.published < before)
     if with_figures:
         stmt = stmt.where(_has_figures())
+    if known_by is not None:  # its bulletin (the publication its figures came with) was seen by then
+        seen = select(m.Publication.id).where(m.Publication.first_seen < known_by)
+        stmt = stmt.where(or_(m.StatisticsRelease.publication_id.is_(None), m.StatisticsRelease.publication_id.in_(seen)))
     rel = session.execute(
         stmt.order_by(m.StatisticsRelease.published.desc(), m.StatisticsRelease.id.desc()).limit(1)
     ).scalar_one_or_none()
