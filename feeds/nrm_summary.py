@@ -315,5 +315,8 @@ def stale_note(newest: ReleaseView | None, headline: ReleaseView | None) -> str:
     if period_order(newest.period) <= period_order(headline.period):
         return ""
     published = f" ({date_text(newest.published)})" if newest.published else ""
+    if newest.bulletin_url:  # it has one: its figures are what is missing, not the bulletin
+        return (f"The {release_period_label(newest.period)} release{published} has a bulletin whose figures "
+                f"are not shown here yet; latest figures from {release_period_label(headline.period)}.")
     return (f"The {release_period_label(newest.period)} release{published} has no bulletin yet; "
             f"latest figures from {release_period_label(headline.period)}.")

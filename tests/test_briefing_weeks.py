@@ -98,3 +98,19 @@ def test_a_recipient_removed_after_a_failed_delivery_is_never_retried(engine, tm
         assert [r.rcpt_tos for r in server.handler.messages] == [["alice@example.org"]]
         assert {d.recipient: d.status for d in again.deliveries}["bob@example.org"] == "withdrawn"
         assert again.ok and not again.failed
+
+
+def test_a_past_week_headline_is_a_release_whose_bulletin_was_seen_by_its_end(engine, tmp_path):
+    """A release msbrief read only after the week ended is not that week's headline."""
+    from sqlalchemy import update
+
+    from pipeline.briefing import read_week
+    from store.db import transaction
+
+    populate(engine, with_week=False)  # the 2023-Q2 release published 10 July, read then
+    settings = settings_for(tmp_path)
+    assert read_week(engine, "2023-W29", settings=settings).release is not None
+    with transaction(engine) as s:  # now say msbrief first saw its bulletin on 20 August
+        s.execute(update(m.Publication).values(first_seen=datetime(2023, 8, 20, tzinfo=UTC)))
+    assert read_week(engine, "2023-W29", settings=settings).release is None
+    assert read_week(engine, "2023-W34", settings=settings).release is not None
