@@ -106,7 +106,8 @@ def test_a_release_without_figures_says_they_will_follow_only_when_it_is_the_new
 
 
 def test_the_stale_headline_says_which_release_has_no_bulletin_yet():
-    newer = replace(release_view(), period="2024-Q2", figures=(), published=T0.replace(year=2024))
+    newer = replace(release_view(), period="2024-Q2", figures=(), published=T0.replace(year=2024),
+                    bulletin_url=None)
     assert stale_note(newer, release_view()) == ("The April to June 2024 release (10 August 2024) has no bulletin yet; "
                                                  "latest figures from April to June 2023.")
     assert stale_note(release_view(), release_view()) == ""
