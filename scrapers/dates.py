@@ -65,6 +65,22 @@ def from_date(day: date) -> datetime | None:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
+_MONTH_YEAR = re.compile(r"\b(?P<m>[A-Za-z]{3,9})\.?\s+(?P<y>\d{4})\b")
+
+
+def from_title_month(title: Any) -> datetime | None:
+    """The month a title names as its own ("IASC Bulletin (May 2024)", "Partnership Bulletin - December
+    2025"): the 1st of that month, 00:00 UTC. None unless the title names exactly one month and year
+    and no day of it (a day would be a date of its own), or outside the years we accept."""
+    if not isinstance(title, str):
+        return None
+    found = {(month_number(m["m"]), int(m["y"])) for m in _MONTH_YEAR.finditer(title) if month_number(m["m"])}
+    if len(found) != 1 or re.search(r"\b\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,9}\.?\s+\d{4}\b", title):
+        return None
+    ((month, year),) = found
+    return from_date(date(year, month, 1)) if month else None
+
+
 def from_local(dt: datetime) -> datetime | None:
     """A datetime in UTC; a naive one is Europe/London local time."""
     if not year_in_range(dt.year):

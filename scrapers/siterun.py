@@ -166,6 +166,8 @@ class SiteRun:
             raise ParseError(f"item {title!r} ({url}) has no publication date", source=self.source, url=where,
                              expected="a date in the feed, <time>, meta tags, JSON-LD, the permalink or the visible text")
         labels = tuple(labels)
+        if published is None:  # the site gives none, but the title names its month: "IASC Bulletin (May 2024)"
+            published = dates.from_title_month(title)
         pub = Publication(
             source=self.source,
             url=url,

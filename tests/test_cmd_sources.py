@@ -51,7 +51,7 @@ def test_check_the_new_sources(fixtures_mirror, env, capsys, monkeypatch):
     assert "parliament: ok, strategy questions-statements-api, 6 items, newest 2026-02-02" in out
     assert "nca: ok, strategy feed-autodiscovery, 3 items, newest 2020-08-15" in out
     assert "glaa: ok, strategy listing-html+govuk-organisations, 14 items, newest 2026-04-07, " in out
-    assert "1 undated" in out  # the partnership bulletin
+    assert "undated" not in out.split("glaa:")[1]  # the partnership bulletin: dated by its title's month
 
 
 def test_record_parliament_then_check_the_recording(fixtures_mirror, env, tmp_path, capsys, monkeypatch):
@@ -83,7 +83,7 @@ def test_record_then_check_the_recording(fixtures_mirror, env, tmp_path, capsys)
     with start_mirror(tmp_path / "fixtures") as recorded:
         env("iasc", recorded.url_for("iasc_recorded"))
         assert main(["sources", "check", "iasc"]) == 0
-    assert "iasc: ok, strategy listing-html, 7 items, newest 2019-07-17" in capsys.readouterr().out
+    assert "iasc: ok, strategy listing-html, 7 items, newest 2024-05-01" in capsys.readouterr().out  # its bulletin
 
 
 def test_record_govuk_nrm_saves_the_data_tables_workbooks_byte_for_byte(fixtures_mirror, env, tmp_path):

@@ -134,3 +134,18 @@ def test_parsers_never_raise(value):
 def test_date_like_text_never_raises(value):
     got = dates.parse_text(value)
     assert got is None or got.tzinfo == UTC
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("IASC Bulletin (May 2024)", datetime(2024, 5, 1, tzinfo=UTC)),
+    ("Partnership Bulletin - December 2025", datetime(2025, 12, 1, tzinfo=UTC)),
+    ("Sept 2023 newsletter", datetime(2023, 9, 1, tzinfo=UTC)),
+    ("Annual Report 2021-2022", None),  # no month
+    ("Report published 5 May 2024", None),  # a day too: that is a date of its own, read elsewhere
+    ("May 2024 and June 2024 bulletins", None),  # two months: which one?
+    ("Mayhem 2024", None),
+    ("March 3000 plans", None),  # outside the years msbrief accepts
+])
+def test_an_undated_item_is_dated_by_the_month_its_title_names(title, expected):
+    """Issue 25: an undated item whose title names its month gets the 1st of that month."""
+    assert dates.from_title_month(title) == expected

@@ -29,7 +29,8 @@ def test_listing_with_undated_items_flags_them_and_keeps_listing_dates(fixtures_
     pubs = by_url(result)
     assert len(pubs) == 7
     bulletin = pubs[BULLETIN]
-    assert bulletin.published is None and bulletin.date_estimated  # the site shows no date: flagged, not guessed
+    # the site shows no date, but the title names its month (issue 25): the 1st of that month, never a guess
+    assert bulletin.published == datetime(2024, 5, 1, tzinfo=UTC) and not bulletin.date_estimated
     assert bulletin.kind == "bulletin" and "modern slavery" in bulletin.topics
     assert bulletin.summary.startswith("This bulletin provides a snapshot")  # from its item page
     dated = {p.title: p.published for p in result.publications if p.published}
@@ -37,6 +38,7 @@ def test_listing_with_undated_items_flags_them_and_keeps_listing_dates(fixtures_
         "Measurement, Action, Freedom report": datetime(2019, 7, 17, tzinfo=UTC),  # "News | 17 July 2019"
         "Government response to the Independent Review of the Modern Slavery Act": datetime(2019, 7, 9, tzinfo=UTC),
         "Operation Fort": datetime(2019, 7, 5, tzinfo=UTC),
+        "IASC Bulletin (May 2024)": datetime(2024, 5, 1, tzinfo=UTC),  # its title's month
     }
     assert pubs[f"{SITE}/news-insights/independent-anti-slavery-commissioner-annual-report-2021-2022/"].kind == "report"
     paths = [p for p, _ in served(fixtures_mirror, "iasc")]
@@ -56,7 +58,7 @@ def test_feed_advertised_on_the_listing_is_preferred(fixtures_mirror):
     assert result.strategy == "feed-autodiscovery"
     pubs = by_url(result)
     assert pubs[LYONS].published == datetime(2023, 12, 11, 9, 0, tzinfo=UTC)
-    assert pubs[BULLETIN].published is None and pubs[BULLETIN].date_estimated
+    assert pubs[BULLETIN].published == datetime(2024, 5, 1, tzinfo=UTC) and not pubs[BULLETIN].date_estimated
     paths = [p for p, _ in served(fixtures_mirror, "iasc_autodiscovery")]
     assert paths[-1] == "/news-insights/feed/" and not [p for p in paths if p.startswith("/news-insights/iasc-")]
 
