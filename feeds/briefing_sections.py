@@ -36,6 +36,7 @@ class ItemView:
     url: str | None
     kind: str
     date_text: str  # "" when the source gives no date
+    first_found: str  # when msbrief first found it: shown, marked, for an item the source gives no date
     status: str  # "new" or "amended"
     changes: tuple[str, ...]  # what changed, one line per change, in the source's words where it gave them
     summary: str
@@ -64,6 +65,7 @@ def _item_view(data: BriefingData, item: FeedItem) -> ItemView:
         url=safe_url(item.url),
         kind=item.kind,
         date_text=date_text(item.date, tz=data.timezone),
+        first_found=date_text(item.first_seen, tz=data.timezone),
         status="new" if new else "amended",
         changes=() if new else tuple(change_line(c, data.timezone) for c in data.news_changes(item)),
         summary=clip(plain_text(item.summary), SUMMARY_CHARS),

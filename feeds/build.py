@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from feeds.briefing import BriefingData, briefing_subject, render_briefing
+from feeds.briefing_sections import quiet_words
 from feeds.changes import change_entries, changes_of
 from feeds.opendata import open_data_files, release_page_path
 from feeds.release_page import release_pages
@@ -73,19 +74,20 @@ def briefing_path(week: str) -> str:
 
 
 def _briefing_entries(data: SiteData, site_url: str) -> list[FeedItem]:
-    """One feed entry per complete week of the archive, dated the Monday after it."""
+    """One feed entry per week of the archive: a complete week dated the Monday after it, the week in
+    progress dated its Monday (the same store gives the same bytes); the summary as true as the page."""
     entries = []
     for week, briefing, complete in data.briefings:
-        if not complete:
-            continue
         news = briefing.news
-        end = week_bounds(week, briefing.timezone)[1]
-        summary = (f"{len(news)} new or changed publication{'s' if len(news) != 1 else ''} from the sources."
-                   if news else "Nothing new from the sources that week.")
+        start, end = week_bounds(week, briefing.timezone)
+        said = (f"{len(news)} new or changed publication{'s' if len(news) != 1 else ''} from the sources" if news
+                else quiet_words(briefing)[0])
+        summary = f"{said}." if complete else f"This week so far: {said[0].lower()}{said[1:]}."
+        when = end if complete else start
         entries.append(FeedItem(
             id=0, key=f"briefing:{week}", source="msbrief", source_title="msbrief", url=site_url + briefing_path(week),
-            title=briefing_subject(week), kind="briefing", summary=summary, topics=(), published=end, updated=None,
-            date_estimated=False, first_seen=end, amended_at=None,
+            title=briefing_subject(week), kind="briefing", summary=summary, topics=(), published=when, updated=None,
+            date_estimated=False, first_seen=when, amended_at=None,
         ))
     return entries
 

@@ -3,8 +3,10 @@
 Feed readers punish unstable ids, missing dates and invalid XML, so:
 - an entry's id is derived from the item's key (urn:uuid, uuid5), never from a row id or a date;
 - one entry per item: an amended item keeps its id and gets a new updated date and a note;
-- a first-seen time is never a publication date: an undated item has no published date, and one
-  found in its source's first reading (the archive) sorts after every dated entry;
+- a first-seen time is never a publication date: an undated item has no Atom <published>; its
+  Atom <updated> and RSS <pubDate> are when msbrief first found it, it carries the category
+  "undated" and says so in its summary, and one found in its source's first reading (the archive)
+  sorts after every dated entry, so no reader takes the backfill's date for news;
 - the same items give the same bytes: entries sorted by (last changed, newest first; key), the
   feed's updated/lastBuildDate is the newest entry's date, a fixed generator string;
 - everything a source wrote is reduced to plain text (titles) or allow-listed HTML (summaries).
@@ -17,6 +19,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from typing import Literal
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
@@ -25,6 +28,7 @@ from feedgen.util import xml_elem
 from lxml import etree
 
 from feeds.changes import change_line
+from feeds.formatting import date_text
 from feeds.nrm_summary import summarise_release_html
 from feeds.sanitise import clean_html, plain_text, safe_url
 from store.read import FeedItem
@@ -76,7 +80,8 @@ def entry_summary_html(item: FeedItem, *, site_url: str = "") -> str:
     body = summarise_release_html(item.release, site_url=site_url) if item.release else ""
     parts.append(body or clean_html(item.summary))
     if item.date is None:
-        parts.append("<p><em>The source gives no date for this item.</em></p>")
+        parts.append(f"<p><em>The source gives no date for this item; msbrief first found it on "
+                     f"{date_text(item.first_seen)}.</em></p>")
     for change in item.changes[:3]:
         line = html.escape(change_line(change), quote=False)
         parts.append(f"<p><strong>{line[0].upper()}{line[1:]}.</strong></p>")
@@ -127,6 +132,9 @@ def _add_entry(fg: FeedGenerator, spec: FeedSpec, item: FeedItem, *, rights: str
     fe.link(href=safe_url(item.url) or spec.site_url, rel="alternate", type="text/html")
     if item.date:
         fe.published(item.date)
+    else:  # RSS readers sort by pubDate: when msbrief first found it (the category says it is undated)
+        fe.msbrief.pub_date = item.first_seen
+        fe.category(term="undated", label="the source gives no date", scheme=f"{spec.site_url.rstrip('/')}/#dates")
     fe.updated(item.last_changed)
     fe.msbrief.updated = item.last_changed if item.date or item.changes else None  # RSS: no first-seen dates
     source = plain_text(item.source_title) or item.source
@@ -156,8 +164,11 @@ class _RssItemExtras(BaseEntryExtension):
     def __init__(self) -> None:
         self.updated: datetime | None = None
         self.creator: str | None = None
+        self.pub_date: datetime | None = None  # an undated item's <pubDate>: when msbrief first found it
 
     def extend_rss(self, entry):
+        if self.pub_date and entry.find("pubDate") is None:
+            xml_elem("pubDate", entry).text = format_datetime(self.pub_date.astimezone(UTC))
         if self.creator:
             xml_elem("{http://purl.org/dc/elements/1.1/}creator", entry).text = self.creator
         if self.updated:

@@ -153,7 +153,7 @@ class _Inspector(HTMLParser):
                 self.problems.append(f"{name}={value!r} on <{tag}>")
 
 
-UNDATED = "The source gives no date for this item."
+UNDATED = "The source gives no date for this item"
 
 
 def active_html(fragment: str, *, page: bool = False) -> list[str]:

@@ -115,12 +115,22 @@ def test_an_empty_feed_is_valid_and_repeatable():
         assert data == render_feed(SPEC, [], fmt=fmt) and entries(data) == []
 
 
-def test_an_undated_item_says_so_and_its_first_sight_is_no_publication_date():
-    it = item(3, date_estimated=True, first_seen=T0 + timedelta(days=1), published=T0 + timedelta(days=1))
+def test_an_undated_item_says_so_and_is_dated_when_msbrief_first_found_it():
+    """Issue 25: never today's date, never no date: when msbrief first found it, marked undated; Atom
+    claims no <published> for it."""
+    found = T0 + timedelta(days=1)
+    it = item(3, date_estimated=True, first_seen=found, published=found)
     for fmt in ("rss", "atom"):
-        (entry,) = entries(render_feed(SPEC, [it], fmt=fmt))
-        assert "The source gives no date for this item." in entry.summary
-        assert "published_parsed" not in entry  # neither pubDate nor <published>
+        data = render_feed(SPEC, [it], fmt=fmt)
+        assert feed_problems(data, self_url=SPEC.self_url) == []
+        (entry,) = entries(data)
+        assert f"The source gives no date for this item; msbrief first found it on {found.day} August 2023" \
+            in entry.summary
+        assert {"undated", "the source gives no date"} & {t.term for t in entry.tags}
+        if fmt == "rss":
+            assert entry.published_parsed[:6] == found.timetuple()[:6]  # <pubDate>: first found
+        else:
+            assert "published_parsed" not in entry and entry.updated_parsed[:6] == found.timetuple()[:6]
 
 
 def test_the_archive_s_undated_items_never_top_a_feed():
