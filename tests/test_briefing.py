@@ -353,17 +353,17 @@ def read_sources(engine, at_: datetime, *, failed: tuple[str, ...] = ()) -> None
         s.execute(update(m.SourceRun).where(m.SourceRun.run_id == run_id).values(finished_at=at_))
 
 
-def test_nothing_new_week_sends_a_short_message_or_nothing(sqlite_engine, tmp_path):
-    populate(sqlite_engine, with_week=False)
+def test_nothing_new_week_sends_a_short_message_or_nothing(engine, tmp_path):
+    populate(engine, with_week=False)
     with smtp_server(tmp_path) as server:
-        quiet = run_briefing(sqlite_engine, settings_for(tmp_path, server, send_empty_briefing=False),
+        quiet = run_briefing(engine, settings_for(tmp_path, server, send_empty_briefing=False),
                              week=WEEK, send=True, force=False, now=NOW)
         assert quiet.empty and quiet.action == "nothing-new" and server.handler.messages == []
-        assert briefing_status(sqlite_engine) == [(WEEK, "empty")]
+        assert briefing_status(engine) == [(WEEK, "empty")]
         assert "no source was read this week" in quiet.summary  # never "nothing new": nothing was read
 
         def told(week: str, now: datetime) -> tuple[str, str]:
-            outcome = run_briefing(sqlite_engine, settings_for(tmp_path, server), week=week, send=True, force=False,
+            outcome = run_briefing(engine, settings_for(tmp_path, server), week=week, send=True, force=False,
                                    now=now)
             assert outcome.empty and outcome.action == "sent", outcome.summary
             msg = server.handler.messages[-1].message()
@@ -376,12 +376,12 @@ def test_nothing_new_week_sends_a_short_message_or_nothing(sqlite_engine, tmp_pa
         assert "No source was read this week" in text and "No source was read this week" in html
         assert "Nothing new" not in text + html and "nothing new" not in text + html
         # some could not be read: "N of M", and nothing new only from the others
-        read_sources(sqlite_engine, datetime(2023, 8, 23, 12, tzinfo=UTC), failed=("iasc", "atleu"))
+        read_sources(engine, datetime(2023, 8, 23, 12, tzinfo=UTC), failed=("iasc", "atleu"))
         text, html = told("2023-W34", NOW + timedelta(days=14))
         assert "2 of 8 sources could not be read this week" in text and "Nothing new this week" not in text
         assert "Nothing new from the sources that were read" in html
         # every source read, nothing published: only now "nothing new"
-        read_sources(sqlite_engine, datetime(2023, 8, 30, 12, tzinfo=UTC))
+        read_sources(engine, datetime(2023, 8, 30, 12, tzinfo=UTC))
         text, html = told("2023-W35", NOW + timedelta(days=21))
         assert "Nothing new this week: None of the sources published or changed anything" in text
         assert "week of 28 August 2023" in server.handler.messages[-1].message()["Subject"]

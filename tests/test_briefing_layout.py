@@ -94,6 +94,14 @@ def test_the_email_reads_well_at_390_and_1200_px_in_every_state(name, tmp_path):
     assert found == [], (name, found)
 
 
+def test_the_chart_s_labels_stay_legible_on_a_phone():
+    """The chart is a PNG WIDTH px wide, shown at most 600 px and on a 390 px phone about 350 px
+    (20 px padding each side): its type must still come out at 12 px or more there."""
+    from feeds.charts import TEXT_PX, WIDTH
+
+    assert TEXT_PX * (PHONE - 40) / WIDTH >= 12
+
+
 def test_the_site_pages_pass_axe_core(tmp_path):
     """The index page, a briefing's page in the archive and a release's page: no serious finding."""
     engine = make_engine(f"sqlite:///{tmp_path / 'msbrief.db'}")
