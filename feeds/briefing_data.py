@@ -120,6 +120,12 @@ class BriefingData:
         return bool(published and self.start <= published < self.end)
 
     @property
+    def a_release_this_week(self) -> bool:
+        """True when some statistics release was published this week, with figures or not yet."""
+        return any(r is not None and r.published is not None and self.start <= r.published < self.end
+                   for r in (self.release, self.newest_release))
+
+    @property
     def is_empty(self) -> bool:
-        """True when nothing was published or changed this week."""
-        return not self.news and not self.release_is_new
+        """True when nothing was published or changed this week (a release without figures yet is news)."""
+        return not self.news and not self.a_release_this_week

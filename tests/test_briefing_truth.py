@@ -69,3 +69,12 @@ def test_a_release_with_a_bulletin_is_never_said_to_have_none():
     assert "has no bulletin yet" in stale_note(release("2024-Q2", bulletin=None), headline)
     with_bulletin = stale_note(release("2024-Q2", bulletin="https://www.gov.uk/b2"), headline)
     assert "no bulletin" not in with_bulletin and "April to June 2024" in with_bulletin
+
+
+def test_a_week_with_a_release_is_never_called_empty_even_before_its_figures():
+    """A past week that had a release (its figures not yet read) is not a week where nothing was published."""
+    older = release("2024-Q1", bulletin="https://www.gov.uk/b1", figures=("x",))
+    older = ReleaseView(**{**older.__dict__, "published": datetime(2024, 5, 9, tzinfo=UTC)})
+    data = BriefingData(start=START, end=END, release=older, newest_release=release("2024-Q2", bulletin=None),
+                        sources=("a",), readings={"a": True})
+    assert not data.release_is_new and data.a_release_this_week and not data.is_empty
