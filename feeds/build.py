@@ -6,6 +6,7 @@ The flows layer queries the store into `SiteData`; `build_site` turns it into
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,12 +16,22 @@ from feeds.changes import change_entries, changes_of
 from feeds.opendata import open_data_files, release_page_path
 from feeds.release_page import release_pages
 from feeds.site import BriefingLink, DataLink, FeedLink, render_index
-from feeds.syndication import FeedFormat, FeedSpec, render_feed
+from feeds.syndication import FeedFormat, FeedSpec, newest_first, render_feed
 from store.read import FeedItem, ReleaseTables, ReleaseView, SeriesPoint
+from vocabulary.calendar import LONDON_TZ_NAME
 from vocabulary.weeks import week_bounds
 
 TOPIC = "modern slavery"
 FORMATS: tuple[FeedFormat, ...] = ("rss", "atom")
+
+
+@dataclass(frozen=True)
+class ArchiveWeek:
+    """A week of the briefing archive as the site lists it (its page and its briefings-feed entry)."""
+
+    week: str
+    complete: bool  # False for the week in progress
+    news: int  # new or changed publications that week
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,22 @@ class SiteData:
     table_releases: Sequence[ReleaseTables] = ()  # releases with data tables: their pages and the open data
     attributions: Mapping[str, str] = field(default_factory=dict)  # source name -> what its licence asks to be said
     source_notes: Mapping[str, str] = field(default_factory=dict)  # source name -> what readers are told about it
+    # Every week of the archive when `briefings` holds only the weeks being rebuilt (default: `briefings`'s)
+    archive: Sequence[ArchiveWeek] = ()
+    timezone: str = LONDON_TZ_NAME
+    data_periods: Sequence[str] | None = None  # periods with release pages when `table_releases` is not loaded
+
+    def archive_list(self) -> list[ArchiveWeek]:
+        """Every week of the briefing archive, oldest first."""
+        if self.archive:
+            return list(self.archive)
+        return [ArchiveWeek(week, complete, len(b.news)) for week, b, complete in self.briefings]
+
+    def release_periods(self) -> list[str]:
+        """The periods that have a release page, oldest first."""
+        if self.data_periods is not None:
+            return list(self.data_periods)
+        return [r.release.period for r in self.table_releases]
 
 
 def feed_path(slug: str, fmt: str) -> str:
@@ -75,12 +102,12 @@ def briefing_path(week: str) -> str:
 def _briefing_entries(data: SiteData, site_url: str) -> list[FeedItem]:
     """One feed entry per complete week of the archive, dated the Monday after it."""
     entries = []
-    for week, briefing, complete in data.briefings:
-        if not complete:
+    for archived in data.archive_list():
+        if not archived.complete:
             continue
-        news = briefing.news
-        end = week_bounds(week, briefing.timezone)[1]
-        summary = (f"{len(news)} new or changed publication{'s' if len(news) != 1 else ''} from the sources."
+        week, news = archived.week, archived.news
+        end = week_bounds(week, data.timezone)[1]
+        summary = (f"{news} new or changed publication{'s' if news != 1 else ''} from the sources."
                    if news else "Nothing new from the sources that week.")
         entries.append(FeedItem(
             id=0, key=f"briefing:{week}", source="msbrief", source_title="msbrief", url=site_url + briefing_path(week),
@@ -130,32 +157,81 @@ def feed_catalogue(data: SiteData, site_url: str = "") -> list[FeedDef]:
     return catalogue
 
 
+@dataclass(frozen=True)
+class FeedOutput:
+    """One feed as this build would publish it: what it is, its newest entries, and a digest of them."""
+
+    feed: FeedDef
+    entries: Sequence[FeedItem]
+    digest: str  # moves whenever any of its files would change
+
+    def paths(self) -> dict[FeedFormat, str]:
+        return {fmt: feed_path(self.feed.slug, fmt) for fmt in FORMATS}
+
+
+def feed_outputs(data: SiteData, *, site_url: str, max_entries: int) -> list[FeedOutput]:
+    """Every feed with the entries it shows and a digest of what its files are made of."""
+    site_url = site_url.rstrip("/") + "/"
+    outputs = []
+    for feed in feed_catalogue(data, site_url):
+        entries = newest_first(feed.items)[: max(max_entries, 0)]
+        rights = sorted({(e.source, data.attributions[e.source]) for e in entries if data.attributions.get(e.source)})
+        shown = repr((FORMATS, site_url, feed.slug, feed.title, feed.description, rights, entries))
+        outputs.append(FeedOutput(feed, entries, hashlib.sha256(shown.encode("utf-8")).hexdigest()))
+    return outputs
+
+
+def feed_files(data: SiteData, output: FeedOutput, *, site_url: str) -> dict[str, bytes]:
+    """The files of one feed, in every format."""
+    site_url = site_url.rstrip("/") + "/"
+    files = {}
+    for fmt, path in output.paths().items():
+        spec = FeedSpec(output.feed.slug, output.feed.title, output.feed.description, f"{site_url}{path}", site_url)
+        files[path] = render_feed(spec, output.entries, fmt=fmt, max_entries=len(output.entries),
+                                  attributions=data.attributions)
+    return files
+
+
+def briefing_files(data: SiteData) -> dict[str, bytes]:
+    """The archive pages of the weeks in `data.briefings`."""
+    return {briefing_path(week): render_briefing(briefing, week=week, unsubscribe=None, chart=False).html.encode()
+            for week, briefing, _ in data.briefings}
+
+
+def data_files(data: SiteData, *, site_url: str) -> dict[str, bytes]:
+    """The open data files and a page per release with data tables."""
+    site_url = site_url.rstrip("/") + "/"
+    files: dict[str, bytes] = {}
+    if data.table_releases:
+        files.update(open_data_files(data.table_releases, site_url=site_url))
+        files.update(release_pages(data.table_releases, site_url=site_url))
+    return files
+
+
+def index_file(data: SiteData, outputs: Sequence[FeedOutput], *, site_url: str) -> bytes:
+    """index.html: the feeds, the sources' latest items, the figures, the archive and the open data."""
+    site_url = site_url.rstrip("/") + "/"
+    links = [FeedLink(o.feed.title, o.feed.description, rss=o.paths()["rss"], atom=o.paths()["atom"],
+                      site_url=site_url) for o in outputs]
+    sources = [(name, _source_title(data, name), data.by_source.get(name, ())) for name in _source_names(data)]
+    archive = [BriefingLink(a.week, briefing_subject(a.week), briefing_path(a.week), a.complete)
+               for a in data.archive_list()]
+    return render_index(
+        feeds=links, sources=sources, release=data.latest_release, newest_release=data.newest_release,
+        referrals=data.referrals, guidance=changes_of(data.guidance), briefings=archive[::-1], site_url=site_url,
+        data_releases=[DataLink(period, release_page_path(period)) for period in data.release_periods()][::-1],
+        attributions=sorted(set(data.attributions.values())), notes=data.source_notes,
+    )
+
+
 def build_site(data: SiteData, *, site_url: str, max_entries: int) -> dict[str, bytes]:
     """Every public file: each feed in RSS and Atom, the open data and release pages, and index.html.
     Same data, same bytes."""
-    site_url = site_url.rstrip("/") + "/"
+    outputs = feed_outputs(data, site_url=site_url, max_entries=max_entries)
     files: dict[str, bytes] = {}
-    links: list[FeedLink] = []
-    for feed in feed_catalogue(data, site_url):
-        paths = {fmt: feed_path(feed.slug, fmt) for fmt in FORMATS}
-        for fmt in FORMATS:
-            path = paths[fmt]
-            spec = FeedSpec(feed.slug, feed.title, feed.description, f"{site_url}{path}", site_url)
-            files[path] = render_feed(spec, feed.items, fmt=fmt, max_entries=max_entries,
-                                      attributions=data.attributions)
-        links.append(FeedLink(feed.title, feed.description, rss=paths["rss"], atom=paths["atom"], site_url=site_url))
-    sources = [(name, _source_title(data, name), data.by_source.get(name, ())) for name in _source_names(data)]
-    archive = []
-    for week, briefing, complete in data.briefings:
-        files[briefing_path(week)] = render_briefing(briefing, week=week, unsubscribe=None, chart=False).html.encode()
-        archive.append(BriefingLink(week, briefing_subject(week), briefing_path(week), complete))
-    if data.table_releases:  # the NRM data tables: open data files and a page per release
-        files.update(open_data_files(data.table_releases, site_url=site_url))
-        files.update(release_pages(data.table_releases, site_url=site_url))
-    files["index.html"] = render_index(
-        feeds=links, sources=sources, release=data.latest_release, newest_release=data.newest_release,
-        referrals=data.referrals, guidance=changes_of(data.guidance), briefings=archive[::-1], site_url=site_url,
-        data_releases=[DataLink(r.release.period, release_page_path(r.release.period)) for r in data.table_releases][::-1],
-        attributions=sorted(set(data.attributions.values())), notes=data.source_notes,
-    )
+    for output in outputs:
+        files.update(feed_files(data, output, site_url=site_url))
+    files.update(briefing_files(data))
+    files.update(data_files(data, site_url=site_url))
+    files["index.html"] = index_file(data, outputs, site_url=site_url)
     return files
