@@ -13,16 +13,18 @@ from dataclasses import dataclass, field
 
 from feeds.briefing import BriefingData, briefing_subject, render_briefing
 from feeds.changes import change_entries, changes_of
+from feeds.jsonfeed import render_json_feed
 from feeds.opendata import open_data_files, release_page_path
 from feeds.release_page import release_pages
-from feeds.site import BriefingLink, DataLink, FeedLink, render_index
+from feeds.site import BriefingLink, DataLink, FeedLink, render_index, with_alternates
 from feeds.syndication import FeedFormat, FeedSpec, newest_first, render_feed
 from store.read import FeedItem, ReleaseTables, ReleaseView, SeriesPoint
 from vocabulary.calendar import LONDON_TZ_NAME
 from vocabulary.weeks import week_bounds
 
 TOPIC = "modern slavery"
-FORMATS: tuple[FeedFormat, ...] = ("rss", "atom")
+XML_FORMATS: tuple[FeedFormat, ...] = ("rss", "atom")
+FORMATS: tuple[str, ...] = (*XML_FORMATS, "json")  # json: JSON Feed 1.1 (feeds/jsonfeed.py)
 
 
 @dataclass(frozen=True)
@@ -70,8 +72,8 @@ class SiteData:
 
 
 def feed_path(slug: str, fmt: str) -> str:
-    """Where feed `slug` in format `fmt` lives under the public directory."""
-    return f"feeds/{slug}.{fmt}.xml"
+    """Where feed `slug` in format `fmt` lives under the public directory (JSON Feed: `<slug>.feed.json`)."""
+    return f"feeds/{slug}.feed.json" if fmt == "json" else f"feeds/{slug}.{fmt}.xml"
 
 
 def _slug(text: str) -> str:
@@ -165,54 +167,77 @@ class FeedOutput:
     entries: Sequence[FeedItem]
     digest: str  # moves whenever any of its files would change
 
-    def paths(self) -> dict[FeedFormat, str]:
+    def paths(self) -> dict[str, str]:
         return {fmt: feed_path(self.feed.slug, fmt) for fmt in FORMATS}
 
+    def link(self, site_url: str) -> FeedLink:
+        paths = self.paths()
+        return FeedLink(self.feed.title, self.feed.description, rss=paths["rss"], atom=paths["atom"],
+                        site_url=site_url.rstrip("/") + "/", json=paths["json"])
 
-def feed_outputs(data: SiteData, *, site_url: str, max_entries: int) -> list[FeedOutput]:
-    """Every feed with the entries it shows and a digest of what its files are made of."""
+
+def feed_outputs(data: SiteData, *, site_url: str, max_entries: int, hub: str = "") -> list[FeedOutput]:
+    """Every feed with the entries it shows and a digest of what its files are made of (`hub`: the
+    WebSub hub they declare)."""
     site_url = site_url.rstrip("/") + "/"
     outputs = []
     for feed in feed_catalogue(data, site_url):
         entries = newest_first(feed.items)[: max(max_entries, 0)]
         rights = sorted({(e.source, data.attributions[e.source]) for e in entries if data.attributions.get(e.source)})
-        shown = repr((FORMATS, site_url, feed.slug, feed.title, feed.description, rights, entries))
+        shown = repr((FORMATS, site_url, hub, feed.slug, feed.title, feed.description, rights, entries))
         outputs.append(FeedOutput(feed, entries, hashlib.sha256(shown.encode("utf-8")).hexdigest()))
     return outputs
 
 
-def feed_files(data: SiteData, output: FeedOutput, *, site_url: str) -> dict[str, bytes]:
+def feed_files(data: SiteData, output: FeedOutput, *, site_url: str, hub: str = "") -> dict[str, bytes]:
     """The files of one feed, in every format."""
     site_url = site_url.rstrip("/") + "/"
     files = {}
     for fmt, path in output.paths().items():
-        spec = FeedSpec(output.feed.slug, output.feed.title, output.feed.description, f"{site_url}{path}", site_url)
-        files[path] = render_feed(spec, output.entries, fmt=fmt, max_entries=len(output.entries),
-                                  attributions=data.attributions)
+        spec = FeedSpec(output.feed.slug, output.feed.title, output.feed.description, f"{site_url}{path}", site_url,
+                        hub=hub)
+        if fmt == "json":
+            files[path] = render_json_feed(spec, output.entries, max_entries=len(output.entries),
+                                           attributions=data.attributions)
+        else:
+            files[path] = render_feed(spec, output.entries, fmt="atom" if fmt == "atom" else "rss",
+                                      max_entries=len(output.entries), attributions=data.attributions)
     return files
 
 
-def briefing_files(data: SiteData) -> dict[str, bytes]:
-    """The archive pages of the weeks in `data.briefings`."""
-    return {briefing_path(week): render_briefing(briefing, week=week, unsubscribe=None, chart=False).html.encode()
+def _feed_link(slug: str, data: SiteData, site_url: str) -> list[FeedLink]:
+    """The link of feed `slug` (for a page's rel="alternate" links)."""
+    found = [FeedOutput(f, (), "").link(site_url) for f in feed_catalogue(data, site_url) if f.slug == slug]
+    return found[:1]
+
+
+def briefing_files(data: SiteData, *, site_url: str = "") -> dict[str, bytes]:
+    """The archive pages of the weeks in `data.briefings`, each linking the briefings feed in every format."""
+    feeds = [FeedLink("msbrief: weekly briefings", "", rss=feed_path("briefings", "rss"),
+                      atom=feed_path("briefings", "atom"), site_url=site_url.rstrip("/") + "/",
+                      json=feed_path("briefings", "json"))]
+    return {briefing_path(week): with_alternates(
+                render_briefing(briefing, week=week, unsubscribe=None, chart=False).html.encode(), feeds)
             for week, briefing, _ in data.briefings}
 
 
 def data_files(data: SiteData, *, site_url: str) -> dict[str, bytes]:
-    """The open data files and a page per release with data tables."""
+    """The open data files and a page per release with data tables (each linking the statistics feed
+    in every format)."""
     site_url = site_url.rstrip("/") + "/"
     files: dict[str, bytes] = {}
     if data.table_releases:
         files.update(open_data_files(data.table_releases, site_url=site_url))
-        files.update(release_pages(data.table_releases, site_url=site_url))
+        feeds = _feed_link("statistics", data, site_url)
+        files.update({path: with_alternates(page, feeds)
+                      for path, page in release_pages(data.table_releases, site_url=site_url).items()})
     return files
 
 
 def index_file(data: SiteData, outputs: Sequence[FeedOutput], *, site_url: str) -> bytes:
     """index.html: the feeds, the sources' latest items, the figures, the archive and the open data."""
     site_url = site_url.rstrip("/") + "/"
-    links = [FeedLink(o.feed.title, o.feed.description, rss=o.paths()["rss"], atom=o.paths()["atom"],
-                      site_url=site_url) for o in outputs]
+    links = [o.link(site_url) for o in outputs]
     sources = [(name, _source_title(data, name), data.by_source.get(name, ())) for name in _source_names(data)]
     archive = [BriefingLink(a.week, briefing_subject(a.week), briefing_path(a.week), a.complete)
                for a in data.archive_list()]
@@ -224,14 +249,14 @@ def index_file(data: SiteData, outputs: Sequence[FeedOutput], *, site_url: str) 
     )
 
 
-def build_site(data: SiteData, *, site_url: str, max_entries: int) -> dict[str, bytes]:
-    """Every public file: each feed in RSS and Atom, the open data and release pages, and index.html.
-    Same data, same bytes."""
-    outputs = feed_outputs(data, site_url=site_url, max_entries=max_entries)
+def build_site(data: SiteData, *, site_url: str, max_entries: int, hub: str = "") -> dict[str, bytes]:
+    """Every public file: each feed in RSS, Atom and JSON Feed, the open data and release pages, the
+    briefing archive and index.html. Same data, same bytes."""
+    outputs = feed_outputs(data, site_url=site_url, max_entries=max_entries, hub=hub)
     files: dict[str, bytes] = {}
     for output in outputs:
-        files.update(feed_files(data, output, site_url=site_url))
-    files.update(briefing_files(data))
+        files.update(feed_files(data, output, site_url=site_url, hub=hub))
+    files.update(briefing_files(data, site_url=site_url))
     files.update(data_files(data, site_url=site_url))
     files["index.html"] = index_file(data, outputs, site_url=site_url)
     return files

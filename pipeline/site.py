@@ -28,6 +28,7 @@ from feeds.build import (
 )
 from feeds.publish import atomic_write, remove_unbuilt, write_site
 from feeds.syndication import entry_count
+from feeds.websub import notify_hub
 from pipeline.briefing import read_week
 from pipeline.publish_plan import (
     MANIFEST,
@@ -46,7 +47,8 @@ from store.series import series
 from vocabulary.weeks import format_week, parse_week, week_bounds
 
 log = logging.getLogger("pipeline.site")
-FEED_FILES = "feeds/*.xml"  # under the public dir: every feed file a build writes
+FEED_FILES = "feeds/*.xml"  # under the public dir: every RSS and Atom file a build writes
+JSON_FEED_FILES = "feeds/*.json"  # the JSON Feeds beside them
 DATA_FILES = ("data/*.*", "data/*/*.*", "releases/*.html")  # the open data files and release pages
 
 
@@ -136,6 +138,7 @@ class PublishResult:
     removed: list[str] = field(default_factory=list)  # relative paths of feeds no longer built
     skipped: str = ""
     failed: str = ""  # best effort only: why publishing failed (one line)
+    pushed: list[str] = field(default_factory=list)  # feed URLs the WebSub hub was told about
 
     @property
     def summary(self) -> str:
@@ -194,12 +197,13 @@ def publish_site(settings: Settings, engine: Engine, *, force: bool = False, all
     archive = [ArchiveWeek(week, complete, fresh[week] if week in fresh else int(known[week][1]))
                for week, complete in weeks if week in fresh or week in known]
     data = replace(data, archive=archive)
-    outputs = feed_outputs(data, site_url=settings.site_url, max_entries=settings.feed_max_entries)
+    hub = settings.websub_hub
+    outputs = feed_outputs(data, site_url=settings.site_url, max_entries=settings.feed_max_entries, hub=hub)
     files: dict[str, bytes] = {}
     for out in outputs:
         if previous is None or previous.feeds.get(out.feed.slug) != out.digest:
-            files.update(feed_files(data, out, site_url=settings.site_url))
-    files.update(briefing_files(data))
+            files.update(feed_files(data, out, site_url=settings.site_url, hub=hub))
+    files.update(briefing_files(data, site_url=settings.site_url))
     data_paths = sorted(data_files(data, site_url=settings.site_url).items()) if rebuild_tables else []
     files.update(data_paths)
     files["index.html"] = index_file(data, outputs, site_url=settings.site_url)
@@ -208,7 +212,8 @@ def publish_site(settings: Settings, engine: Engine, *, force: bool = False, all
                  *([p for p, _ in data_paths] if rebuild_tables else previous.data_files if previous else [])}
     _refuse_emptied(settings, public, files, allow_empty=allow_empty)
     result.written = write_site(public, files)
-    result.removed = [p for pattern in (FEED_FILES, *DATA_FILES) for p in remove_unbuilt(public, published, pattern=pattern)]
+    result.removed = [p for pattern in (FEED_FILES, JSON_FEED_FILES, *DATA_FILES)
+                      for p in remove_unbuilt(public, published, pattern=pattern)]
     manifest = Manifest(signature=_signature(settings), keys=keys_of(keys),
                         watermark=keys.watermark.isoformat() if keys.watermark else None,
                         feeds={out.feed.slug: out.digest for out in outputs},
@@ -217,13 +222,32 @@ def publish_site(settings: Settings, engine: Engine, *, force: bool = False, all
                         files=sorted(published))
     atomic_write(output / MANIFEST, manifest.to_bytes())  # only after every file is in place
     result.paths = sorted(str(public / p) for p in published)
+    if hub:
+        _notify_hub(settings, result)
     return result
+
+
+def _notify_hub(settings: Settings, result: PublishResult) -> None:
+    """Tell the WebSub hub about every feed this publish rewrote (best effort: one warning on failure)."""
+    site_url = settings.site_url.rstrip("/") + "/"
+    topics = [site_url + p for p in result.written
+              if PurePosixPath(p).match(FEED_FILES) or PurePosixPath(p).match(JSON_FEED_FILES)]
+    if not topics:
+        return
+    notice = notify_hub(settings.websub_hub, topics, timeout=settings.websub_timeout)
+    result.pushed = notice.notified
+    if notice.error:
+        log.warning("%s; %d of %d changed feeds notified (MSBRIEF_WEBSUB_HUB, MSBRIEF_WEBSUB_TIMEOUT=%gs): "
+                    "subscribers get them when they next poll", notice.error, len(notice.notified), len(topics),
+                    settings.websub_timeout)
+    else:
+        log.info("WebSub hub %s notified of %d changed feeds", settings.websub_hub, len(topics))
 
 
 def _signature(settings: Settings) -> str:
     """The settings every public file depends on: another value means a full rebuild."""
     return repr((settings.site_url, settings.feed_max_entries, settings.timezone, settings.briefing_window_weeks,
-                 str(Path(settings.public_dir).resolve())))
+                 settings.websub_hub, str(Path(settings.public_dir).resolve())))
 
 
 def _usable(previous: Manifest | None, settings: Settings, public: Path) -> Manifest | None:
