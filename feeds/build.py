@@ -12,17 +12,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from feeds.briefing import BriefingData, briefing_subject, render_briefing
-from feeds.changes import change_entries, changes_of
+from feeds.calendar import calendar_entries
+from feeds.changes import amendment_entries, change_entries, changes_of
 from feeds.jsonfeed import render_json_feed
 from feeds.opendata import open_data_files, release_page_path
 from feeds.release_page import release_pages
 from feeds.site import BriefingLink, DataLink, FeedLink, render_index, with_alternates
 from feeds.syndication import FeedFormat, FeedSpec, newest_first, render_feed
-from store.read import FeedItem, ReleaseTables, ReleaseView, SeriesPoint
+from store.read import FeedItem, ReleaseTables, ReleaseView, SeriesPoint, UpcomingRelease
 from vocabulary.calendar import LONDON_TZ_NAME
 from vocabulary.weeks import week_bounds
 
 TOPIC = "modern slavery"
+STATISTICS_SOURCE = "govuk_nrm"  # the source whose release calendar the statistics feed follows
 XML_FORMATS: tuple[FeedFormat, ...] = ("rss", "atom")
 FORMATS: tuple[str, ...] = (*XML_FORMATS, "json")  # json: JSON Feed 1.1 (feeds/jsonfeed.py)
 
@@ -57,6 +59,7 @@ class SiteData:
     archive: Sequence[ArchiveWeek] = ()
     timezone: str = LONDON_TZ_NAME
     data_periods: Sequence[str] | None = None  # periods with release pages when `table_releases` is not loaded
+    calendar: Sequence[UpcomingRelease] = ()  # releases confirmed, moved or cancelled (statistics feed entries)
 
     def archive_list(self) -> list[ArchiveWeek]:
         """Every week of the briefing archive, oldest first."""
@@ -119,6 +122,14 @@ def _briefing_entries(data: SiteData, site_url: str) -> list[FeedItem]:
     return entries
 
 
+def _statistics_entries(data: SiteData) -> list[FeedItem]:
+    """The releases, their amendments after publication, and the calendar's events."""
+    source = STATISTICS_SOURCE
+    return [*data.statistics, *amendment_entries(data.statistics),
+            *calendar_entries(data.calendar, source=source, source_title=_source_title(data, source),
+                              tz=data.timezone)]
+
+
 def _source_names(data: SiteData) -> list[str]:
     return sorted(set(data.by_source) | set(data.source_titles))
 
@@ -138,8 +149,9 @@ def feed_catalogue(data: SiteData, site_url: str = "") -> list[FeedDef]:
                 data.items),
         FeedDef("statistics", "msbrief: NRM and Duty to Notify statistics",
                 "Home Office statistics on modern slavery (National Referral Mechanism and Duty to Notify), "
-                "each release summarised from its key figures.",
-                data.statistics),
+                "each release summarised from its key figures; each release date confirmed, moved or cancelled "
+                "on GOV.UK's calendar, and each bulletin edited after publication.",
+                _statistics_entries(data)),
         FeedDef(f"topic-{_slug(TOPIC)}", f"msbrief: topic \u201c{TOPIC}\u201d",
                 f"Items from every source tagged \u201c{TOPIC}\u201d, newest first.", data.topic),
         FeedDef("guidance", "msbrief: modern slavery guidance and policy changes",

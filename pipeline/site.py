@@ -108,6 +108,7 @@ def load_site_data(engine: Engine, settings: Settings | None = None, *, weeks: C
             source_notes=source_notes(health),
             timezone=settings.timezone,
             data_periods=None if tables else changes.release_periods_with_tables(session),
+            calendar=queries.calendar_events(session),
         )
 
 

@@ -320,18 +320,26 @@ def upcoming_releases(session: Session, *, after: datetime) -> list[UpcomingRele
         .where(or_(m.StatisticsAnnouncement.release_at >= after, m.StatisticsAnnouncement.release_at.is_(None)))
         .order_by(m.StatisticsAnnouncement.release_at, m.StatisticsAnnouncement.id)
     ).scalars().all()
-    return [
-        UpcomingRelease(
-            title=a.title,
-            url=a.url,
-            state=a.state,
-            release_at=a.release_at,
-            release_date_text=a.release_date_text,
-            previous_dates=tuple(a.previous_dates or ()),
-            cancellation_reason=a.cancellation_reason,
-        )
-        for a in rows
-    ]
+    return [_upcoming(a) for a in rows]
+
+
+def _upcoming(a: m.StatisticsAnnouncement) -> UpcomingRelease:
+    def aware(at: datetime | None) -> datetime | None:
+        return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
+
+    return UpcomingRelease(
+        title=a.title, url=a.url, state=a.state, release_at=aware(a.release_at), release_date_text=a.release_date_text,
+        previous_dates=tuple(a.previous_dates or ()), cancellation_reason=a.cancellation_reason,
+        change_note=a.change_note, first_seen=aware(a.first_seen), changed_at=aware(a.changed_at))
+
+
+def calendar_events(session: Session) -> list[UpcomingRelease]:
+    """Every announced release whose date is confirmed, moved or cancelled (the statistics feed's
+    calendar entries; a provisional date is no event yet), most recently changed first."""
+    rows = session.execute(select(m.StatisticsAnnouncement).order_by(m.StatisticsAnnouncement.id)).scalars().all()
+    found = [view for view in map(_upcoming, rows) if view.event != "provisional"]
+    return sorted(found, key=lambda v: (v.changed_at or v.first_seen or datetime.min.replace(tzinfo=UTC), v.url),
+                  reverse=True)
 
 
 def confirmed_releases(session: Session, source: str, *, after: datetime) -> list[tuple[str, datetime]]:
