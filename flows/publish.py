@@ -12,6 +12,7 @@ from pipeline.engine import get_engine
 from pipeline.reports import SourceReport
 from pipeline.settings import get_settings
 from pipeline.site import PublishResult, publish_changes, publish_site
+from pipeline.sources import source as source_spec
 
 
 @task(name="publish", task_run_name="publish-feeds", cache_policy=NO_CACHE)
@@ -44,8 +45,12 @@ def publish_changes_task() -> PublishResult:
 
 
 def stored_something(report: SourceReport) -> bool:
-    """True when an ingest that succeeded stored a new or changed item or figure."""
-    return report.status == "ok" and bool(report.new or report.amended or report.figures)
+    """True when an ingest that succeeded stored a new or changed item or figure, or read a release
+    calendar (a moved or cancelled release is no item the report counts; a publish that finds nothing
+    changed costs a handful of aggregate queries)."""
+    if report.status != "ok":
+        return False
+    return bool(report.new or report.amended or report.figures) or source_spec(report.name).watches_releases
 
 
 __all__ = ["PublishResult", "publish", "publish_changes_task", "publish_task", "stored_something"]
