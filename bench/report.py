@@ -257,6 +257,8 @@ def late_imports(database: str, sizes: list[str], by: dict[str, Any]) -> list[st
 def extraction_section(sizes: list[str], by: dict[str, Any]) -> list[str]:
     rows = []
     for n in sizes:
+        if "extract" not in by[n]:  # python -m bench --no-extraction
+            continue
         d = by[n]["extract"]["detail"]
         for kind in ("real", "synthetic"):
             if kind in d:

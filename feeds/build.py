@@ -219,15 +219,14 @@ def feed_files(data: SiteData, output: FeedOutput, *, site_url: str, hub: str = 
 
 def _feed_link(slug: str, data: SiteData, site_url: str) -> list[FeedLink]:
     """The link of feed `slug` (for a page's rel="alternate" links)."""
+    site_url = site_url.rstrip("/") + "/"
     found = [FeedOutput(f, (), "").link(site_url) for f in feed_catalogue(data, site_url) if f.slug == slug]
     return found[:1]
 
 
 def briefing_files(data: SiteData, *, site_url: str = "") -> dict[str, bytes]:
     """The archive pages of the weeks in `data.briefings`, each linking the briefings feed in every format."""
-    feeds = [FeedLink("msbrief: weekly briefings", "", rss=feed_path("briefings", "rss"),
-                      atom=feed_path("briefings", "atom"), site_url=site_url.rstrip("/") + "/",
-                      json=feed_path("briefings", "json"))]
+    feeds = _feed_link("briefings", data, site_url) if data.briefings else []
     return {briefing_path(week): with_alternates(
                 render_briefing(briefing, week=week, unsubscribe=None, chart=False).html.encode(), feeds)
             for week, briefing, _ in data.briefings}

@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from store.changes import ChangedItem, PublishKeys
-from vocabulary.weeks import week_bounds
+from vocabulary.weeks import format_week, week_bounds
 
 log = logging.getLogger("pipeline.publish_plan")
 MANIFEST = ".published.json"  # in the output dir (not public/)
@@ -73,10 +74,11 @@ class Manifest:
         return datetime.fromisoformat(self.watermark) if self.watermark else None
 
 
-def keys_of(keys: PublishKeys) -> dict[str, str]:
-    """The parts' keys as the manifest keeps them."""
-    return {"items": keys.items, "tables": keys.tables, "announcements": keys.announcements,
-            "last_reading": keys.last_reading.isoformat() if keys.last_reading else ""}
+def keys_of(keys: PublishKeys, tz: str) -> dict[str, str]:
+    """The parts' keys as the manifest keeps them. Of the latest reading only its week counts: a
+    reading changes the archive only when it starts a week (every reading would rebuild otherwise)."""
+    week = format_week(keys.last_reading.astimezone(ZoneInfo(tz)).date()) if keys.last_reading else ""
+    return {"items": keys.items, "tables": keys.tables, "announcements": keys.announcements, "reading_week": week}
 
 
 def changed_releases(before: dict[str, list[Any]], now: dict[str, list[Any]]) -> list[datetime | None]:

@@ -27,7 +27,8 @@ from feeds.build import (
     index_file,
 )
 from feeds.publish import atomic_write, remove_unbuilt, write_site
-from feeds.syndication import entry_count
+from feeds.site import ITEMS_PER_SOURCE
+from feeds.syndication import entry_count, newest_first
 from feeds.websub import notify_hub
 from pipeline.briefing import read_week
 from pipeline.publish_plan import (
@@ -42,7 +43,7 @@ from pipeline.settings import Settings, get_settings
 from pipeline.sources import SOURCES
 from store import changes, queries
 from store.db import Engine, error_line, read_session, shown_url
-from store.read import SourceHealth
+from store.read import FeedItem, SourceHealth
 from store.series import series
 from vocabulary.weeks import format_week, parse_week, week_bounds
 
@@ -75,18 +76,23 @@ def archive_weeks(first: datetime | None, latest: datetime | None, tz: str) -> l
 
 
 def load_site_data(engine: Engine, settings: Settings | None = None, *, weeks: Collection[str] | None = None,
-                   tables: bool = True) -> SiteData:
+                   tables: bool = True, shown: int | None = None) -> SiteData:
     """Every item (partitioned per source, statistics, topic), the latest releases, the referrals
     series, the guidance documents and the weeks of the briefing archive.
 
     `weeks`: read only these weeks' briefings (default: every week of the archive); `tables`: False
-    reads only which releases have data tables, not the tables themselves.
+    reads only which releases have data tables, not the tables themselves; `shown`: load in full only
+    the items the feeds of that many entries and the index page show (every statistics and guidance
+    item, each feed's newest), not the whole archive.
     """
     settings = settings or get_settings()
     guidance = next((spec.name for spec in SOURCES.values() if spec.guidance), "")
     with read_session(engine) as session:
         archive = archive_weeks(queries.first_cycle_at(session), queries.last_reading_at(session), settings.timezone)
-        items = queries.feed_items(session)  # one query: the feeds are slices of it
+        if shown is None:
+            items = queries.feed_items(session)  # one query: the feeds are slices of it
+        else:
+            items = queries.feed_items_by_id(session, shown_ids(queries.feed_stubs(session), shown, guidance))
         by_source: dict[str, list] = {}
         for item in items:
             by_source.setdefault(item.source, []).append(item)
@@ -110,6 +116,19 @@ def load_site_data(engine: Engine, settings: Settings | None = None, *, weeks: C
             data_periods=None if tables else changes.release_periods_with_tables(session),
             calendar=queries.calendar_events(session),
         )
+
+
+def shown_ids(stubs: list[FeedItem], shown: int, guidance: str) -> set[int]:
+    """The ids of the items the feeds and the index page show: each feed's newest `shown` (the feeds
+    are slices of the items: everything, per source, the topic), every statistics item (their
+    amendments are entries of their own) and every item of the guidance source (each change is one)."""
+    slices: dict[str, list[FeedItem]] = {"": stubs, "topic": [i for i in stubs if TOPIC in i.topics]}
+    for item in stubs:
+        slices.setdefault(f"source:{item.source}", []).append(item)
+    wanted = {i.id for i in stubs if i.kind == "statistics" or i.source == guidance}
+    for items in slices.values():
+        wanted.update(i.id for i in newest_first(items)[:max(shown, ITEMS_PER_SOURCE)])
+    return wanted
 
 
 def attributions() -> dict[str, str]:
@@ -186,13 +205,13 @@ def publish_site(settings: Settings, engine: Engine, *, force: bool = False, all
     with read_session(engine) as s:
         keys = changes.publish_keys(s)
     previous = None if force else _usable(Manifest.load(output), settings, public)
-    if previous is not None and previous.keys == keys_of(keys):
+    if previous is not None and previous.keys == keys_of(keys, settings.timezone):
         log.info("nothing changed in the store since the last build: feeds left as they are")
         result.paths = sorted(str(public / p) for p in previous.files)
         result.skipped = "nothing changed in the store since the last build"
         return result
     weeks, wanted, rebuild_tables = _plan(engine, settings, keys, previous)
-    data = load_site_data(engine, settings, weeks=wanted, tables=rebuild_tables)
+    data = load_site_data(engine, settings, weeks=wanted, tables=rebuild_tables, shown=settings.feed_max_entries)
     fresh = {week: len(briefing.news) for week, briefing, _ in data.briefings}
     known = previous.weeks if previous else {}
     archive = [ArchiveWeek(week, complete, fresh[week] if week in fresh else int(known[week][1]))
@@ -215,7 +234,7 @@ def publish_site(settings: Settings, engine: Engine, *, force: bool = False, all
     result.written = write_site(public, files)
     result.removed = [p for pattern in (FEED_FILES, JSON_FEED_FILES, *DATA_FILES)
                       for p in remove_unbuilt(public, published, pattern=pattern)]
-    manifest = Manifest(signature=_signature(settings), keys=keys_of(keys),
+    manifest = Manifest(signature=_signature(settings), keys=keys_of(keys, settings.timezone),
                         watermark=keys.watermark.isoformat() if keys.watermark else None,
                         feeds={out.feed.slug: out.digest for out in outputs},
                         weeks={a.week: [a.complete, a.news] for a in archive}, releases=keys.releases,
