@@ -81,6 +81,7 @@ def test_nrm_entries_carry_their_figures_as_data():
         assert stated["source"] == {"sentence": re.sub(r"\s+", " ", figure.evidence).strip()} or \
             stated["source"]["sentence"] in figure.evidence
     assert "_msbrief" not in json.loads(FILES["feeds/source-iasc.feed.json"])["items"][0]
+    assert extension["about"] == f"{SITE}#json-feed" and 'id="json-feed"' in FILES["index.html"].decode()
 
 
 def test_a_figure_a_table_gives_names_its_table_and_cell():
