@@ -177,6 +177,8 @@ class PublishResult:
             out += ["## Rewritten", ""] + [f"- `{p}`" for p in self.written]
         if self.removed:
             out += ["", "## Removed (no longer built)", ""] + [f"- `{p}`" for p in self.removed]
+        if self.pushed:
+            out += ["", "## Pushed to the WebSub hub", ""] + [f"- {url}" for url in self.pushed]
         return "\n".join(out) + "\n"
 
 
