@@ -3,6 +3,7 @@
     .venv/bin/python -m bench            # 1,000 and 10,000 items on both databases (about 20 minutes on 2 cores)
     .venv/bin/python -m bench --quick    # 200 and 2,000 items, for development
     .venv/bin/python -m bench --databases sqlite --no-commands
+    .venv/bin/python -m bench --no-commands --no-extraction   # the store and publish scenarios alone
 
 Per database and size: generate (or reuse) the corpus and its "+1% new" variant (bench/corpus.py),
 serve it with the mirror in a separate process, and run each scenario in a fresh worker process
@@ -121,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="the databases to run the store scenarios on (default: both)")
     parser.add_argument("--no-commands", action="store_true",
                         help="skip the msbrief command scenarios (demo, --help, serve)")
+    parser.add_argument("--no-extraction", action="store_true",
+                        help="skip figure extraction per bulletin (the store and publish scenarios alone)")
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md", help="the report (default BENCHMARKS.md)")
     args = parser.parse_args(argv)
     sizes = args.sizes or ((200, 2_000) if args.quick else (1_000, 10_000))
@@ -135,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         by_size = results["databases"][database] = {}
         for items in sizes:
             print(f"{database}: archive of {items:,} items", flush=True)
-            by_size[str(items)] = run_size(runner, items, extract=n == 0)
+            by_size[str(items)] = run_size(runner, items, extract=n == 0 and not args.no_extraction)
     if not args.no_commands:
         print("msbrief commands (issue 13)", flush=True)
         results["commands"] = oneoff.run_all(work / "commands")

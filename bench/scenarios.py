@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def write_feeds(settings: Settings, engine: Engine) -> dict[str, Any]:
-    """The publish step (pipeline.site.publish_site: skipped when the store has not changed);
+    """The publish step (pipeline.site.publish_site: what changed since the last publish, nothing when nothing did);
     counts of files published and rewritten."""
     from pipeline.site import publish_site
 

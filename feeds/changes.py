@@ -60,3 +60,10 @@ def change_entries(items: Iterable[FeedItem]) -> list[FeedItem]:
                 amended_at=None, changes=(), archive=False)
         for e in changes_of(items)
     ]
+
+
+def amendment_entries(items: Iterable[FeedItem]) -> list[FeedItem]:
+    """Each change of the items after their publication as an entry of its own ("<bulletin> —
+    updated 10 May 2024: <what changed>"), for a feed whose items are themselves entries already
+    (the statistics feed: a bulletin edited after publication)."""
+    return [entry for entry in change_entries(items) if not entry.key.endswith("#published")]

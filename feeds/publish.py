@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path, PurePosixPath
 
 FILE_MODE = 0o644  # served files: world-readable (mkstemp creates 0600)
@@ -84,9 +84,10 @@ def write_site(out_dir: Path, files: Mapping[str, bytes]) -> list[str]:
     return changed
 
 
-def remove_unbuilt(out_dir: Path, files: Mapping[str, bytes], *, pattern: str) -> list[str]:
-    """Delete the files under `out_dir` matching `pattern` (a glob, `feeds/*.xml`) that `files` does
-    not have: what an earlier build wrote and this one no longer builds. The relative paths removed."""
+def remove_unbuilt(out_dir: Path, files: Collection[str], *, pattern: str) -> list[str]:
+    """Delete the files under `out_dir` matching `pattern` (a glob, `feeds/*.xml`) that `files` (the
+    relative paths a build publishes) does not name: what an earlier build wrote and this one no
+    longer builds. The relative paths removed."""
     out_dir = Path(out_dir)
     removed = []
     for path in sorted(out_dir.glob(pattern)):

@@ -7,6 +7,7 @@ resources. Jinja2 autoescapes everything; source text is reduced to plain text f
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -32,6 +33,7 @@ class FeedLink:
     rss: str  # relative to the site root
     atom: str
     site_url: str
+    json: str = ""  # the JSON Feed, relative to the site root
 
     @property
     def rss_url(self) -> str:
@@ -40,6 +42,27 @@ class FeedLink:
     @property
     def atom_url(self) -> str:
         return self.site_url + self.atom
+
+    @property
+    def json_url(self) -> str:
+        return self.site_url + self.json if self.json else ""
+
+    def alternates(self) -> list[tuple[str, str, str]]:
+        """(media type, title, absolute URL) of every format of the feed."""
+        found = [("application/rss+xml", f"{self.title} (RSS)", self.rss_url),
+                 ("application/atom+xml", f"{self.title} (Atom)", self.atom_url)]
+        if self.json:
+            found.append(("application/feed+json", f"{self.title} (JSON Feed)", self.json_url))
+        return found
+
+
+def with_alternates(page: bytes, feeds: Sequence[FeedLink]) -> bytes:
+    """`page` (an HTML page of ours) with a <link rel="alternate"> to every format of `feeds` in its head,
+    so a reader pointed at the page finds its feeds."""
+    links = "".join(f'<link rel="alternate" type="{kind}" title="{html.escape(title)}" href="{html.escape(url)}">\n'
+                    for feed in feeds for kind, title, url in feed.alternates())
+    head, found, rest = page.decode("utf-8").partition("</head>")
+    return (head + links + found + rest).encode("utf-8") if found else page
 
 
 @dataclass(frozen=True)

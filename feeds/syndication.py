@@ -50,6 +50,7 @@ class FeedSpec:
     description: str
     self_url: str
     site_url: str
+    hub: str = ""  # a WebSub hub's URL (MSBRIEF_WEBSUB_HUB): declared with rel="hub" when set
 
 
 def entry_id(key: str) -> str:
@@ -109,6 +110,9 @@ def render_feed(spec: FeedSpec, items: Sequence[FeedItem], *, fmt: FeedFormat, m
     fg.title(spec.title)
     fg.subtitle(spec.description)
     fg.link(href=spec.self_url, rel="self", type="application/atom+xml" if fmt == "atom" else "application/rss+xml")
+    if spec.hub:  # WebSub: subscribers learn where to subscribe for pushes (RSS: an atom:link, added below)
+        fg.link(href=spec.hub, rel="hub")
+        fg.msbrief.hub = spec.hub
     fg.link(href=spec.site_url, rel="alternate", type="text/html")  # the last link is RSS's <link>
     fg.language("en-GB")
     fg.author({"name": "msbrief"})
@@ -151,10 +155,20 @@ def _add_entry(fg: FeedGenerator, spec: FeedSpec, item: FeedItem, *, rights: str
 
 
 class _RssNamespaces(BaseExtension):
-    """Declares the Dublin Core namespace in RSS (atom: is declared by feedgen already)."""
+    """Declares the Dublin Core namespace in RSS (atom: is declared by feedgen already), and adds the
+    WebSub hub's atom:link to the channel (feedgen writes only the self link there)."""
+
+    def __init__(self) -> None:
+        self.hub: str | None = None
 
     def extend_ns(self) -> dict[str, str]:
         return {"dc": "http://purl.org/dc/elements/1.1/"}
+
+    def extend_rss(self, feed):
+        channel = feed.find("channel")
+        if self.hub and channel is not None:
+            xml_elem(f"{{{ATOM_NS}}}link", channel, href=self.hub, rel="hub")
+        return feed
 
 
 class _RssItemExtras(BaseEntryExtension):

@@ -15,6 +15,7 @@ from prefect.states import Completed, Failed, State
 
 from flows.alerts import notify_failure
 from flows.names import run_name
+from flows.publish import publish_changes_task, stored_something
 from pipeline.cycle import finish_run, start_run
 from pipeline.engine import get_engine
 from pipeline.ingest import ingest_source as ingest_one
@@ -77,6 +78,8 @@ def ingest_source(source: str, backfill: bool | None = None) -> SourceReport | S
     state = ingest_task(source, run_id, backfill, return_state=True)
     report = report_of(source, state)
     finish_run(engine, run_id, CycleReport(sources=[report]))
+    if stored_something(report):  # readers get it now, not at the next publish slot
+        publish_changes_task(return_state=True)  # best effort: its failure never fails the stored ingest
     if source_spec(source).watches_releases and report.status == "ok":
         _watch_releases(source)
     if report.status != "ok":

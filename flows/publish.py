@@ -9,8 +9,10 @@ from prefect.cache_policies import NO_CACHE
 from flows.alerts import notify_failure
 from flows.names import run_name
 from pipeline.engine import get_engine
+from pipeline.reports import SourceReport
 from pipeline.settings import get_settings
-from pipeline.site import PublishResult, publish_site
+from pipeline.site import PublishResult, publish_changes, publish_site
+from pipeline.sources import source as source_spec
 
 
 @task(name="publish", task_run_name="publish-feeds", cache_policy=NO_CACHE)
@@ -29,4 +31,26 @@ def publish() -> list[str]:
     return publish_task()
 
 
-__all__ = ["PublishResult", "publish", "publish_task"]
+@task(name="publish-changes", task_run_name="publish-changes", cache_policy=NO_CACHE)
+def publish_changes_task() -> PublishResult:
+    """Publish what the ingest just stored, in the ingest's own flow run (no waiting for a cron slot).
+
+    Best effort: the ingest's data is stored whatever happens here; a failure is one warning.
+    """
+    result = publish_changes(get_settings(), get_engine(), best_effort=True)
+    create_markdown_artifact(markdown=result.markdown(), key="publish-summary",
+                             description="msbrief publish after an ingest: files written, or why not")
+    get_run_logger().info("%s", result.summary)
+    return result
+
+
+def stored_something(report: SourceReport) -> bool:
+    """True when an ingest that succeeded stored a new or changed item or figure, or read a release
+    calendar (a moved or cancelled release is no item the report counts; a publish that finds nothing
+    changed costs a handful of aggregate queries)."""
+    if report.status != "ok":
+        return False
+    return bool(report.new or report.amended or report.figures) or source_spec(report.name).watches_releases
+
+
+__all__ = ["PublishResult", "publish", "publish_changes_task", "publish_task", "stored_something"]

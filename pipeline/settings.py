@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     output_dir: Path = Path("var")
     site_url: str = "http://localhost:8000/"  # where var/public is served; used for feed self links
     feed_max_entries: int = Field(50, ge=1)
+    websub_hub: str = ""  # a WebSub hub the feeds declare and msbrief notifies after a rebuild that changed them
+    websub_timeout: float = Field(10.0, gt=0)  # seconds one notification of the hub may take
 
     # polite fetching
     contact_email: str = ""  # no default: site owners must be able to reach the real operator
@@ -111,6 +113,14 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError("not a time zone name: expected one like Europe/London") from None
+        return value
+
+    @field_validator("websub_hub")
+    @classmethod
+    def _hub_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if value and (parts.scheme not in ("http", "https") or not parts.netloc):
+            raise ValueError("expected the hub's http(s) URL, or nothing for no hub")
         return value
 
     @field_validator("database_url")

@@ -285,6 +285,7 @@ def _announcement(doc: dict[str, Any], page: Page) -> Announcement:
     display = details["display_date"] if isinstance(details.get("display_date"), str) else ""
     previous = details.get("previous_display_date")
     reason = details.get("cancellation_reason")
+    note = details.get("latest_change_note")  # why the date moved, in GOV.UK's words
     return Announcement(
         url=page_url(doc["base_path"]),
         title=doc["title"].strip(),
@@ -295,6 +296,7 @@ def _announcement(doc: dict[str, Any], page: Page) -> Announcement:
         previous_dates=(previous,) if isinstance(previous, str) and previous else (),
         cancellation_reason=reason if isinstance(reason, str) and reason else None,
         source=SOURCE.name,
+        change_note=note.strip() if isinstance(note, str) and note.strip() else None,
     )
 
 

@@ -218,6 +218,7 @@ class Announcement:
     previous_dates: tuple[str, ...] = ()
     cancellation_reason: str | None = None
     source: str = "govuk_nrm"
+    change_note: str | None = None  # the calendar's reason for the latest change (a moved date)
 
 
 @dataclass(frozen=True)

@@ -242,6 +242,7 @@ class StatisticsAnnouncement(Base):
     release_date_text: Mapped[str] = mapped_column(Text, default="")
     previous_dates: Mapped[list[Any]] = mapped_column(default=list)
     cancellation_reason: Mapped[str | None] = mapped_column(Text)
+    change_note: Mapped[str | None] = mapped_column(Text)  # GOV.UK's reason for a moved date (migration 0010)
     first_seen: Mapped[datetime] = mapped_column(default=now)
     last_seen: Mapped[datetime] = mapped_column(default=now)
     changed_at: Mapped[datetime | None]

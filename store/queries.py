@@ -192,10 +192,41 @@ def _feed_item(pub: m.Publication, releases: dict[int, ReleaseView], readings: d
         first_seen=pub.first_seen,
         amended_at=pub.amended_at,
         changes=_changes(pub),
-        archive=pub.date_estimated and pub.source.name in readings and pub.first_seen <= readings[pub.source.name],
+        archive=_archive(pub.date_estimated, pub.source.name, pub.first_seen, readings),
         release=releases.get(pub.id),
         parliament=parliament_record(pub.parliament),
     )
+
+
+def _archive(date_estimated: bool, source: str, first_seen: datetime, readings: dict[str, datetime]) -> bool:
+    """An undated item found in its source's first reading (it sorts after every dated entry)."""
+    return bool(date_estimated) and source in readings and first_seen <= readings[source]
+
+
+def feed_stubs(session: Session) -> list[FeedItem]:
+    """Every publication as a FeedItem with only what files it in a feed and orders it there (source,
+    kind, topics, dates; no summary, changes or release), in one query: to choose the items a
+    publish loads in full (`feed_items_by_id`) when feeds show only their newest entries."""
+    readings = first_readings(session)
+    rows = session.execute(
+        select(m.Publication.id, m.Publication.key, m.Source.name, m.Publication.kind, m.Publication.topics,
+               m.Publication.published, m.Publication.updated, m.Publication.date_estimated, m.Publication.first_seen,
+               m.Publication.amended_at).join(m.Source)
+    ).all()
+    return [FeedItem(id=r.id, key=r.key, source=r.name, source_title="", url="", title="", kind=r.kind, summary="",
+                     topics=tuple(r.topics or ()), published=r.published or r.first_seen, updated=r.updated,
+                     date_estimated=r.date_estimated, first_seen=r.first_seen, amended_at=r.amended_at,
+                     archive=_archive(r.date_estimated, r.name, r.first_seen, readings))
+            for r in rows]
+
+
+def feed_items_by_id(session: Session, ids: Iterable[int]) -> list[FeedItem]:
+    """The publications `ids` in full, newest first (as feed_items)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return []
+    return _items(session, select(m.Publication).join(m.Source).where(m.Publication.id.in_(wanted))
+                  .order_by(m.Publication.published.desc(), m.Publication.id.desc()))
 
 
 def _items(session: Session, stmt: Select) -> list[FeedItem]:
@@ -346,18 +377,26 @@ def upcoming_releases(session: Session, *, after: datetime) -> list[UpcomingRele
         .where(or_(m.StatisticsAnnouncement.release_at >= after, m.StatisticsAnnouncement.release_at.is_(None)))
         .order_by(m.StatisticsAnnouncement.release_at, m.StatisticsAnnouncement.id)
     ).scalars().all()
-    return [
-        UpcomingRelease(
-            title=a.title,
-            url=a.url,
-            state=a.state,
-            release_at=a.release_at,
-            release_date_text=a.release_date_text,
-            previous_dates=tuple(a.previous_dates or ()),
-            cancellation_reason=a.cancellation_reason,
-        )
-        for a in rows
-    ]
+    return [_upcoming(a) for a in rows]
+
+
+def _upcoming(a: m.StatisticsAnnouncement) -> UpcomingRelease:
+    def aware(at: datetime | None) -> datetime | None:
+        return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
+
+    return UpcomingRelease(
+        title=a.title, url=a.url, state=a.state, release_at=aware(a.release_at), release_date_text=a.release_date_text,
+        previous_dates=tuple(a.previous_dates or ()), cancellation_reason=a.cancellation_reason,
+        change_note=a.change_note, first_seen=aware(a.first_seen), changed_at=aware(a.changed_at))
+
+
+def calendar_events(session: Session) -> list[UpcomingRelease]:
+    """Every announced release whose date is confirmed, moved or cancelled (the statistics feed's
+    calendar entries; a provisional date is no event yet), most recently changed first."""
+    rows = session.execute(select(m.StatisticsAnnouncement).order_by(m.StatisticsAnnouncement.id)).scalars().all()
+    found = [view for view in map(_upcoming, rows) if view.event != "provisional"]
+    return sorted(found, key=lambda v: (v.changed_at or v.first_seen or datetime.min.replace(tzinfo=UTC), v.url),
+                  reverse=True)
 
 
 def confirmed_releases(session: Session, source: str, *, after: datetime) -> list[tuple[str, datetime]]:

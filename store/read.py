@@ -223,6 +223,18 @@ class UpcomingRelease:
     release_date_text: str
     previous_dates: tuple[str, ...]
     cancellation_reason: str | None
+    change_note: str | None = None  # GOV.UK's reason for the latest change (a moved date)
+    first_seen: datetime | None = None  # when msbrief first read the announcement
+    changed_at: datetime | None = None  # when msbrief saw its date or state change
+
+    @property
+    def event(self) -> str:
+        """What the calendar says of it: "cancelled", "moved" (a date it had before), "confirmed" or "provisional"."""
+        if self.state == "cancelled":
+            return "cancelled"
+        if self.previous_dates:
+            return "moved"
+        return "confirmed" if self.state == "confirmed" else "provisional"
 
 
 @dataclass(frozen=True)

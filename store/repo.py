@@ -113,7 +113,7 @@ def announcement_row(ann: records.Announcement, *, source_id: int, at: datetime)
     return {"source_id": source_id, "url": ann.url, "title": ann.title, "period": ann.period, "state": ann.state,
             "release_at": ann.release_at, "release_date_text": ann.release_date_text,
             "previous_dates": list(ann.previous_dates), "cancellation_reason": ann.cancellation_reason,
-            "first_seen": at, "last_seen": at}
+            "change_note": ann.change_note, "first_seen": at, "last_seen": at}
 
 
 def upsert_announcement(session: Session, ann: records.Announcement) -> Saved:
@@ -147,6 +147,9 @@ def upsert_announcement(session: Session, ann: records.Announcement) -> Saved:
         row.state = ann.state
         row.title = ann.title
         row.cancellation_reason = ann.cancellation_reason
+        changed = True
+    if ann.change_note and ann.change_note != row.change_note:  # kept when a later reading gives none
+        row.change_note = ann.change_note
         changed = True
     row.period = ann.period or row.period
     row.last_seen = now()

@@ -101,6 +101,9 @@ def test_deploy_from_prefect_yaml_and_run_on_a_process_worker(deployed, tmp_path
             summary = artifacts["ingest-govuk-nrm"]  # one artifact key per source
             assert "govuk_nrm" in summary.data and "| ok |" in summary.data
             assert artifacts["figures-govuk-nrm"].type == "table"
+            # what the ingest stored is published in the same run, not at the next publish slot
+            assert "publish-summary" in artifacts, sorted(artifacts)
+            assert "Modern Slavery" in (work / "var" / "public" / "feeds" / "statistics.atom.xml").read_text()
             import sqlite3
 
             with sqlite3.connect(work / "msbrief.db") as db:  # the run is recorded for source health
