@@ -25,6 +25,15 @@ def load_settings() -> Settings:
         raise CommandError(str(exc)) from None
 
 
+def _demo_hint(url: str) -> str:
+    """After `msbrief demo` here, where its database is (the demo never uses the configured one)."""
+    from commands.run import DEMO_DATABASE, DEMO_OUTPUT
+
+    if url != DEMO_DATABASE and (DEMO_OUTPUT / "msbrief.db").is_file():
+        return f" (the demo's own database is {DEMO_DATABASE})"
+    return ""
+
+
 def require_contact(settings: Settings, *, sources: Iterable[str] | None = None) -> None:
     """A CommandError (one line) when MSBRIEF_CONTACT_EMAIL is not set and this command fetches from a
     site or sends email. With `sources`, only a source read from a site needs it: one whose base URL is
@@ -65,7 +74,7 @@ def database(settings: Settings, *, create: bool = False, revision: str = "head"
         engine = get_engine(create=create) if revision == "head" else open_database(url, create=create,
                                                                                     revision=revision)
     except DatabaseSetupError as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(str(exc) + _demo_hint(url)) from None
     except DatabaseUnavailable as exc:
         raise CommandError(database_error(url, exc, what="could not connect")) from None
     try:

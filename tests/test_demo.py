@@ -63,6 +63,12 @@ def test_the_demo_never_touches_the_configured_database_or_output_folder(tmp_pat
     demo(tmp_path, "--database", f"sqlite:///{elsewhere / 'demo.db'}", "--output", str(elsewhere))
     assert (elsewhere / "demo.db").is_file() and (elsewhere / "public" / "index.html").is_file()
     assert {p: p.read_bytes() for p in production.rglob("*") if p.is_file()} == before
+    # a new user's next command, on the default database, is told where the demo's is
+    (tmp_path / ".env").unlink()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MSBRIEF_", "PREFECT_API_URL"))}
+    done = subprocess.run([str(MSBRIEF), "feeds", "build"], cwd=tmp_path, capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert done.returncode == 2 and "the demo's own database is sqlite:///var/demo/msbrief.db" in done.stderr
 
 
 def test_demo_twice_is_a_full_cycle_then_a_cycle_of_304s(tmp_path):
