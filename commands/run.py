@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         f"ingest into the demo's own database ({DEMO_DATABASE}), publish feeds to {DEMO_OUTPUT.as_posix()}/public/ "
         f"and write the briefing to {DEMO_OUTPUT.as_posix()}/outbox/ (never sent) for the same "
         f"week `msbrief briefing` would report on: {WEEK_RULE}. The configured MSBRIEF_DATABASE_URL and "
-        "MSBRIEF_OUTPUT_DIR (environment or .env) are never used: --database and --output name others. "
+        "MSBRIEF_OUTPUT_DIR are never used, nor anything in .env: --database and --output name others. "
         "Sources: " + ", ".join(SOURCES) + ". A second demo "
         "in the same directory is a second cycle: nothing new, every request answered 304. The recorded "
         "sources are the repository's tests/fixtures (they are not shipped in the package: some of their "
@@ -133,7 +133,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from mirror import MirrorError, running_mirror
-    from pipeline.settings import get_settings
+    from pipeline.settings import get_settings, read_env_file
 
     corpus = args.corpus or DEMO_CORPUS
     if not corpus.is_dir():
@@ -143,11 +143,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     # a demo on a production machine never touches the configured ones.
     database_url, output = args.database or DEMO_DATABASE, args.output or DEMO_OUTPUT
     os.environ["MSBRIEF_DATABASE_URL"], os.environ["MSBRIEF_OUTPUT_DIR"] = database_url, str(output)
-    get_settings.cache_clear()
+    read_env_file(False)  # a .env here is the configured msbrief's: none of it is the demo's
     if not load_settings().contact_email:
         os.environ["MSBRIEF_CONTACT_EMAIL"] = DEMO_CONTACT
     print(f"demo: its own database {database_url} and output folder {output.as_posix()}/ "
-          "(the configured MSBRIEF_DATABASE_URL and MSBRIEF_OUTPUT_DIR are not used)", file=sys.stderr)
+          "(the configured MSBRIEF_DATABASE_URL and MSBRIEF_OUTPUT_DIR, and .env, are not used)", file=sys.stderr)
     try:
         with running_mirror(corpus, port=0) as mirror:
             for field, value in pointed_at_corpus(mirror.url_for).items():

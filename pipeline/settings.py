@@ -271,10 +271,19 @@ def settings_error(exc: ValidationError) -> SettingsError:
     return SettingsError("\n".join(dict.fromkeys(lines)))
 
 
+_ENV_FILE: dict[str, str | None] = {"path": ".env"}
+
+
+def read_env_file(enabled: bool) -> None:
+    """Whether `get_settings` reads `.env` (the demo never does: it may hold production's settings)."""
+    _ENV_FILE["path"] = ".env" if enabled else None
+    get_settings.cache_clear()
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The settings from the environment (and .env); SettingsError names the first bad one."""
+    """The settings from the environment (and .env, unless turned off); SettingsError names every bad one."""
     try:
-        return Settings()
+        return Settings(_env_file=_ENV_FILE["path"])
     except ValidationError as exc:
         raise settings_error(exc) from None

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from commands import main as cli
-from pipeline.settings import get_settings
+from pipeline.settings import get_settings, read_env_file
 
 ROOT = Path(__file__).resolve().parent.parent
 MSBRIEF = str(ROOT / ".venv" / "bin" / "msbrief")
@@ -107,6 +107,7 @@ def clean_environment(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     yield tmp_path
     os.environ.clear()
     os.environ.update(saved)
+    read_env_file(True)  # `demo` turns .env off for its process
     get_settings.cache_clear()
 
 

@@ -47,7 +47,8 @@ def test_the_demo_never_touches_the_configured_database_or_output_folder(tmp_pat
     (production / "public" / "index.html").write_text("the live site\n", encoding="utf-8")
     before = {p: p.read_bytes() for p in production.rglob("*") if p.is_file()}
     (tmp_path / ".env").write_text(f"MSBRIEF_DATABASE_URL=sqlite:///{tmp_path / 'dotenv.db'}\n"
-                                   f"MSBRIEF_OUTPUT_DIR={tmp_path / 'dotenv'}\n", encoding="utf-8")
+                                   f"MSBRIEF_OUTPUT_DIR={tmp_path / 'dotenv'}\n"
+                                   "MSBRIEF_SITE_URL=https://production.your-organisation.org.uk/\n", encoding="utf-8")
     report, err = demo(tmp_path, MSBRIEF_DATABASE_URL=f"sqlite:///{production / 'msbrief.db'}",
                        MSBRIEF_OUTPUT_DIR=str(production))
     assert all(s["status"] == "ok" for s in report["sources"])
@@ -57,7 +58,9 @@ def test_the_demo_never_touches_the_configured_database_or_output_folder(tmp_pat
     assert (tmp_path / "var" / "demo" / "public" / "index.html").is_file()
     said = [line for line in err.splitlines() if line.startswith("demo: ")]
     assert said == ["demo: its own database sqlite:///var/demo/msbrief.db and output folder var/demo/ "
-                    "(the configured MSBRIEF_DATABASE_URL and MSBRIEF_OUTPUT_DIR are not used)"], err
+                    "(the configured MSBRIEF_DATABASE_URL and MSBRIEF_OUTPUT_DIR, and .env, are not used)"], err
+    index = (tmp_path / "var" / "demo" / "public" / "index.html").read_text(encoding="utf-8")
+    assert "production.your-organisation.org.uk" not in index  # nothing of .env
     # --database and --output name others
     elsewhere = tmp_path / "elsewhere"
     demo(tmp_path, "--database", f"sqlite:///{elsewhere / 'demo.db'}", "--output", str(elsewhere))
