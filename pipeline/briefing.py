@@ -195,13 +195,13 @@ def check_week(engine: Engine, week: str, *, now: datetime, tz: str, explicit: b
     """WeekRefused unless a briefing of `week` can be true: the week has ended (London time) and
     msbrief had read its sources by then. A week named on the command line (`explicit`) must be
     both; the default week only when sending (a preview of the week in progress is allowed)."""
+    if not explicit and not send:
+        return
     start, end = week_bounds(week, tz)
     last_day = end.astimezone(ZoneInfo(tz)).date() - timedelta(days=1)
     ends = f"the end of Sunday {long_date(last_day)} ({tz} time)"
     with read_session(engine) as s:
         first = queries.first_reading_at(s)
-    if not explicit and not send:
-        return
     if end > now:
         why = ("is still in progress" if start <= now else "has not started yet") + f": it ends at {ends}"
         raise WeekRefused(f"week {week} {why}; a briefing is only composed for a week that has ended "
