@@ -228,7 +228,7 @@ def read_week(engine: Engine, week: str, *, settings: Settings, now: datetime | 
         release = queries.latest_release(s, before=end, with_figures=True, known_by=end)  # headline numbers
         newest = queries.latest_release(s, before=end)
         referrals = series(s, "total_referrals", before=end)
-        upcoming = queries.upcoming_releases(s, after=upcoming_from)
+        upcoming = queries.upcoming_releases(s, after=upcoming_from, known_by=end)
         guidelines = queries.feed_items(s, kind="guideline")
         latest_guidance = queries.recently_changed(s, source=guidance, before=end, limit=GUIDANCE_SHOWN) if guidance else []
         health = queries.source_health(s)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from store import models as m
@@ -370,11 +370,13 @@ def statements(session: Session, metrics: Iterable[str]) -> list[Statement]:
     return [Statement(*row) for row in rows]
 
 
-def upcoming_releases(session: Session, *, after: datetime) -> list[UpcomingRelease]:
-    """Announced releases due at or after `after` (and undated provisional ones), soonest first."""
+def upcoming_releases(session: Session, *, after: datetime, known_by: datetime | None = None) -> list[UpcomingRelease]:
+    """Announced releases due at or after `after` (and undated provisional ones), soonest first; only
+    those msbrief had seen before `known_by`, when given (a past week's "coming up")."""
+    known = m.StatisticsAnnouncement.first_seen < known_by if known_by is not None else true()
     rows = session.execute(
         select(m.StatisticsAnnouncement)
-        .where(or_(m.StatisticsAnnouncement.release_at >= after, m.StatisticsAnnouncement.release_at.is_(None)))
+        .where(or_(m.StatisticsAnnouncement.release_at >= after, m.StatisticsAnnouncement.release_at.is_(None)), known)
         .order_by(m.StatisticsAnnouncement.release_at, m.StatisticsAnnouncement.id)
     ).scalars().all()
     return [_upcoming(a) for a in rows]

@@ -84,6 +84,7 @@ def populate(engine, *, with_week: bool = True, failing: tuple[str, ...] = ("atl
             "Modern Slavery: NRM and DtN statistics, July to September 2023", "confirmed",
             datetime(2023, 11, 2, 9, 30, tzinfo=UTC), "2 November 2023 9:30am",
         )))
+        s.execute(update(m.StatisticsAnnouncement).values(first_seen=at(10, 12, month=7)))  # seen with the release
         if not with_week:
             return
         repo.upsert_publication(s, normalise_publication(records.Publication(

@@ -114,3 +114,18 @@ def test_a_past_week_headline_is_a_release_whose_bulletin_was_seen_by_its_end(en
         s.execute(update(m.Publication).values(first_seen=datetime(2023, 8, 20, tzinfo=UTC)))
     assert read_week(engine, "2023-W29", settings=settings).release is None
     assert read_week(engine, "2023-W34", settings=settings).release is not None
+
+
+def test_a_past_week_s_coming_up_lists_only_announcements_known_by_its_end(engine, tmp_path):
+    from sqlalchemy import update
+
+    from feeds.briefing_sections import coming_up
+    from pipeline.briefing import read_week
+    from store.db import transaction
+
+    populate(engine)
+    settings = settings_for(tmp_path)
+    assert any("July to September 2023" in c.title for c in coming_up(read_week(engine, WEEK, settings=settings)))
+    with transaction(engine) as s:  # announced only in September
+        s.execute(update(m.StatisticsAnnouncement).values(first_seen=datetime(2023, 9, 1, tzinfo=UTC)))
+    assert not any("July to September 2023" in c.title for c in coming_up(read_week(engine, WEEK, settings=settings)))
