@@ -22,6 +22,7 @@ from feeds.briefing_data import BriefingData, InForce
 from feeds.briefing_mail import Unsubscribe, briefing_subject, message_from, recipients_of
 from feeds.briefing_sections import (
     OFF_TOPIC_MODES,
+    calendar_changes,
     coming_up,
     guidance_changes,
     health_rows,
@@ -124,6 +125,7 @@ def _context(data: BriefingData, week: str, chart_cid: str | None, unsubscribe: 
         "guidance": guidance_changes(data),
         "latest_guidance": latest_guidance_line(data),
         "groups": publication_groups(data),
+        "calendar": calendar_changes(data),
         "coming_up": coming_up(data),
         "health": [] if page else health_rows(data),
         "unsubscribe": unsubscribe,
@@ -137,6 +139,9 @@ def _preheader(data: BriefingData, quiet_heading: str) -> str:
     parts = ["new NRM statistics"] if data.release_is_new else []
     if news:
         parts.append(f"{news} new or amended publication{'s' if news != 1 else ''}")
+    if data.calendar:
+        parts.append(f"{len(data.calendar)} release date{'s' if len(data.calendar) != 1 else ''} confirmed, "
+                     "moved or cancelled")
     if not parts:
         return quiet_heading + "."
     line = " and ".join(parts)

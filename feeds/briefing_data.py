@@ -51,6 +51,7 @@ class BriefingData:
     referrals: tuple[SeriesPoint, ...] = ()
     publications: tuple[FeedItem, ...] = ()
     upcoming: tuple[UpcomingRelease, ...] = ()
+    calendar: tuple[UpcomingRelease, ...] = ()  # release dates confirmed, moved or cancelled this week
     in_force: tuple[InForce, ...] = ()
     health: tuple[SourceHealth, ...] = ()
     failed_sources: dict[str, str] = field(default_factory=dict)
@@ -127,5 +128,6 @@ class BriefingData:
 
     @property
     def is_empty(self) -> bool:
-        """True when nothing was published or changed this week (a release without figures yet is news)."""
-        return not self.news and not self.a_release_this_week
+        """True when nothing was published or changed this week (a release without figures yet is news,
+        and so is a release date confirmed, moved or cancelled)."""
+        return not self.news and not self.a_release_this_week and not self.calendar

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from feeds.briefing_data import BriefingData
+from feeds.calendar import calendar_line
 from feeds.changes import change_line
 from feeds.formatting import date_text
 from feeds.sanitise import plain_text, safe_url
@@ -197,6 +198,11 @@ def coming_up(data: BriefingData) -> list[ComingUp]:
         )))
     dated.sort(key=lambda pair: pair[0])
     return [c for _, c in dated]
+
+
+def calendar_changes(data: BriefingData) -> list[tuple[str, str | None]]:
+    """(line, link) for each release date GOV.UK confirmed, moved or cancelled this week."""
+    return [(calendar_line(event, data.timezone), safe_url(event.url)) for event in data.calendar]
 
 
 @dataclass(frozen=True)

@@ -229,6 +229,8 @@ def read_week(engine: Engine, week: str, *, settings: Settings, now: datetime | 
         newest = queries.latest_release(s, before=end)
         referrals = series(s, "total_referrals", before=end)
         upcoming = queries.upcoming_releases(s, after=upcoming_from, known_by=end)
+        # a release date confirmed, moved or cancelled this week (one found by a first reading is the archive)
+        calendar = [e for e in queries.calendar_events(s) if e.changed_at and start <= e.changed_at < end]
         guidelines = queries.feed_items(s, kind="guideline")
         latest_guidance = queries.recently_changed(s, source=guidance, before=end, limit=GUIDANCE_SHOWN) if guidance else []
         health = queries.source_health(s)
@@ -244,6 +246,7 @@ def read_week(engine: Engine, week: str, *, settings: Settings, now: datetime | 
         referrals=tuple(referrals),
         publications=tuple(publications),
         upcoming=tuple(upcoming),
+        calendar=tuple(calendar),
         in_force=in_force_dates(guidelines, after=upcoming_from),
         health=tuple(health),
         failed_sources=failed,

@@ -6,7 +6,7 @@ bulletin edited after publication an amendment entry saying what changed. SQLite
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import feedparser
@@ -94,3 +94,32 @@ def test_each_calendar_event_is_an_entry_of_its_own(engine, db_url, tmp_path):
     assert now.title.endswith("moved to 13 May 2027 9:30am (was 6 May 2027 9:30am)")
     assert "Moved for a data issue." in now.summary and now.id != confirmed.id
     assert now.id.startswith("urn:uuid:") and now.id != entry_id(url)
+
+
+def test_the_week_s_briefing_has_a_line_for_each_release_date_changed_that_week(engine, db_url, tmp_path):
+    from feeds.briefing import render_briefing
+    from pipeline.briefing import read_week
+    from vocabulary.weeks import format_week
+
+    settings = ingested(engine, db_url, tmp_path)
+    now = datetime.now(UTC)
+    week = format_week(now.date())
+    assert read_week(engine, week, settings=settings, now=now).calendar == ()  # a first reading is the archive
+    url = "https://gov.uk/government/statistics/announcements/nrm-test-2027-q1"
+    first = records.Announcement(url=url, title="NRM statistics, January to March 2027", state="confirmed",
+                                 release_at=datetime(2027, 5, 6, 8, 30, tzinfo=UTC),
+                                 release_date_text="6 May 2027 9:30am", period="2027-Q1")
+    moved = records.Announcement(**{**first.__dict__, "release_at": datetime(2027, 5, 13, 8, 30, tzinfo=UTC),
+                                    "release_date_text": "13 May 2027 9:30am", "change_note": "Moved for a data issue."})
+    for announcement in (first, moved):
+        with transaction(engine) as s:
+            repo.upsert_announcement(s, normalise_announcement(announcement))
+    data = read_week(engine, week, settings=settings, now=datetime.now(UTC))
+    assert [e.url for e in data.calendar] == [url] and not data.is_empty  # a date moved is news
+    briefing = render_briefing(data, week=week, unsubscribe=None, chart=False)
+    line = ("NRM statistics, January to March 2027 \N{EM DASH} moved to 13 May 2027 9:30am (was 6 May 2027 9:30am): "
+            "Moved for a data issue.")
+    assert line in briefing.text.replace("\n  ", " ") and "RELEASE CALENDAR" in briefing.text
+    assert ">Release calendar</h2>" in briefing.html and f'href="{url}"' in briefing.html
+    last_week = read_week(engine, format_week((now - timedelta(weeks=1)).date()), settings=settings, now=now)
+    assert last_week.calendar == ()  # moved this week: no line in an earlier week's briefing
