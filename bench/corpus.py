@@ -6,12 +6,17 @@ writes `bench/out/corpus-<N>/` and `bench/out/corpus-<N>-new/` (the same archive
 per source, at least one each), each holding one mirror folder per source (`govuk_nrm`,
 `sentencing_council`, `iasc`, `atleu`: a `mirror.json` and the bodies, as docs/CONTRACTS.md
 describes) and a `corpus.json` summary with the expected item counts. The output depends only on
-N and the seed (no clock, no randomness from outside): run it twice, get the same bytes.
+N, the seed and the newest NRM release published by today (no other clock, no randomness from
+outside): run it twice, get the same bytes.
 
-The N items are split 3% GOV.UK NRM releases (each a release page and its HTML bulletin; plus
-search pages, non-NRM search results and four announcements), 40% Sentencing Council (WordPress
-RSS, 10 items a page), 25% IASC (listing pages of 10; one item in ten undated on the listing, so
-its page is opened) and the rest ATLEU (Squarespace JSON, 20 items a page, offset pagination).
+The N items are split as the real sources' archives are: GOV.UK NRM releases only for the real
+periods (every quarter from 2009-Q2 and an end-of-year summary a year, up to the newest one
+published by the day the corpus is generated: bench/nrm_synth.py `archive`; each a release page and
+its HTML bulletin, plus search pages, non-NRM search results and four announcements), 3% of N at
+most (so 30 at 1,000 items, every release there is at 10,000); the rest in the proportions 40 : 25 :
+32 to Sentencing Council (WordPress RSS, 10 items a page), IASC (listing pages of 10; one item in
+ten undated on the listing, so its page is opened) and ATLEU (Squarespace JSON, 20 items a page,
+offset pagination). The "1% new" release is the newest one; the base archive ends before it.
 """
 
 from __future__ import annotations
@@ -22,27 +27,30 @@ import json
 import shutil
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from bench import nrm_synth, site_synth
 from scrapers.govuk import PAGE_SIZE, announcement_search_path, content_path, release_search_path
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3  # 3: NRM releases only for real periods (2009-Q2 on), end-of-year summaries
 DEFAULT_SEED = 20261
 OUT = Path(__file__).resolve().parent / "out"
 SOURCES = ("govuk_nrm", "sentencing_council", "iasc", "atleu")
 SC_PAGE, IASC_PAGE, ATLEU_PAGE = 10, 10, 20
 
 
-def split(items: int) -> dict[str, int]:
-    """How many items each source gets out of `items`.
+def split(items: int, *, releases: int) -> dict[str, int]:
+    """How many items each source gets out of `items`, when the NRM archive holds `releases` releases.
 
-    GOV.UK's share is kept small enough that its consecutive quarters from 2019 (and the new and
-    announced ones after them) end before 2100: the adapters refuse dates past 2100.
+    GOV.UK NRM gets 3% of the items, but never more than the real archive holds (less the newest
+    release, the "1% new" one): a release is only ever for a real period. The other sources share
+    the rest in the proportions they had when GOV.UK got 3% (40 : 25 : 32).
     """
-    govuk = max(4, round(items * 0.03))
-    sc, iasc = round(items * 0.40), round(items * 0.25)
-    return {"govuk_nrm": govuk, "sentencing_council": sc, "iasc": iasc, "atleu": items - govuk - sc - iasc}
+    govuk = max(4, min(round(items * 0.03), releases - 1))
+    rest = items - govuk
+    sc, iasc = round(rest * 40 / 97), round(rest * 25 / 97)
+    return {"govuk_nrm": govuk, "sentencing_council": sc, "iasc": iasc, "atleu": rest - sc - iasc}
 
 
 def new_items(counts: dict[str, int]) -> dict[str, int]:
@@ -115,7 +123,8 @@ def _announcements(folder: Folder, quarters: list[nrm_synth.Quarter]) -> None:
         doc = {"base_path": base_path, "content_id": str(uuid.uuid5(uuid.NAMESPACE_URL, base_path)),
                "document_type": "official_statistics_announcement", "schema_name": "statistics_announcement",
                "locale": "en", "title": f"Modern slavery: NRM and DtN statistics, {quarter.months} {quarter.year}",
-               "description": f"Statistics on referrals to the NRM in quarter {quarter.q} {quarter.year}.",
+               "description": f"Statistics on referrals to the NRM in "
+                              f"{'' if quarter.annual else f'quarter {quarter.q} '}{quarter.year}.",
                "public_updated_at": "2026-04-30T10:12:00.000+01:00", "details": details, "links": {}}
         folder.add(content_path(base_path), f"content/announcement-{quarter.period}.json", _dump(doc))
         found.append({**_result(doc, kind="official_statistics_announcement"), "display_date": display,
@@ -123,26 +132,34 @@ def _announcements(folder: Folder, quarters: list[nrm_synth.Quarter]) -> None:
     folder.add(announcement_search_path(0), "search/announcements-1.json", _dump(_search_page(found, 0)))
 
 
-def write_govuk(folder: Folder, *, seed: int, count: int, new: int) -> None:
-    """Release pages, bulletins, search pages (newest first) and announcements."""
-    page_t, bulletin_t = nrm_synth.templates()
-    ahead = max(1, round(count * 0.01)) + 1  # announced quarters lie beyond any "new" release
-    quarters = nrm_synth.quarters(count + ahead + 4, seed=seed)
-    released, upcoming = quarters[:count + new], quarters[count + ahead:count + ahead + 4]
+def write_govuk(folder: Folder, *, seed: int, count: int, new: int, until: date) -> None:
+    """Release pages, bulletins, search pages (newest first) and announcements.
+
+    The newest `count + new` releases of the real archive as it stands on `until`; without the
+    "new" ones the archive ends before them.
+    """
+    templates = nrm_synth.templates()
+    archive = nrm_synth.archive(seed=seed, until=until)
+    ahead = max(1, round(count * 0.01))  # the "1% new" releases: the newest of the archive
+    if count + ahead > len(archive):
+        raise ValueError(f"{count} NRM releases and {ahead} new asked, but only {len(archive)} were published by {until}")
+    taken = archive[len(archive) - count - ahead:]
+    released = taken[:count + new]
     results = []
-    for quarter in released:
-        page = nrm_synth.page_doc(quarter, page_t)
-        folder.add(content_path(quarter.page_path), f"content/release-{quarter.period}.json", _dump(page))
-        folder.add(content_path(quarter.bulletin_path), f"content/bulletin-{quarter.period}.json",
-                   _dump(nrm_synth.bulletin_doc(quarter, bulletin_t)))
+    for n, release in enumerate(released):
+        page_t, bulletin_t = templates[release.annual]
+        page = nrm_synth.page_doc(release, page_t)
+        folder.add(content_path(release.page_path), f"content/release-{release.period}.json", _dump(page))
+        folder.add(content_path(release.bulletin_path), f"content/bulletin-{release.period}.json",
+                   _dump(nrm_synth.bulletin_doc(release, bulletin_t)))
         results.append(_result(page))
-        if quarter.index % 25 == 12 and quarter.index < count:  # the occasional non-NRM Home Office release
-            results.append(_other_result(quarter.index, quarter))
+        if n % 25 == 12 and n < count and not release.annual:  # the occasional non-NRM Home Office release
+            results.append(_other_result(n, release))
     results.sort(key=lambda r: r["public_timestamp"], reverse=True)
     for start in range(0, len(results), PAGE_SIZE):
         folder.add(release_search_path(start), f"search/releases-{start // PAGE_SIZE + 1}.json",
                    _dump(_search_page(results, start)))
-    _announcements(folder, upcoming)
+    _announcements(folder, nrm_synth.upcoming(4, seed=seed, until=until))
 
 
 # --- the three sites -----------------------------------------------------------------------------
@@ -175,15 +192,16 @@ def write_atleu(folder: Folder, *, seed: int, count: int, new: int) -> None:
                    site_synth.atleu_page(page, ATLEU_PAGE, last=n == len(listing) - 1))
 
 
-WRITERS = {"govuk_nrm": write_govuk, "sentencing_council": write_sentencing_council, "iasc": write_iasc,
+WRITERS = {"sentencing_council": write_sentencing_council, "iasc": write_iasc,
            "atleu": write_atleu}
 PROVENANCE = """# {name} (synthetic, generated by bench/corpus.py)
 
 Generated, not recorded: {count} base items{new_note}, seed {seed}, generator version {version}.
 Shapes follow the recorded fixtures in tests/fixtures/{name}/ (same URLs, markup and JSON fields);
 titles, dates and numbers are synthetic. See bench/corpus.py, bench/site_synth.py and
-bench/nrm_synth.py (the GOV.UK bulletins are the real 2023-Q2 bulletin with its numbers varied
-consistently). Do not use as test fixtures: these are benchmark inputs.
+bench/nrm_synth.py (the GOV.UK bulletins are the real 2023-Q2 bulletin and 2021 end-of-year summary
+with their periods and numbers varied consistently; only real periods, 2009-Q2 to the newest release).
+Do not use as test fixtures: these are benchmark inputs.
 """
 
 
@@ -191,21 +209,36 @@ def corpus_dir(out: Path, items: int, *, with_new: bool) -> Path:
     return out / (f"corpus-{items}-new" if with_new else f"corpus-{items}")
 
 
-def build(out: Path, items: int, *, with_new: bool = False, seed: int = DEFAULT_SEED) -> Path:
-    """Write one corpus (replacing any old one); its folder."""
+def release_count(until: date, seed: int = DEFAULT_SEED) -> int:
+    """How many NRM releases the real archive holds on `until` (bench/nrm_synth.py `archive`)."""
+    return len(nrm_synth.archive(seed=seed, until=until))
+
+
+def newest_release(until: date, seed: int = DEFAULT_SEED) -> str:
+    return nrm_synth.archive(seed=seed, until=until)[-1].period
+
+
+def build(out: Path, items: int, *, with_new: bool = False, seed: int = DEFAULT_SEED, until: date | None = None) -> Path:
+    """Write one corpus (replacing any old one) with the NRM archive as it stands on `until` (today); its folder."""
+    until = until or date.today()
     root = corpus_dir(out, items, with_new=with_new)
     shutil.rmtree(root, ignore_errors=True)
-    counts, extra = split(items), new_items(split(items))
+    counts = split(items, releases=release_count(until, seed))
+    extra = new_items(counts)
     for name in SOURCES:
         folder = Folder(root / name)
         new = extra[name] if with_new else 0
-        WRITERS[name](folder, seed=seed, count=counts[name], new=new)
+        if name == "govuk_nrm":
+            write_govuk(folder, seed=seed, count=counts[name], new=new, until=until)
+        else:
+            WRITERS[name](folder, seed=seed, count=counts[name], new=new)
         folder.close(PROVENANCE.format(name=name, count=counts[name], seed=seed, version=GENERATOR_VERSION,
                                        new_note=f" plus {new} new" if new else ""))
     expected = {n: counts[n] + (extra[n] if with_new else 0) for n in SOURCES}
     summary = {"items": items, "with_new": with_new, "seed": seed, "generator": GENERATOR_VERSION,
-               "base": counts, "new": extra if with_new else {n: 0 for n in SOURCES}, "expected": expected,
-               "digest": digest(root)}
+               "newest_release": newest_release(until, seed), "base": counts,
+               "new": extra if with_new else {n: 0 for n in SOURCES}, "expected": expected,
+               "releases": expected["govuk_nrm"], "digest": digest(root)}
     (root / "corpus.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     return root
 
@@ -223,7 +256,8 @@ def ensure(out: Path, items: int, *, with_new: bool = False, seed: int = DEFAULT
     root = corpus_dir(out, items, with_new=with_new)
     try:
         summary = json.loads((root / "corpus.json").read_text(encoding="utf-8"))
-        if (summary["seed"], summary["generator"]) == (seed, GENERATOR_VERSION) and summary["digest"] == digest(root):
+        if (summary["seed"], summary["generator"], summary["newest_release"]) == \
+                (seed, GENERATOR_VERSION, newest_release(date.today(), seed)) and summary["digest"] == digest(root):
             return root
     except (OSError, ValueError, KeyError):
         pass

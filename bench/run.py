@@ -3,7 +3,7 @@
     .venv/bin/python -m bench            # 1,000 and 10,000 items on both databases (about 20 minutes on 2 cores)
     .venv/bin/python -m bench --quick    # 200 and 2,000 items, for development
     .venv/bin/python -m bench --databases sqlite --no-commands
-    .venv/bin/python -m bench --no-commands --no-extraction   # the store and publish scenarios alone
+    .venv/bin/python -m bench --no-commands --no-extraction   # the store and publish scenarios alone, for development
 
 Per database and size: generate (or reuse) the corpus and its "+1% new" variant (bench/corpus.py),
 serve it with the mirror in a separate process, and run each scenario in a fresh worker process
@@ -111,6 +111,20 @@ def run_size(runner: Runner, items: int, *, extract: bool) -> dict[str, Any]:
     return r
 
 
+def write_report(text: str, path: Path) -> None:
+    """Write bench/report.py's text (which ends with the targets) to `path`, keeping the sections that
+    follow the targets there: those other modules write between their own markers (bench/tables.py,
+    bench/nrm_hostile.py, ...) or were pasted from one (bench/hostile.py). Each module then replaces
+    its own section in place."""
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    tail = ""
+    if "\n## Targets" in old:
+        after = old.index("\n## Targets") + len("\n## Targets")
+        rest = [i for i in (old.find("\n## ", after), old.find("\n<!--", after)) if i >= 0]
+        tail = old[min(rest) + 1:] if rest else ""
+    path.write_text(text.rstrip("\n") + "\n\n" + tail if tail else text, encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="200 and 2,000 items instead of 1,000 and 10,000")
@@ -123,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-commands", action="store_true",
                         help="skip the msbrief command scenarios (demo, --help, serve)")
     parser.add_argument("--no-extraction", action="store_true",
-                        help="skip figure extraction per bulletin (the store and publish scenarios alone)")
+                        help="skip figure extraction per bulletin (the store and publish scenarios alone, a few "
+                        "minutes shorter; BENCHMARKS.md then has no extraction table or verdicts)")
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md", help="the report (default BENCHMARKS.md)")
     args = parser.parse_args(argv)
     sizes = args.sizes or ((200, 2_000) if args.quick else (1_000, 10_000))
@@ -146,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     results["machine"] = report.machine(args.postgres if "postgresql" in args.databases else None)
     (OUT / "results.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     text, verdicts = report.render(results)
-    args.output.write_text(text, encoding="utf-8")
+    write_report(text, args.output)
     print("NRM data-tables workbook (issue 23)", flush=True)
     tables.write(tables.section(tables.measure(tuple(args.databases), work)), args.output)
     if not args.no_commands:

@@ -117,6 +117,17 @@ def publication_counts(engine: Engine) -> dict[str, int]:
     return {name: count for name, count in rows}
 
 
+def release_counts(engine: Engine) -> dict[str, int]:
+    """The NRM releases stored, those with figures, and their figures (published and withheld)."""
+    published = m.Figure.withheld_reason.is_(None)
+    with session_factory(engine)() as s:
+        releases = s.scalar(select(func.count(m.StatisticsRelease.id))) or 0
+        with_figures = s.scalar(select(func.count(func.distinct(m.Figure.release_id))).where(published)) or 0
+        figures = s.scalar(select(func.count(m.Figure.id)).where(published)) or 0
+        withheld = s.scalar(select(func.count(m.Figure.id)).where(m.Figure.withheld_reason.is_not(None))) or 0
+    return {"releases": releases, "with_figures": with_figures, "figures": figures, "withheld": withheld}
+
+
 def briefing(settings: Settings, engine: Engine, week: str) -> dict[str, Any]:
     """Read the week from the store and render the briefing (text, HTML with inlined CSS, chart)."""
     from feeds.briefing import Unsubscribe, render_briefing
@@ -140,24 +151,45 @@ def bulletins(corpus: Path | None) -> dict[str, list[Path]]:
 
 
 def extraction(corpus: Path | None, *, repeat_real: int = 20) -> dict[str, Any]:
-    """Per-call time of scrapers.nrm.extract over real and synthetic bulletins (bodies read first)."""
+    """Per-call time of scrapers.nrm.extract over real and synthetic bulletins (bodies read first).
+
+    A synthetic bulletin (bulletin-<period>.json) must be read for its own period, with figures and
+    none withheld: any that is not is listed under `failures` (the run goes on; the report fails it).
+    """
     from scrapers.nrm import extract
 
     out: dict[str, Any] = {}
     for kind, paths in bulletins(corpus).items():
         bodies = [(p.name, p.read_bytes()) for p in paths]
-        walls, cpus, figures = [], [], 0
+        walls, cpus, figures, withheld, failures = [], [], 0, 0, []
+        least = None
         for _ in range(repeat_real if kind == "real" else 1):
             for name, body in bodies:
                 c0, w0 = time.process_time(), time.perf_counter()
-                result = extract(body, source_url=name)
+                try:
+                    result = extract(body, source_url=name)
+                except Exception as exc:  # noqa: BLE001 -- any failure is a finding to report, not a crash
+                    failures.append(f"{name}: {type(exc).__name__}: {exc}"[:300])
+                    continue
                 walls.append(time.perf_counter() - w0)
                 cpus.append(time.process_time() - c0)
                 figures += len(result.figures)
-        if walls:
+                if kind == "synthetic":
+                    want = name.removeprefix("bulletin-").removesuffix(".json")
+                    withheld += len(result.withheld)
+                    least = len(result.figures) if least is None else min(least, len(result.figures))
+                    if result.period != want or not result.figures or result.withheld:
+                        failures.append(f"{name}: period {result.period}, {len(result.figures)} figures, "
+                                        f"{len(result.withheld)} withheld")
+        if walls or failures:
             walls.sort()
-            out[kind] = {"documents": len(bodies), "calls": len(walls), "figures_per_call": figures / len(walls),
-                         "mean_ms": statistics.fmean(walls) * 1000, "median_ms": statistics.median(walls) * 1000,
-                         "p95_ms": walls[int(0.95 * (len(walls) - 1))] * 1000, "max_ms": walls[-1] * 1000,
-                         "cpu_mean_ms": statistics.fmean(cpus) * 1000}
+            out[kind] = {"documents": len(bodies), "calls": len(walls), "failures": failures,
+                         "figures_per_call": figures / len(walls) if walls else 0.0,
+                         "mean_ms": statistics.fmean(walls) * 1000 if walls else 0.0,
+                         "median_ms": statistics.median(walls) * 1000 if walls else 0.0,
+                         "p95_ms": walls[int(0.95 * (len(walls) - 1))] * 1000 if walls else 0.0,
+                         "max_ms": walls[-1] * 1000 if walls else 0.0,
+                         "cpu_mean_ms": statistics.fmean(cpus) * 1000 if cpus else 0.0}
+            if kind == "synthetic":
+                out[kind].update(figures=figures, withheld=withheld, least_figures=least or 0)
     return out

@@ -105,10 +105,12 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     if scenario == "cycle":
         result = measured(spec, lambda: scenarios.cycle(settings, engine, counter, seen_at=seen_at))
         result["stored"] = scenarios.publication_counts(engine)
+        result["releases"] = scenarios.release_counts(engine)
         return result
     if scenario == "floor":
         result = measured(spec, lambda: scenarios.floor(settings, engine, counter, seen_at=seen_at or datetime.now(UTC)))
         result["stored"] = scenarios.publication_counts(engine)
+        result["releases"] = scenarios.release_counts(engine)
         return result
     if scenario == "feeds":
         return measured(spec, lambda: scenarios.write_feeds(settings, engine))
