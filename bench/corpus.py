@@ -10,10 +10,10 @@ N, the seed and the newest NRM release published by today (no other clock, no ra
 outside): run it twice, get the same bytes.
 
 The N items are split as the real sources' archives are: GOV.UK NRM releases only for the real
-periods (every quarter from 2009-Q2 and an end-of-year summary a year, up to the newest one
-published by the day the corpus is generated: bench/nrm_synth.py `archive`; each a release page and
+periods (every quarter from 2019-Q2, the first GOV.UK holds, and an end-of-year summary a year, up
+to the newest one published by the day the corpus is generated: bench/nrm_synth.py `archive`; each a release page and
 its HTML bulletin, plus search pages, non-NRM search results and four announcements), 3% of N at
-most (so 30 at 1,000 items, every release there is at 10,000); the rest in the proportions 40 : 25 :
+most (so 30 at 1,000 items, every release there is at 10,000: 36 and the new one in December 2026); the rest in the proportions 40 : 25 :
 32 to Sentencing Council (WordPress RSS, 10 items a page), IASC (listing pages of 10; one item in
 ten undated on the listing, so its page is opened) and ATLEU (Squarespace JSON, 20 items a page,
 offset pagination). The "1% new" release is the newest one; the base archive ends before it.
@@ -33,7 +33,8 @@ from pathlib import Path
 from bench import nrm_synth, site_synth
 from scrapers.govuk import PAGE_SIZE, announcement_search_path, content_path, release_search_path
 
-GENERATOR_VERSION = 3  # 3: NRM releases only for real periods (2009-Q2 on), end-of-year summaries
+GENERATOR_VERSION = 3  # 3: NRM releases only for real periods (2019-Q2 on, as GOV.UK), end-of-year summaries;
+# one IASC bulletin a month
 DEFAULT_SEED = 20261
 OUT = Path(__file__).resolve().parent / "out"
 SOURCES = ("govuk_nrm", "sentencing_council", "iasc", "atleu")
@@ -200,7 +201,7 @@ Generated, not recorded: {count} base items{new_note}, seed {seed}, generator ve
 Shapes follow the recorded fixtures in tests/fixtures/{name}/ (same URLs, markup and JSON fields);
 titles, dates and numbers are synthetic. See bench/corpus.py, bench/site_synth.py and
 bench/nrm_synth.py (the GOV.UK bulletins are the real 2023-Q2 bulletin and 2021 end-of-year summary
-with their periods and numbers varied consistently; only real periods, 2009-Q2 to the newest release).
+with their periods and numbers varied consistently; only real periods, 2019-Q2 to the newest release).
 Do not use as test fixtures: these are benchmark inputs.
 """
 
@@ -256,8 +257,10 @@ def ensure(out: Path, items: int, *, with_new: bool = False, seed: int = DEFAULT
     root = corpus_dir(out, items, with_new=with_new)
     try:
         summary = json.loads((root / "corpus.json").read_text(encoding="utf-8"))
-        if (summary["seed"], summary["generator"], summary["newest_release"]) == \
-                (seed, GENERATOR_VERSION, newest_release(date.today(), seed)) and summary["digest"] == digest(root):
+        today = date.today()
+        wanted = (seed, GENERATOR_VERSION, newest_release(today, seed), split(items, releases=release_count(today, seed)))
+        if (summary["seed"], summary["generator"], summary["newest_release"], summary["base"]) == wanted \
+                and summary["digest"] == digest(root):
             return root
     except (OSError, ValueError, KeyError):
         pass

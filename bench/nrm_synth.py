@@ -8,11 +8,12 @@ one seeded series, so a release's "preceding quarter (N)" is the previous quarte
 to June <last year> (N)" the total four quarters back, and a year's total the sum of its quarters:
 the store's cross-release checks see a consistent series.
 
-The archive is the real one's shape: every quarter from 2009-Q2 (the NRM began in April 2009) and
-an end-of-year summary after each year's fourth quarter, about 4-5 releases a year, up to the
-newest release published by the day the corpus is generated (`archive`). No period lies outside
-the years vocabulary/plausible.py allows, so every release is stored and its figures extracted.
-The announcements are the releases after it (`upcoming`).
+The archive is the real one's shape: every quarter from 2019-Q2 (the first NRM release GOV.UK
+holds: older ones were never published there, and the adapter reads none, scrapers/govuk.py
+FIRST_YEAR) and an end-of-year summary after each year's fourth quarter, about 4-5 releases a
+year, up to the newest release published by the day the corpus is generated (`archive`). No period
+lies outside the years vocabulary/plausible.py allows (2009 to next year), so every release is
+stored and its figures extracted. The announcements are the releases after it (`upcoming`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from scrapers import govuk
+
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT / "tests" / "fixtures" / "govuk_nrm" / "content"
 REAL_PAGE = REAL / "modern-slavery-national-referral-mechanism-and-duty-to-notify-statistics-uk-april-to-june-2023.json"
@@ -41,7 +44,7 @@ REAL_YEAR_BULLETIN = REAL / (
     "modern-slavery-national-referral-mechanism-and-duty-to-notify-statistics-uk-end-of-year-summary-2021.json"
 )
 LONDON = ZoneInfo("Europe/London")
-FIRST = (2009, 2)  # the NRM began in April 2009: its first quarter
+FIRST = (govuk.FIRST_YEAR, 2)  # the first NRM release GOV.UK holds: quarter 2 2019
 YEAR = 0  # Release.q of an end-of-year summary
 MONTHS = {1: ("January", "March", "1 January", "31 March"), 2: ("April", "June", "1 April", "30 June"),
           3: ("July", "September", "1 July", "30 September"), 4: ("October", "December", "1 October", "31 December")}
@@ -162,7 +165,7 @@ def _direction(now: int, then: int) -> str:
 
 
 def _periods() -> Iterator[tuple[int, int]]:
-    """(year, q) of every release in publication order: 2009-Q2, 2009-Q3, 2009-Q4, 2009's summary, 2010-Q1, ..."""
+    """(year, q) of every release in publication order: 2019-Q2, 2019-Q3, 2019-Q4, 2019's summary, 2020-Q1, ..."""
     year, q = FIRST
     while True:
         yield year, q
@@ -174,10 +177,9 @@ def _periods() -> Iterator[tuple[int, int]]:
 
 
 def releases(*, seed: int) -> Iterator[Release]:
-    """Every release from 2009-Q2 on, in publication order, with a consistent referral series (prefix-stable)."""
+    """Every release from 2019-Q2 on, in publication order, with a consistent referral series (prefix-stable)."""
     rng = random.Random(f"{seed}:govuk_nrm:series")
-    # The four quarters before the first: the NRM's first referrals were a few hundred a quarter.
-    totals, dtns = [150, 160, 170, 180], [40, 42, 44, 46]
+    totals, dtns = [2_300, 2_400, 2_500, 2_600], [700, 720, 740, 760]  # the four quarters before the first
     by_year: dict[int, list[dict[str, int]]] = {}
     for i, (year, q) in enumerate(_periods()):
         if q == YEAR:
@@ -185,12 +187,12 @@ def releases(*, seed: int) -> Iterator[Release]:
             continue
         total = totals[-1]
         while True:  # a change that rounds to 0% reads oddly ("a 0% increase"): nudge it
-            total = max(100, min(9_500, round(total * (1 + rng.gauss(0.045, 0.08)))))
+            total = max(1_500, min(9_500, round(total * (1 + rng.gauss(0.02, 0.08)))))
             if _pct(total, totals[-1]) and _pct(total, totals[-4]):
                 break
         dtn = dtns[-1]
         while True:
-            dtn = max(30, min(2_500, round(dtn * (1 + rng.gauss(0.04, 0.1)))))
+            dtn = max(300, min(2_500, round(dtn * (1 + rng.gauss(0.01, 0.1)))))
             if _pct(dtn, dtns[-1]):
                 break
         sca = round(total * rng.uniform(0.72, 0.9))
@@ -198,13 +200,10 @@ def releases(*, seed: int) -> Iterator[Release]:
         sca_pct = round(sca / total * 100)
         nationalities = NATIONALITIES[i % len(NATIONALITIES)]
         rg, cg = round(total * rng.uniform(0.8, 1.0)), round(total * rng.uniform(0.4, 0.6))
-        first, first_year = (year, q) == FIRST, year == FIRST[0]
-        comparison = "" if first else (
-            f", representing a {abs(_pct(total, totals[-1]))}% {_direction(total, totals[-1])} compared to the "
-            f"preceding quarter ({totals[-1]:,})")
-        if not first_year:  # no year-ago quarter before the NRM began
-            comparison += (f" and a {abs(_pct(total, totals[-4]))}% {_direction(total, totals[-4])} from "
-                           f"{MONTHS[q][0]} to {MONTHS[q][1]} {year - 1} ({totals[-4]:,})")
+        comparison = (f", representing a {abs(_pct(total, totals[-1]))}% {_direction(total, totals[-1])} compared "
+                      f"to the preceding quarter ({totals[-1]:,}) and a {abs(_pct(total, totals[-4]))}% "
+                      f"{_direction(total, totals[-4])} from {MONTHS[q][0]} to {MONTHS[q][1]} {year - 1} "
+                      f"({totals[-4]:,})")
         numbers: dict[str, object] = {
             "total": total, "comparison": comparison,
             "sca": sca, "ieca": ieca, "sca_pct": sca_pct, "ieca_pct": 100 - sca_pct,
@@ -266,7 +265,7 @@ def upcoming(count: int, *, seed: int, until: date) -> list[Release]:
 
 
 def quarters(count: int, *, seed: int) -> list[Release]:
-    """The first `count` releases from 2009-Q2 (quarters and end-of-year summaries)."""
+    """The first `count` releases from 2019-Q2 (quarters and end-of-year summaries)."""
     return list(itertools.islice(releases(seed=seed), count))
 
 

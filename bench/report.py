@@ -387,7 +387,8 @@ def render(results: dict[str, Any]) -> tuple[str, list[str]]:
         + ". The \"1% new\" variants add " + " and ".join(f"{sum(first[n]['corpus_new']['new'].values())}" for n in sizes)
         + " items (1% per source, at least one each), newer than the rest.",
         "- The synthetic NRM archive (corpus generator 3, since 2026-12-06) is the real one's shape: releases only "
-        "for real periods, every quarter from 2009-Q2 and an end-of-year summary a year (about 4–5 a year), up to "
+        "for real periods, every quarter from 2019-Q2 (the first GOV.UK holds; the adapter reads nothing older) and "
+        "an end-of-year summary a year (about 4–5 a year), up to "
         f"the newest published by the run's day ({first[sizes[-1]]['corpus_new'].get('newest_release', '?')}), the "
         "newest being the \"1% new\" one; GOV.UK gets 3% of the items but never more releases than that archive "
         "holds, and the other sources share the rest in their old proportions (40 : 25 : 32). Generator 2 gave "
@@ -396,7 +397,9 @@ def render(results: dict[str, Any]) -> tuple[str, list[str]]:
         "figure extraction failed on them. The item counts are unchanged; the GOV.UK releases now are "
         + ", ".join(f"{first[n]['corpus']['base']['govuk_nrm']} (was {round(int(n) * 0.03)}) at {int(n):,} items"
                     for n in sizes)
-        + ", the other sources having the difference. Every cycle scenario counts the NRM releases it stored against those "
+        + ", the other sources having the difference. IASC: at most one \"IASC Bulletin (Month Year)\" a month, as "
+        "on the real site (two in one month, one of them undated on the listing and so dated by its title, could "
+        "fall on one title and date: an item lost). Every cycle scenario counts the NRM releases it stored against those "
         "generated, and the figure extraction every synthetic bulletin read for its own period (the targets below).",
         "- The mirror (`mirror/server.py`, TCP_NODELAY set) serves the corpus from a separate process, so CPU "
         "time is msbrief's own; requests and bytes are the mirror's request log (body bytes as sent, gzip where "

@@ -98,6 +98,8 @@ def iasc_item(seed: int, k: int) -> Item:
     rng = random.Random(f"{seed}:iasc:{k}")
     when = _when("iasc", k, gap_days=2, rng=rng)
     pattern, label = rng.choice(IASC_TITLES)
+    if label == "Bulletin" and when.day > 2:  # one bulletin a month, as the real IASC's (two "IASC Bulletin
+        pattern, label = IASC_TITLES[1]       # (July 2024)", one undated, fell on one title and date: one item lost)
     words = _words(rng, when)
     title = pattern.format(**words)
     return Item(k, title, f"/news-insights/{slugify(title)}-{k + 100_000}/", when, IASC_SUMMARY.format(**words),
