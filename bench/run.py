@@ -1,6 +1,6 @@
 """Run every benchmark scenario at two archive sizes on SQLite and PostgreSQL, then the commands; write BENCHMARKS.md.
 
-    .venv/bin/python -m bench            # 1,000 and 10,000 items on both databases (about 20 minutes on 2 cores)
+    .venv/bin/python -m bench            # 1,000 and 10,000 items on both databases (5 minutes on 2 cores at load 7)
     .venv/bin/python -m bench --quick    # 200 and 2,000 items, for development
     .venv/bin/python -m bench --databases sqlite --no-commands
     .venv/bin/python -m bench --no-commands --no-extraction   # the store and publish scenarios alone, for development
