@@ -65,8 +65,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="serve every deployment with its schedule in one process (the single-machine default)",
         description="Registers the deployments of flows/deployments.py (the same as prefect.yaml) with their "
         "cron schedules in Europe/London on the Prefect API in PREFECT_API_URL (start one with "
-        "`prefect server start`: it is also the UI), and runs their runs as they come due.",
+        "`prefect server start`: it is also the UI), and runs their runs as they come due. Refuses (exit 2) "
+        "when deployments of the same names were registered on that API by `prefect deploy` for a work pool; "
+        "on shutdown pauses only the deployments it registered itself.",
     )
+    serve.add_argument("--take-over", action="store_true",
+                       help="serve even the deployments `prefect deploy` registered for a work pool (their worker "
+                       "then has nothing to run until `prefect deploy --all` registers them again)")
     serve.set_defaults(handler=cmd_serve)
 
 
@@ -190,8 +195,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from flows import prefect_env
 
     prefect_env.configure()
-    from flows.deployments import DEPLOYMENTS, serve_all
+    from flows.deployments import DEPLOYMENTS, ServeRefused, serve_all
 
-    print(f"serving {len(DEPLOYMENTS)} deployments on {url}; Ctrl-C to stop", file=sys.stderr)
-    serve_all()
+    try:
+        serve_all(take_over=args.take_over, starting=lambda: print(
+            f"serving {len(DEPLOYMENTS)} deployments on {url}; Ctrl-C to stop", file=sys.stderr))
+    except ServeRefused as exc:
+        raise CommandError(f"msbrief serve: {exc}") from None
     return 0

@@ -9,14 +9,7 @@ for _name in ("scrapers", "store", "feeds", "pipeline", "flows"):
         logging.getLogger(_name).setLevel(logging.INFO)
 
 
-class _NoEmptyTraceback(logging.Filter):
-    """Prefect logs a task that *returned* a Failed state with exc_info=True, which prints a bare
-    'NoneType: None' under the line: with no exception there is nothing to show."""
+# A failed run's reason once, no engine traceback of a failure msbrief stated (flows/run_logs.py).
+from flows import run_logs  # noqa: E402 - after the loggers above are set
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and record.exc_info[0] is None:
-            record.exc_info = None
-        return True
-
-
-logging.getLogger("prefect.task_runs").addFilter(_NoEmptyTraceback())
+run_logs.install()

@@ -10,9 +10,8 @@ log = logging.getLogger("flows.alerts")
 
 
 def notify_failure(flow, flow_run, state) -> None:
-    """Flow on_failure/on_crashed hook: log clearly, then send the notification if one is configured."""
+    """Flow on_failure/on_crashed hook: send the notification through MSBRIEF_NOTIFY_BLOCK, if one is configured."""
     message = f"msbrief flow {flow.name!r} run {flow_run.name!r} ended {state.type.value}: {state.message}"
-    log.error(message)
     if getattr(flow_run, "parent_task_run_id", None):
         return  # a subflow: its parent fails too and sends the one alert naming every failure
     block_name = get_settings().notify_block
@@ -21,6 +20,7 @@ def notify_failure(flow, flow_run, state) -> None:
     try:
         block = _load_block(block_name)
         block.notify(body=message, subject=f"msbrief: {flow.name} {state.type.value.lower()}")
+        log.info("alert sent through block %r", block_name)  # the reason itself is in the log already
     except Exception as exc:  # noqa: BLE001 - alerting must never mask the original failure
         log.error("could not send the failure notification through block %r: %s", block_name, exc)
 

@@ -6,12 +6,14 @@ import contextlib
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
-from prefect.states import Completed, Failed, State
+from prefect.states import Completed, State
 
+from flows.after_store import best_effort
 from flows.alerts import notify_failure
-from flows.ingest import ingest_task, report_of
+from flows.ingest import ingest_with_limits, report_of
 from flows.names import run_name
 from flows.publish import publish_task
+from flows.run_logs import RunFailed, failed
 from pipeline.cycle import finish_run, ingest_all, start_run
 from pipeline.engine import get_engine
 from pipeline.reports import CycleReport
@@ -19,7 +21,7 @@ from pipeline.settings import get_settings
 from pipeline.sources import SOURCES
 
 
-class CycleFailed(Exception):
+class CycleFailed(RunFailed):
     """Some source, or the publishing, failed; the whole report travels with it."""
 
     def __init__(self, report: CycleReport) -> None:
@@ -34,19 +36,19 @@ def cycle(sources: list[str] | None = None) -> CycleReport | State:
     names = list(sources or SOURCES)
     run_id = start_run(engine, flow_run_id=str(flow_run.get_id() or ""))
     reports = ingest_all(settings, engine, names, run_id=run_id,
-                         ingest=lambda name: report_of(name, ingest_task(name, run_id, return_state=True)))
+                         ingest=lambda name: report_of(name, ingest_with_limits(name, run_id)))
     report = CycleReport(sources=reports)
-    finish_run(engine, run_id, report)
+    best_effort("record the end of the run in msbrief's runs table", lambda: finish_run(engine, run_id, report))
     state = publish_task(return_state=True)
     if state.is_completed():
-        report.feeds = state.result()
+        report.feeds = state.result().paths
     else:
         report.publish_failed = True
         report.warnings.append(f"publishing the feeds failed: {state.message}")
         with contextlib.suppress(Exception):
             get_run_logger().error("publishing the feeds failed: %s", state.message)
     if not report.ok:
-        return Failed(message=report.failure_line(), data=CycleFailed(report))
+        return failed(report.failure_line(), CycleFailed(report))
     return Completed(message=f"{len(report.sources)} sources ok", data=report)
 
 

@@ -11,11 +11,13 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
-from prefect.states import Completed, Failed, State
+from prefect.states import Completed, State
 
+from flows.after_store import best_effort
 from flows.alerts import notify_failure
 from flows.names import run_name
 from flows.publish import publish_changes_task, stored_something
+from flows.run_logs import RunFailed, failed
 from pipeline.cycle import finish_run, start_run
 from pipeline.engine import get_engine
 from pipeline.ingest import ingest_source as ingest_one
@@ -24,7 +26,7 @@ from pipeline.settings import get_settings
 from pipeline.sources import source as source_spec
 
 
-class SourceFailed(Exception):
+class SourceFailed(RunFailed):
     """A source's ingest failed; its report travels with it (a failed state's data must be an exception)."""
 
     def __init__(self, report: SourceReport) -> None:
@@ -36,13 +38,28 @@ class SourceFailed(Exception):
 def ingest_task(source: str, run_id: int | None = None, backfill: bool | None = None) -> SourceReport | State:
     """Fetch, normalise and store one source; Failed with its reason (and its report) when it failed."""
     report = ingest_one(get_settings(), get_engine(), source, run_id=run_id, backfill=backfill)
-    publish_artifacts(report)
-    if report.status != "ok":
-        get_run_logger().error("source %s failed: %s", source, report.error)
-        return Failed(message=f"{source} failed: {report.error}", data=SourceFailed(report))
+    best_effort(f"post the artifacts of {source} to the Prefect API", lambda: publish_artifacts(report))
+    if report.status != "ok":  # pipeline.ingest has logged the reason
+        return failed(f"{source} failed: {report.error}", SourceFailed(report))
     get_run_logger().info("source %s: %d new, %d amended, %d figures, %d requests (%d not modified)",
                           source, report.new, report.amended, report.figures, report.requests, report.not_modified)
     return report
+
+
+# The global concurrency limit on GOV.UK's APIs across parallel ingests (several sources read GOV.UK):
+# a tag on the ingest task of each such source; `prefect concurrency-limit create govuk-api 1` sets it
+# (no limit of that name: no limit).
+GOVUK_API_TAG = "govuk-api"
+GOVUK_HOST = "www.gov.uk"
+
+
+def ingest_with_limits(source: str, run_id: int | None = None, backfill: bool | None = None) -> State:
+    """Run the ingest task of `source`, under the concurrency limits of the hosts it reads; its final state."""
+    from prefect import tags
+
+    reads_govuk = GOVUK_HOST in source_spec(source).adapter().SOURCE.hosts
+    with tags(*([GOVUK_API_TAG] if reads_govuk else [])):
+        return ingest_task(source, run_id, backfill, return_state=True)
 
 
 def report_of(name: str, state: State) -> SourceReport:
@@ -75,15 +92,16 @@ def ingest_source(source: str, backfill: bool | None = None) -> SourceReport | S
     """Ingest one source as a run of its own (a deployment's scheduled run)."""
     engine = get_engine()
     run_id = start_run(engine, flow_run_id=str(flow_run.get_id() or ""))
-    state = ingest_task(source, run_id, backfill, return_state=True)
+    state = ingest_with_limits(source, run_id, backfill)
     report = report_of(source, state)
-    finish_run(engine, run_id, CycleReport(sources=[report]))
+    best_effort("record the end of the run in msbrief's runs table",
+                lambda: finish_run(engine, run_id, CycleReport(sources=[report])))
     if stored_something(report):  # readers get it now, not at the next publish slot
         publish_changes_task(return_state=True)  # best effort: its failure never fails the stored ingest
     if source_spec(source).watches_releases and report.status == "ok":
         _watch_releases(source)
     if report.status != "ok":
-        return Failed(message=f"{source} failed: {report.error}", data=SourceFailed(report))
+        return failed(f"{source} failed: {report.error}", SourceFailed(report))
     return Completed(message=f"{source}: {report.new} new, {report.amended} amended", data=report)
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Completed, State
 
+from flows.after_store import best_effort
 from flows.alerts import notify_failure
 from flows.names import run_name
 from pipeline.engine import get_engine
@@ -16,19 +18,22 @@ from pipeline.sources import source as source_spec
 
 
 @task(name="publish", task_run_name="publish-feeds", cache_policy=NO_CACHE)
-def publish_task() -> list[str]:
+def publish_task() -> PublishResult:
     """Write the feeds and the index page when the store changed; an artifact says what was done."""
     result = publish_site(get_settings(), get_engine())
-    create_markdown_artifact(markdown=result.markdown(), key="publish-summary",
-                             description="msbrief publish: files written, left unchanged, or skipped and why")
+    best_effort("post the publish artifact to the Prefect API",
+                lambda: create_markdown_artifact(markdown=result.markdown(), key="publish-summary",
+                                                 description="msbrief publish: files written, left unchanged, "
+                                                             "or skipped and why"))
     get_run_logger().info("%s", result.summary)
-    return result.paths
+    return result
 
 
 @flow(name="publish", flow_run_name=run_name("publish"), on_failure=[notify_failure], on_crashed=[notify_failure])
-def publish() -> list[str]:
+def publish() -> State:
     """Rebuild RSS/Atom feeds and the index page when the store changed; unchanged files are not rewritten."""
-    return publish_task()
+    result = publish_task()
+    return Completed(message=result.summary, data=result.paths)
 
 
 @task(name="publish-changes", task_run_name="publish-changes", cache_policy=NO_CACHE)
@@ -38,8 +43,10 @@ def publish_changes_task() -> PublishResult:
     Best effort: the ingest's data is stored whatever happens here; a failure is one warning.
     """
     result = publish_changes(get_settings(), get_engine(), best_effort=True)
-    create_markdown_artifact(markdown=result.markdown(), key="publish-summary",
-                             description="msbrief publish after an ingest: files written, or why not")
+    best_effort("post the publish artifact to the Prefect API",
+                lambda: create_markdown_artifact(markdown=result.markdown(), key="publish-summary",
+                                                 description="msbrief publish after an ingest: files written, "
+                                                             "or why not"))
     get_run_logger().info("%s", result.summary)
     return result
 

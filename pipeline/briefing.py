@@ -21,7 +21,6 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import parseaddr
 from pathlib import Path
-from typing import cast
 from zoneinfo import ZoneInfo
 
 from dateutil import parser as date_parser
@@ -271,16 +270,9 @@ def smtp_password(settings: Settings) -> str:
     password = settings.smtp_password.get_secret_value()
     if password or not settings.smtp_secret_block:
         return password
-    from prefect.blocks.system import Secret  # only when configured: Prefect is slow to import
+    from pipeline.secret_blocks import secret_value
 
-    try:
-        secret = cast(Secret, Secret.load(settings.smtp_secret_block))  # a sync call: the block itself
-        return str(secret.get())
-    except Exception as exc:  # noqa: BLE001 - any failure to load is reported the same way
-        raise RuntimeError(
-            f"could not load the SMTP password from Prefect Secret block {settings.smtp_secret_block!r}: "
-            f"{type(exc).__name__}"
-        ) from None
+    return secret_value(settings.smtp_secret_block, setting="MSBRIEF_SMTP_SECRET_BLOCK")
 
 
 def smtp_config(settings: Settings) -> SmtpConfig:

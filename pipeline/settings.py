@@ -32,6 +32,7 @@ class Settings(BaseSettings):
 
     # storage and output
     database_url: str = "sqlite:///var/msbrief.db"
+    database_secret_block: str = ""  # name of a Prefect Secret block holding the database URL (then used instead)
     output_dir: Path = Path("var")
     site_url: str = "http://localhost:8000/"  # where var/public is served; used for feed self links
     feed_max_entries: int = Field(50, ge=1)
@@ -284,6 +285,23 @@ def read_env_file(enabled: bool) -> None:
 def get_settings() -> Settings:
     """The settings from the environment (and .env, unless turned off); SettingsError names every bad one."""
     try:
-        return Settings(_env_file=_ENV_FILE["path"])
+        settings = Settings(_env_file=_ENV_FILE["path"])
     except ValidationError as exc:
         raise settings_error(exc) from None
+    return with_database_secret(settings)
+
+
+def with_database_secret(settings: Settings) -> Settings:
+    """`settings` with the database URL of the Prefect Secret block MSBRIEF_DATABASE_SECRET_BLOCK names, if any."""
+    if not settings.database_secret_block:
+        return settings
+    from pipeline.secret_blocks import SecretBlockError, secret_value
+
+    setting = f"{PREFIX}DATABASE_SECRET_BLOCK={settings.database_secret_block!r}"
+    try:
+        url = Settings._database_url(secret_value(settings.database_secret_block, setting=setting.split("=")[0]).strip())
+    except SecretBlockError as exc:
+        raise SettingsError(str(exc)) from None
+    except ValueError as exc:  # never the value itself: it may hold a password
+        raise SettingsError(f"setting {setting}: the block's value is not a database URL ({exc})") from None
+    return settings.model_copy(update={"database_url": url})

@@ -87,6 +87,10 @@ class SiteRun:
         """The real-site URL of a URL fetched from the base URL."""
         return unbase(url, self.info.canonical_base, self.base_url)
 
+    def fetched_url(self, real_url: str) -> str:
+        """Where `real_url` is fetched from (the base URL's host: the mirror's, when pointed at it), for log lines."""
+        return rebase(real_url, self.info.canonical_base, self.base_url)
+
     def fetchable(self, real_url: str) -> bool:
         """Whether `real_url` is on the source's hosts; a link elsewhere may be kept, never fetched."""
         return self.client.allows(rebase(real_url, self.info.canonical_base, self.base_url))
@@ -107,7 +111,7 @@ class SiteRun:
             return page
         except FetchError as exc:
             if absent_ok and exc.status in ABSENT_STATUSES:
-                log.info("%s: %s is absent (HTTP %s)", self.source, real_url, exc.status)
+                log.info("%s: %s is absent (HTTP %s)", self.source, self.fetched_url(real_url), exc.status)
                 return None
             raise
 

@@ -90,7 +90,7 @@ def walk_feed(
         if page is None:
             return number > 1
         if page.not_modified:
-            log.info("%s: %s not modified", run.source, url)
+            log.info("%s: %s not modified", run.source, run.fetched_url(url))
             return True
         if number == 1 and not looks_like_feed(page.body):
             run.warn(f"{url} is not a feed (content type {page.content_type!r}); trying the next way")
@@ -168,7 +168,7 @@ def walk_listings(run: SiteRun, config: ListingConfig, *, discover: bool = True)
             page = run.fetch(url, absent_ok=False, accept=ACCEPT_HTML)
             assert page is not None
             if page.not_modified:
-                log.info("%s: %s not modified", run.source, url)
+                log.info("%s: %s not modified", run.source, run.fetched_url(url))
                 break
             lp = read_listing(page.body, page_url=url, selectors=config.listing, source=run.source,
                               budget=run.client.budget)
@@ -195,7 +195,7 @@ def _read_discovered_feed(run: SiteRun, lp: ListingPage, *, page_url: str) -> bo
             run.warn(f"{page_url} advertises a feed on another host ({feed_url}): not read")
             continue
         if walk_feed(run, feed_url):
-            log.info("%s: feed discovered on %s: %s", run.source, page_url, feed_url)
+            log.info("%s: feed discovered on %s: %s", run.source, run.fetched_url(page_url), run.fetched_url(feed_url))
             return True
     return False
 

@@ -140,3 +140,21 @@ def save_webhook_block(env: dict[str, str], *, url: str, name: str) -> str:
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout.strip().splitlines()[-1]
+
+
+def save_secret_block(env: dict[str, str], *, name: str, value: str) -> None:
+    """A Prefect Secret block `name` holding `value` on the server whose PREFECT_API_URL is in `env`."""
+    code = f"from prefect.blocks.system import Secret\nSecret(value={value!r}).save({name!r}, overwrite=True)"
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def pool_template(env: dict[str, str], path: Path, *, variables: dict[str, str]) -> Path:
+    """A process work pool's base job template with `variables` as its runs' environment (README's pool.json)."""
+    import json
+
+    template = json.loads(prefect(["work-pool", "get-default-base-job-template", "--type", "process"], env,
+                                  cwd=path.parent).stdout)
+    template["variables"]["properties"]["env"]["default"] = variables
+    path.write_text(json.dumps(template))
+    return path

@@ -50,13 +50,30 @@ def test_entrypoints_load_from_a_fresh_clone_layout(entrypoint, monkeypatch):
     assert isinstance(loaded, Flow)
 
 
-def test_the_documented_automation_is_valid_for_prefect():
+def automations() -> dict[str, dict]:
+    doc = yaml.safe_load((ROOT / "ops" / "automations.yaml").read_text(encoding="utf-8"))
+    return {a["name"]: a for a in doc["automations"]}
+
+
+def test_the_shipped_automations_are_valid_for_prefect():
     from prefect.events.schemas.automations import AutomationCore
 
-    doc = yaml.safe_load((ROOT / "ops" / "automations.yaml").read_text(encoding="utf-8"))
-    (automation,) = [AutomationCore.model_validate(a) for a in doc["automations"]]
-    assert automation.trigger.posture == "Proactive"
-    assert automation.trigger.within.total_seconds() == 26 * 3600
+    shipped = {name: AutomationCore.model_validate(a) for name, a in automations().items()}
+    assert set(shipped) == {"msbrief-run-failed", "msbrief-run-crashed", "msbrief-late-runs-piling-up",
+                            "msbrief-cancel-late-runs", "msbrief-no-successful-ingest-in-26-hours"}
+    expected = {"msbrief-run-failed": "prefect.flow-run.Failed", "msbrief-run-crashed": "prefect.flow-run.Crashed",
+                "msbrief-late-runs-piling-up": "prefect.flow-run.Late"}
+    for name, event in expected.items():
+        assert shipped[name].trigger.expect == {event} and shipped[name].trigger.posture == "Reactive", name
+    cancel = shipped["msbrief-cancel-late-runs"]
+    assert cancel.trigger.after == {"prefect.flow-run.Late"} and cancel.trigger.posture == "Proactive"
+    assert [a.type for a in cancel.actions] == ["cancel-flow-run"]
+    assert "weekly-briefing" not in str(automations()["msbrief-cancel-late-runs"]["trigger"]), "never cancel a briefing"
+    quiet = shipped["msbrief-no-successful-ingest-in-26-hours"]
+    assert quiet.trigger.posture == "Proactive" and quiet.trigger.within.total_seconds() == 26 * 3600
+    # one notification block for all: the line operators edit
+    blocks = {str(a.block_document_id) for auto in shipped.values() for a in auto.actions if a.type == "send-notification"}
+    assert len(blocks) == 1, blocks
 
 
 def test_the_automation_message_names_the_window_it_watched():
@@ -66,8 +83,7 @@ def test_the_automation_message_names_the_window_it_watched():
     from prefect.server.events.schemas.automations import EventTrigger, Firing, TriggerState
     from prefect.server.utilities.user_templates import render_user_template_sync
 
-    doc = yaml.safe_load((ROOT / "ops" / "automations.yaml").read_text(encoding="utf-8"))
-    (automation,) = doc["automations"]
+    automation = automations()["msbrief-no-successful-ingest-in-26-hours"]
     firing = Firing(trigger=EventTrigger.model_validate(automation["trigger"]), trigger_states={TriggerState.Triggered},
                     triggered=datetime(2026, 3, 29, 9, 30, tzinfo=UTC))
     (action,) = automation["actions"]
@@ -88,3 +104,46 @@ def test_the_pull_step_names_no_path_and_enters_the_checkout(monkeypatch, tmp_pa
     monkeypatch.chdir(tmp_path)  # a process worker starts each run in a temporary directory
     assert getattr(importlib.import_module(module), function)() == {"directory": str(ROOT)}
     assert Path(os.getcwd()) == ROOT
+
+
+def test_every_deployment_carries_the_commit_it_runs():
+    """prefect.yaml's build step gives each deployment `version: {{ code.version }}`: this checkout's commit."""
+    import subprocess
+
+    from flows.deployments import code_version, version_step
+
+    doc = prefect_yaml()
+    (step,) = doc["build"]
+    ((name, inputs),) = step.items()
+    assert name == "flows.deployments.version_step" and inputs == {"id": "code"}
+    assert {d["name"]: d.get("version") for d in doc["deployments"]} == {s.name: "{{ code.version }}" for s in DEPLOYMENTS}
+    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    assert code_version().removesuffix("-dirty") == head
+    assert version_step() == {"version": code_version()}
+
+
+def test_outside_git_the_version_is_the_package_version(monkeypatch, tmp_path):
+    from flows.deployments import code_version
+
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))  # code unpacked with no .git above it
+    assert code_version(tmp_path) == "0.1.0 (no git commit)"
+
+
+def test_importing_flows_does_not_import_prefect():
+    """flows/prefect_env.py sets Prefect's settings (our loggers in the run logs) before Prefect is first
+    imported; `from flows import prefect_env` must not import it first."""
+    import subprocess
+    import sys
+
+    code = "import sys\nfrom flows import prefect_env\nprint('prefect' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "False", done.stdout + done.stderr
+
+
+def test_one_run_per_deployment_at_a_time_the_next_waits():
+    from flows.deployments import CONCURRENCY
+
+    assert CONCURRENCY == {"limit": 1, "collision_strategy": "ENQUEUE"}
+    assert {d["name"]: d.get("concurrency_limit") for d in prefect_yaml()["deployments"]} == {
+        s.name: CONCURRENCY for s in DEPLOYMENTS}

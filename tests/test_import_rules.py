@@ -32,7 +32,7 @@ ALLOWED = {
 OWNED = {
     "sqlalchemy": {"store"},
     "alembic": {"store"},
-    "prefect": {"flows", "pipeline"},  # pipeline: only the optional Prefect Secret block for the SMTP password
+    "prefect": {"flows", "pipeline"},  # pipeline: only the optional Prefect Secret blocks (pipeline/secret_blocks.py)
     "argparse": {"commands"},
 }
 

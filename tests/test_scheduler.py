@@ -216,6 +216,9 @@ def assert_every_schedule_gets_its_london_times(env: dict[str, str], *, since: d
     with api(env) as client:
         deployments = [d for d in client.read_deployments() if d.schedules]
     assert {d.name for d in deployments} == SCHEDULED_NAMES
+    from flows.deployments import code_version
+
+    assert {d.version for d in deployments} == {code_version()}, "every deployment names the commit it runs"
     change = next_clock_change(since.astimezone(LONDON).date())
     max_runs = int(env["PREFECT_SERVER_SERVICES_SCHEDULER_MAX_RUNS"])
 
@@ -348,7 +351,8 @@ def assert_no_traceback(server: LiveServer) -> None:
 def test_the_no_ingest_automation_tells_when_it_looked(server, tmp_path):
     """ops/automations.yaml, created as the README says, with its 26 hours cut to the least Prefect allows."""
     doc = yaml.safe_load((ROOT / "ops" / "automations.yaml").read_text(encoding="utf-8"))
-    (automation,) = doc["automations"]
+    (automation,) = [a for a in doc["automations"] if a["name"] == "msbrief-no-successful-ingest-in-26-hours"]
+    doc["automations"] = [automation]
     automation["trigger"]["within"] = 10
     with webhook_receiver() as (url, received):
         automation["actions"][0]["block_document_id"] = save_webhook_block(server.env, url=url, name="msbrief-ops")
