@@ -59,7 +59,7 @@ def prefect_server_env(pg_admin, tmp_path_factory):  # type: ignore[no-untyped-d
     try:
         with prefect_server(tmp_path_factory.mktemp("prefect-server"),
                             database_url=db_url.replace("postgresql+psycopg", "postgresql+asyncpg")) as live:
-            yield live.env
+            yield {**live.env, "MSBRIEF_CONTACT_EMAIL": "msbrief-tests@localhost"}  # for the commands run here
     finally:
         drop_pg_database(pg_admin, db_url)
 
@@ -79,7 +79,8 @@ def deployed(prefect_server_env, store_url, tmp_path_factory):  # type: ignore[n
     env = {**prefect_server_env}
     save_secret_block(env, name="msbrief-database", value=store_url)
     pool = pool_template(env, tmp_path_factory.mktemp("pool") / "pool.json",
-                         variables={"MSBRIEF_DATABASE_SECRET_BLOCK": "msbrief-database"})
+                         variables={"MSBRIEF_DATABASE_SECRET_BLOCK": "msbrief-database",
+                                    "MSBRIEF_CONTACT_EMAIL": "msbrief-tests@localhost"})
     created = prefect(["work-pool", "create", "msbrief", "--type", "process", "--base-job-template", str(pool)], env)
     assert created.returncode == 0, created.stdout + created.stderr
     redeploy(env)
@@ -510,7 +511,7 @@ def test_every_run_says_what_it_is_and_how_it_ended(deployed, tmp_path):
                "MSBRIEF_RATE_LIMIT_PER_HOST": "200"}
         _python("from flows.ingest import ingest_source\nfrom flows.publish import publish\n"
                 "from flows.briefing import weekly_briefing\n"
-                "ingest_source('atleu'); publish(); weekly_briefing(send=False)", env)
+                "ingest_source('atleu'); publish(); weekly_briefing(send=False, force=True)", env)
     with api(env) as client:  # the runs this test started (no deployment's)
         found = client.read_flow_runs(flow_run_filter=FlowRunFilter(start_time=FlowRunFilterStartTime(after_=started)))
     runs = {r.name.split()[0]: r for r in found if r.deployment_id is None}
