@@ -14,6 +14,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import yaml
 from conftest import ROOT, drop_pg_database, new_pg_database
 from mirror_fixture import start_mirror
 from prefect.states import Scheduled
@@ -560,6 +561,36 @@ def test_a_run_that_never_loads_its_flow_alerts_through_the_shipped_automations(
     (alert,) = received
     assert alert["text"].startswith("msbrief: ingest-source run crashed: msbrief flow ingest-source run "
                                     f"{final.name} CRASHED: "), alert
+
+
+def test_a_run_left_late_is_cancelled_by_the_shipped_automation(deployed, tmp_path):
+    """ops/automations.yaml's cancel-late automation, its hour cut to ten seconds: an ingest run due a minute
+    ago with no worker to take it goes Late, then CANCELLED; the weekly briefing is never touched by it."""
+    doc = yaml.safe_load((ROOT / "ops" / "automations.yaml").read_text(encoding="utf-8"))
+    (automation,) = [a for a in doc["automations"] if a["name"] == "msbrief-cancel-late-runs"]
+    automation["trigger"]["within"] = 10
+    (tmp_path / "automations.yaml").write_text(yaml.safe_dump({"automations": [automation]}), encoding="utf-8")
+    env = {**deployed}
+    assert prefect(["automation", "create", "--from-file", str(tmp_path / "automations.yaml")], env).returncode == 0
+    try:
+        with api(env) as client:
+            nca = client.read_deployment_by_name("ingest-source/ingest-nca")
+            due = datetime.now(UTC) - timedelta(minutes=1)
+            run_id = client.create_flow_run_from_deployment(nca.id, state=Scheduled(scheduled_time=due)).id
+        seen: set[str] = set()
+
+        def cancelled():  # type: ignore[no-untyped-def]
+            with api(env) as client:
+                run = client.read_flow_run(run_id)
+            seen.add(run.state.name)
+            return run if run.state.type.value == "CANCELLED" else None
+
+        wait_until(cancelled, timeout=240, what="the late run to be cancelled by the automation")
+    finally:
+        with api(env) as client:
+            for found in client.read_automations():
+                client.delete_automation(found.id)
+    assert "Late" in seen, seen
 
 
 def _registrations(env):  # type: ignore[no-untyped-def]
