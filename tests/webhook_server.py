@@ -76,8 +76,8 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, behaviour: Behaviour) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, behaviour: Behaviour, port: int) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
         self.behaviour = behaviour
 
 
@@ -85,7 +85,7 @@ class _Server(ThreadingHTTPServer):
 class Receiver:
     port: int
     behaviour: Behaviour
-    scheme: str
+    cert_file: Path | None = None  # the HTTPS receiver's certificate, for the client to trust
 
     @property
     def posts(self) -> list[Posted]:
@@ -93,27 +93,35 @@ class Receiver:
             return list(self.behaviour.posts)
 
     def apprise_url(self, path: str = "hook") -> str:
-        """A generic JSON POST (json://) to this receiver."""
-        return f"json://127.0.0.1:{self.port}/{path}"
+        """A generic JSON POST to this receiver (json://, or jsons:// over HTTPS)."""
+        return f"json{'s' if self.cert_file else ''}://127.0.0.1:{self.port}/{path}"
+
+    def teams_url(self) -> str:
+        """Microsoft Teams (a Power Automate workflow, Apprise's workflows://) at this HTTPS receiver."""
+        assert self.cert_file, "Teams workflows are HTTPS only"
+        return f"workflows://127.0.0.1:{self.port}/workflow0123/signature4567/"
 
 
 @contextmanager
-def webhook_server(tmp_path: Path | None = None, *, tls: bool = False) -> Iterator[Receiver]:
-    """A receiver on 127.0.0.1; with `tls`, HTTPS with a certificate made here (in `tmp_path`)."""
+def webhook_server(tmp_path: Path | None = None, *, tls: bool = False, port: int = 0) -> Iterator[Receiver]:
+    """A receiver on 127.0.0.1 (`port` 0: a free one); with `tls`, HTTPS with a certificate made here (in `tmp_path`)."""
     behaviour = Behaviour()
-    server = _Server(behaviour)
+    server = _Server(behaviour, port)
+    cert = None
     if tls:
         from tests.smtp_server import make_certificate
 
         assert tmp_path is not None, "an HTTPS receiver needs a folder for its certificate"
-        cert, key = make_certificate(tmp_path)
+        folder = tmp_path / f"webhook-tls-{id(behaviour)}"  # apart from the SMTP server's certificate
+        folder.mkdir()
+        cert, key = make_certificate(folder)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, key)
         server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
-        yield Receiver(server.server_address[1], behaviour, "https" if tls else "http")
+        yield Receiver(server.server_address[1], behaviour, cert)
     finally:
         server.shutdown()
         server.server_close()
