@@ -13,6 +13,7 @@ import os
 import signal
 import ssl
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ class Posted:
     path: str
     headers: dict[str, str]
     body: bytes
+    at: float = 0.0  # when it arrived (epoch seconds)
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -51,7 +53,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length)
         b = self.server.behaviour
         with b.lock:
-            b.posts.append(Posted(self.path, dict(self.headers.items()), body))
+            b.posts.append(Posted(self.path, dict(self.headers.items()), body, time.time()))
             status = b.statuses.pop(0) if b.statuses else 200
             drop = b.drop > 0
             b.drop -= drop
