@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from tests.smtp_server import Handler
 from vocabulary.calendar import LONDON
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -46,6 +48,31 @@ class Response:
     def payload(self) -> dict[str, Any]:
         """The same as the body of `POST /__mirror/responses`."""
         return {"path": self.path, "body": self.body, "content_type": "application/json", "at": self.at}
+
+
+class TimedHandler(Handler):
+    """An SMTP handler that records when it accepted each message (epoch seconds)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.times: list[float] = []
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        reply = await super().handle_DATA(server, session, envelope)
+        self.times.append(time.time())
+        return reply
+
+
+def worker_settings(*, db_url: str, out: Path, mirror_url: str, smtp_port: int, webhook: str,
+                    recipients: list[str], poll_interval: float = 30.0) -> dict[str, str]:
+    """The settings of a worker that runs the release day against the mirror, SMTP and webhook on loopback."""
+    return {
+        "MSBRIEF_DATABASE_URL": db_url, "MSBRIEF_OUTPUT_DIR": str(out),
+        "MSBRIEF_GOVUK_BASE_URL": mirror_url, "MSBRIEF_RATE_LIMIT_PER_HOST": "200",
+        "MSBRIEF_RELEASE_ALERTS": "true", "MSBRIEF_RECIPIENTS": ",".join(recipients),
+        "MSBRIEF_SMTP_URL": f"smtp+plain://127.0.0.1:{smtp_port}", "MSBRIEF_RELEASE_WEBHOOKS": webhook,
+        "MSBRIEF_SITE_URL": "https://msbrief.example.org/", "MSBRIEF_RELEASE_POLL_INTERVAL": f"{poll_interval:g}",
+    }
 
 
 def _entries(folder: Path) -> dict[str, Any]:

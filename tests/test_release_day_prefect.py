@@ -11,7 +11,6 @@ two concurrent runs of it send nothing again. `bench/release_day.py` measures th
 from __future__ import annotations
 
 import subprocess
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,26 +19,13 @@ from conftest import ROOT
 from prefect_live import BIN, api, prefect, prefect_server, stop, wait_until
 
 from mirror import running_mirror
-from tests.release_day import ANNOUNCEMENT, staged_corpus, staged_release
-from tests.smtp_server import Handler, smtp_server
+from tests.release_day import ANNOUNCEMENT, TimedHandler, staged_corpus, staged_release, worker_settings
+from tests.smtp_server import smtp_server
 from tests.webhook_server import webhook_server
 
 pytestmark = pytest.mark.slow
 RECIPIENTS = ["policy@example.org", "comms@example.org"]
 LEAD = timedelta(seconds=50)  # from now to the announced minute, at least: room for the first ingest
-
-
-class TimedHandler(Handler):
-    """Records when each message was accepted (epoch seconds)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.times: list[float] = []
-
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
-        reply = await super().handle_DATA(server, session, envelope)
-        self.times.append(time.time())
-        return reply
 
 
 @pytest.fixture(scope="module")
@@ -85,14 +71,10 @@ def test_release_day_end_to_end_once_per_channel(deployed, db_url, tmp_path):
         for response in staged_release(root, announced):
             response.put(mirror)
         worker_env = {
-            **env,
-            "MSBRIEF_DATABASE_URL": db_url, "MSBRIEF_OUTPUT_DIR": str(out),
-            "MSBRIEF_GOVUK_BASE_URL": mirror.url_for("govuk_nrm"), "MSBRIEF_RATE_LIMIT_PER_HOST": "200",
-            "MSBRIEF_RELEASE_ALERTS": "true", "MSBRIEF_RECIPIENTS": ",".join(RECIPIENTS),
-            "MSBRIEF_SMTP_URL": f"smtp+plain://127.0.0.1:{smtp.port}",
-            "MSBRIEF_RELEASE_WEBHOOKS": receiver.apprise_url(), "MSBRIEF_SITE_URL": "https://msbrief.example.org/",
-            "MSBRIEF_RELEASE_POLL_INTERVAL": "5", "MSBRIEF_RELEASE_POLL_WINDOW": "300",
-            "PREFECT_WORKER_QUERY_SECONDS": "2",
+            **env, **worker_settings(db_url=db_url, out=out, mirror_url=mirror.url_for("govuk_nrm"),
+                                     smtp_port=smtp.port, webhook=receiver.apprise_url(), recipients=RECIPIENTS,
+                                     poll_interval=5),
+            "MSBRIEF_RELEASE_POLL_WINDOW": "300", "PREFECT_WORKER_QUERY_SECONDS": "2",
         }
         log_path = tmp_path / "worker.log"
         with open(log_path, "w") as log:
