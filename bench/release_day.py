@@ -108,7 +108,8 @@ def scenario(env: dict[str, str], work: Path, *, database: str, late: float) -> 
                     with live.api(env) as client:
                         runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(
                             tags=FlowRunFilterTags(all_=["release-watch"])))
-                    (run,) = [r for r in runs if str(r.parameters.get("announcement", "")).endswith(day.ANNOUNCEMENT)]
+                    (run,) = [r for r in runs if str(r.parameters.get("announcement", "")).endswith(day.ANNOUNCEMENT)
+                              and r.expected_start_time == announced]  # this scenario's, not an earlier one's
                     timeout = (announced - datetime.now(UTC)).total_seconds() + 600
                     done = live.wait_until(lambda: _final(env, run.id), timeout=timeout, what="the release-time run")
                     live.wait_until(lambda: len(handler.times) == len(RECIPIENTS) and receiver.posts, timeout=60,

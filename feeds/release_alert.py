@@ -12,6 +12,7 @@ header: the subject is built from the release's period alone.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,8 @@ from store.read import ReleaseView, SeriesPoint
 from vocabulary.calendar import LONDON_TZ_NAME
 
 WEBHOOK_BODY_CHARS = 2900  # Slack's section text stops at 3,000 characters; Teams cards take more
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -105,4 +108,6 @@ def render_release_alert(release: ReleaseView, referrals: Sequence[SeriesPoint],
     if len(body) > WEBHOOK_BODY_CHARS:  # figures first, links last: cut the figures, never the links
         links = env.get_template("release_alert.md.j2").render({**ctx, "headlines": []}).strip()
         body = body[:WEBHOOK_BODY_CHARS - len(links) - 3].rstrip() + "…\n\n" + links
+        log.warning("release-day message of %s: the webhook text is cut to %d characters (Slack's limit); the "
+                    "email has every figure", release.period, WEBHOOK_BODY_CHARS)
     return RenderedAlert(RenderedBriefing(ctx["subject"], text, html, png, chart_cid), ctx["subject"], body)

@@ -165,6 +165,18 @@ def run_release_alert(engine: Engine, settings: Settings, *, now: datetime, peri
     return _send(engine, rendered, settings, outcome, force=force, now=now)
 
 
+def after_new_figures(engine: Engine, settings: Settings, reports: list, *, now: datetime) -> list[str]:
+    """After a run whose `reports` (SourceReport) stored new figures: the release-day message, when
+    MSBRIEF_RELEASE_ALERTS is on; what went wrong, as warnings (none when nothing did)."""
+    if not settings.release_alerts or not any(r.figures for r in reports):
+        return []
+    try:
+        outcome = run_release_alert(engine, settings, now=now)
+    except Exception as exc:  # noqa: BLE001 - the data is stored and published; the message is reported
+        return [f"the release-day message failed: {type(exc).__name__}: {exc}"]
+    return [f"{outcome.summary}"] if outcome.problems else []
+
+
 def _dry_run(rendered: RenderedAlert, settings: Settings, outcome: AlertOutcome, now: datetime) -> AlertOutcome:
     """The email (.eml and a browser preview .html) and the webhooks' text (.md) under <outbox>/release/."""
     recipients = recipients_of(settings.release_recipients or settings.recipients)

@@ -5,6 +5,7 @@ channel across reruns, concurrent runs, refusals, lost replies and runs killed a
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -27,7 +28,7 @@ from store import models as m
 from store.db import transaction
 from tests.smtp_server import Handler, smtp_server
 from tests.test_briefing import BULLETIN, RECIPIENTS, populate, settings_for
-from tests.webhook_server import webhook_server
+from tests.webhook_server import intercepting_proxy, webhook_server
 from vocabulary.deliveries import DeliveryState
 
 RELEASED = datetime(2023, 8, 10, 8, 0, tzinfo=UTC)  # the 2023-Q2 release of tests/test_briefing.populate
@@ -283,3 +284,31 @@ def test_killed_mid_send_then_rerun_every_address_has_one_message(point, db_url,
                 assert webhook_state == "accepted" and rerun.returncode == 0, rerun.stdout + rerun.stderr[-3000:]
     finally:
         engine.dispose()
+
+
+def test_slack_gets_the_message_through_apprise_and_nothing_leaves_the_machine(engine, tmp_path, monkeypatch):
+    """Apprise's Slack URL has a fixed host: it is reached through an HTTPS proxy on loopback that ends the
+    TLS itself (tests/webhook_server.py), so Slack's real request is checked and nothing goes out."""
+    import requests
+
+    populate(engine)
+    with intercepting_proxy("hooks.slack.com", tmp_path / "proxy") as proxy:
+        for name in ("HTTPS_PROXY", "https_proxy"):
+            monkeypatch.setenv(name, proxy.proxy_url)
+        for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(proxy.ca_file))
+        # the guard: Slack's URL goes through the loopback proxy, or the test stops before sending
+        assert requests.utils.get_environ_proxies("https://hooks.slack.com/services/x").get("https") == proxy.proxy_url
+        settings = alert_settings(tmp_path, None, ["slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7/#nrm-alerts"])
+        outcome = run_release_alert(engine, settings, now=NOW)
+        again = run_release_alert(engine, settings, now=NOW)
+    assert outcome.status == "sent" and not outcome.problems, outcome.summary
+    assert again.action == "already-sent" and proxy.connects == ["hooks.slack.com:443"]
+    (post,) = proxy.posts
+    assert post.path == "/services/T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7"
+    payload = post.json()
+    assert payload["channel"] == "#nrm-alerts" and payload["username"] == "msbrief"
+    text = json.dumps(payload, ensure_ascii=False)
+    assert "New NRM statistics: April to June 2023" in text and "3,998" in text
+    assert f"<{BULLETIN}|Release page>" in text  # Markdown links as Slack writes them

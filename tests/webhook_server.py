@@ -128,3 +128,94 @@ def webhook_server(tmp_path: Path | None = None, *, tls: bool = False, port: int
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+# -- a service whose host Apprise fixes (Slack): reached through a proxy on loopback -------------
+
+
+def _certificate_for(host: str, folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate (its own CA) for `host`: (cert.pem, key.pem) in `folder`."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    folder.mkdir(parents=True, exist_ok=True)
+    cert_file, key_file = folder / f"{host}-cert.pem", folder / f"{host}-key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+@dataclass
+class Intercepted:
+    """What the intercepting proxy received: the CONNECT targets and the requests inside them."""
+
+    proxy_url: str
+    ca_file: Path
+    connects: list[str] = field(default_factory=list)
+    posts: list[Posted] = field(default_factory=list)
+
+
+@contextmanager
+def intercepting_proxy(host: str, folder: Path, *, reply: bytes = b"ok") -> Iterator[Intercepted]:
+    """An HTTPS proxy on 127.0.0.1 that answers CONNECT to `host` itself: it never connects anywhere,
+    ends the TLS with a certificate of its own for `host` (trust `ca_file`), records each request and
+    answers 200 with `reply`. A CONNECT to any other host is refused (403)."""
+    import socketserver
+
+    cert, key = _certificate_for(host, folder)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    seen = Intercepted("", cert)
+
+    class Tunnel(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            line = self.rfile.readline(8192).decode("latin-1")
+            while self.rfile.readline(8192) not in (b"\r\n", b"\n", b""):
+                pass
+            method, target = (line.split() + ["", ""])[:2]
+            seen.connects.append(target)
+            if method != "CONNECT" or target.split(":")[0] != host:
+                self.wfile.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+                return
+            self.wfile.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            self.wfile.flush()
+            with context.wrap_socket(self.connection, server_side=True) as tls:
+                stream = tls.makefile("rb")
+                request = stream.readline(8192).decode("latin-1").split()
+                headers: dict[str, str] = {}
+                while (raw := stream.readline(8192)) not in (b"\r\n", b"\n", b""):
+                    name, _, value = raw.decode("latin-1").partition(":")
+                    headers[name.strip()] = value.strip()
+                body = stream.read(int(headers.get("Content-Length") or 0))
+                seen.posts.append(Posted(request[1] if len(request) > 1 else "", headers, body, time.time()))
+                tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: "
+                            + str(len(reply)).encode() + b"\r\n\r\n" + reply)
+
+    class Server(socketserver.ThreadingTCPServer):
+        daemon_threads = True
+        allow_reuse_address = True
+
+    server = Server(("127.0.0.1", 0), Tunnel)
+    seen.proxy_url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield seen
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
