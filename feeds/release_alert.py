@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import css_inline
+from jinja2 import Template
 
 from feeds.briefing import CHART_QUARTERS, RenderedBriefing, Unsubscribe
 from feeds.charts import quarterly, referrals_chart
@@ -45,11 +46,12 @@ class Link:
 @dataclass(frozen=True)
 class RenderedAlert:
     """A release alert rendered: the email's parts (as the briefing's message takes them) and the
-    webhooks' title and Markdown body."""
+    webhooks' title and body, in Markdown and in Slack's own mrkdwn (`*bold*`, `<url|text>`)."""
 
     email: RenderedBriefing
     webhook_title: str
     webhook_body: str
+    slack_body: str
 
     @property
     def subject(self) -> str:
@@ -104,10 +106,17 @@ def render_release_alert(release: ReleaseView, referrals: Sequence[SeriesPoint],
     text = env.get_template("release_alert.txt.j2").render(ctx)
     html = css_inline.inline(env.get_template("release_alert.html.j2").render(ctx), load_remote_stylesheets=False,
                              keep_at_rules=True)
-    body = env.get_template("release_alert.md.j2").render(ctx).strip()
-    if len(body) > WEBHOOK_BODY_CHARS:  # figures first, links last: cut the figures, never the links
-        links = env.get_template("release_alert.md.j2").render({**ctx, "headlines": []}).strip()
-        body = body[:WEBHOOK_BODY_CHARS - len(links) - 3].rstrip() + "…\n\n" + links
-        log.warning("release-day message of %s: the webhook text is cut to %d characters (Slack's limit); the "
-                    "email has every figure", release.period, WEBHOOK_BODY_CHARS)
-    return RenderedAlert(RenderedBriefing(ctx["subject"], text, html, png, chart_cid), ctx["subject"], body)
+    markdown, slack = (_webhook_text(env.get_template(name), ctx, release.period)
+                       for name in ("release_alert.md.j2", "release_alert.slack.j2"))
+    return RenderedAlert(RenderedBriefing(ctx["subject"], text, html, png, chart_cid), ctx["subject"], markdown, slack)
+
+
+def _webhook_text(template: Template, ctx: dict[str, Any], period: str) -> str:
+    """A webhook body, at most WEBHOOK_BODY_CHARS: figures first, links last; cut in the figures, never the links."""
+    body = template.render(ctx).strip()
+    if len(body) <= WEBHOOK_BODY_CHARS:
+        return body
+    links = template.render({**ctx, "headlines": []}).strip()
+    log.warning("release-day message of %s: the webhook text is cut to %d characters (Slack's limit); the "
+                "email has every figure", period, WEBHOOK_BODY_CHARS)
+    return body[:WEBHOOK_BODY_CHARS - len(links) - 3].rstrip() + "…\n\n" + links

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import apprise
+from apprise.plugins.slack import NotifySlack
 
 from vocabulary.deliveries import DeliveryState, Reply
 
@@ -129,10 +130,12 @@ def _warning(lines: list[str]) -> str:
 
 @dataclass
 class WebhookSender:
-    """Sends one message to webhooks, each within `timeout` seconds to connect and to read the reply."""
+    """Sends one message to webhooks, each within `timeout` seconds to connect and to read the reply:
+    `body` in Markdown, or `slack_body` in Slack's own mrkdwn to Slack (Apprise passes it on as it is)."""
 
     title: str
     body: str
+    slack_body: str = ""
     timeout: float = 10.0
     app_id: str = "msbrief"
 
@@ -151,7 +154,9 @@ class WebhookSender:
         try:
             if not commit():
                 return DeliveryState.FAILED, Reply(None, "not sent: this run no longer holds the delivery")
-            sent = bool(plugin.notify(body=self.body, title=self.title, body_format=apprise.NotifyFormat.MARKDOWN))
+            slack = isinstance(plugin, NotifySlack) and bool(self.slack_body)
+            sent = bool(plugin.notify(body=self.slack_body if slack else self.body, title=self.title,
+                                      body_format=apprise.NotifyFormat.MARKDOWN))
         finally:
             with capture.lock:
                 capture.lines.pop(me, None)

@@ -213,7 +213,8 @@ def _send(engine: Engine, rendered: RenderedAlert, settings: Settings, outcome: 
     def transports(claim: Claim) -> Iterator[dict[Channel, Transport]]:
         opened: dict[Channel, Transport] = {
             Channel.WEBHOOK: WebhookTransport(WebhookSender(rendered.webhook_title, rendered.webhook_body,
-                                                            timeout=settings.webhook_timeout), hooks)}
+                                                            rendered.slack_body, timeout=settings.webhook_timeout),
+                                              hooks)}
         if config is None:
             yield opened
             return

@@ -308,7 +308,10 @@ def test_slack_gets_the_message_through_apprise_and_nothing_leaves_the_machine(e
     (post,) = proxy.posts
     assert post.path == "/services/T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7"
     payload = post.json()
-    assert payload["channel"] == "#nrm-alerts" and payload["username"] == "msbrief"
+    assert payload["channel"] == "#nrm-alerts"
     text = json.dumps(payload, ensure_ascii=False)
-    assert "New NRM statistics: April to June 2023" in text and "3,998" in text
-    assert f"<{BULLETIN}|Release page>" in text  # Markdown links as Slack writes them
+    (attachment,) = payload["attachments"]
+    assert attachment["title"] == "New NRM statistics: April to June 2023" and attachment["footer"] == "msbrief"
+    # Slack's own mrkdwn: bold in single stars, links as <url|text>
+    assert "• Referrals to the NRM: *3,998* — a 16% decrease on the previous quarter (4,739)" in attachment["text"]
+    assert attachment["text"].endswith(f"<{BULLETIN}|Release page>") and "**" not in text
