@@ -120,7 +120,7 @@ def verdict(sent: bool, lines: list[str]) -> tuple[DeliveryState, Reply]:
         if _NOT_CONNECTED.search(said):
             return DeliveryState.FAILED, Reply(None, f"no connection: {last}")
         return DeliveryState.UNCONFIRMED, Reply(None, f"the request went out and no reply came back ({last}): it was "
-                                                      "probably delivered, so it is not sent again (use --force)")
+                                                      "probably delivered, so it is not sent again (msbrief release-alert --force resends)")
     return DeliveryState.FAILED, Reply(None, f"not sent: {last}")
 
 

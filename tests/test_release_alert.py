@@ -315,3 +315,42 @@ def test_slack_gets_the_message_through_apprise_and_nothing_leaves_the_machine(e
     # Slack's own mrkdwn: bold in single stars, links as <url|text>
     assert "• Referrals to the NRM: *3,998* — a 16% decrease on the previous quarter (4,739)" in attachment["text"]
     assert attachment["text"].endswith(f"<{BULLETIN}|Release page>") and "**" not in text
+
+
+def test_the_command_sends_once_reports_each_address_and_force_resends(db_url, tmp_path):
+    from store.db import make_engine, upgrade
+
+    engine = make_engine(db_url)
+    upgrade(engine)
+    populate(engine)
+    engine.dispose()
+    msbrief = Path(sys.executable).with_name("msbrief")
+    with smtp_server(tmp_path, mode="plain", auth=False) as server, webhook_server() as receiver:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MSBRIEF_")}
+        env.update(MSBRIEF_DATABASE_URL=db_url, MSBRIEF_OUTPUT_DIR=str(tmp_path / "var"),
+                   MSBRIEF_SMTP_URL=f"smtp+plain://127.0.0.1:{server.port}", MSBRIEF_RECIPIENTS=",".join(RECIPIENTS[:2]),
+                   MSBRIEF_RELEASE_WEBHOOKS=receiver.apprise_url())
+
+        def command(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run([str(msbrief), "release-alert", "--release", "2023-Q2", *args], env={**env, **extra},
+                                  cwd=tmp_path, capture_output=True, text=True, timeout=180)
+
+        off = command("--send")
+        assert off.returncode == 2 and off.stderr.strip().splitlines() == [
+            "msbrief release-alert: release-day messages are off: set MSBRIEF_RELEASE_ALERTS=true to send them, or use "
+            "--dry-run to write one"], off.stderr
+        preview = command()  # off: a dry run
+        assert preview.returncode == 0 and (tmp_path / "var" / "outbox" / "release" / "2023-Q2.webhook.md").is_file()
+        assert not server.handler.messages and not receiver.posts
+
+        sent = command(MSBRIEF_RELEASE_ALERTS="true")
+        assert sent.returncode == 0, sent.stdout + sent.stderr
+        assert sent.stdout.startswith("New NRM statistics: April to June 2023\n")
+        assert f"  email {RECIPIENTS[0]}: accepted - 250 2.0.0 queued as 1" in sent.stdout
+        assert "  webhook json://127.0.0.1:" in sent.stdout and ": accepted - accepted (HTTP 2xx)" in sent.stdout
+        again = command(MSBRIEF_RELEASE_ALERTS="true")
+        assert again.returncode == 0 and "nothing to send (already sent)" in again.stdout and "(earlier run)" in again.stdout
+        assert len(server.handler.messages) == 2 and len(receiver.posts) == 1
+        forced = command("--force", MSBRIEF_RELEASE_ALERTS="true")
+        assert forced.returncode == 0, forced.stdout
+        assert len(server.handler.messages) == 4 and len(receiver.posts) == 2
