@@ -83,7 +83,8 @@ class Watch:
         if self.page is None:
             return (f"{self.announcement}: not published after {self.looks} look(s) within the watch window "
                     "(MSBRIEF_RELEASE_POLL_WINDOW); the scheduled ingests will read it")
-        return f"{self.announcement}: published as {self.page}, stored with its figures after {self.looks} look(s)"
+        seen = f", first seen at {self.published_seen_at:%H:%M:%S} UTC" if self.published_seen_at else ""
+        return f"{self.announcement}: published as {self.page}{seen}, stored with its figures after {self.looks} look(s)"
 
 
 def published_page(settings: Settings, source: str, announcement: str) -> str | None:
