@@ -231,30 +231,42 @@ sys.exit(1 if outcome.problems else 0)
 
 
 class KillingSmtp(Handler):
-    """Kills the client's process group at the RCPT of its `nth` transaction (nothing queued for it)."""
+    """Kills the client's process group at the RCPT of its `rcpt`-th transaction (nothing queued for it),
+    or once the `data`-th message is queued and before the client reads the server's 250."""
 
-    def __init__(self, nth: int) -> None:
+    def __init__(self, *, rcpt: int = 0, data: int = 0) -> None:
         super().__init__()
-        self.nth, self.rcpts, self.victim = nth, 0, None
+        self.at_rcpt, self.at_data, self.rcpts, self.victim = rcpt, data, 0, None
+
+    def _kill(self) -> None:
+        if self.victim is not None:
+            os.killpg(self.victim, signal.SIGKILL)
+            self.victim = None
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
         self.rcpts += 1
-        if self.rcpts == self.nth and self.victim is not None:
-            os.killpg(self.victim, signal.SIGKILL)
-            self.victim = None
+        if self.rcpts == self.at_rcpt:
+            self._kill()
         return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
 
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        reply = await super().handle_DATA(server, session, envelope)
+        if len(self.messages) == self.at_data:
+            self._kill()
+        return reply
 
-@pytest.mark.parametrize("point", ["smtp-rcpt", "webhook-request"])
+
+@pytest.mark.parametrize("point", ["smtp-rcpt", "smtp-data", "webhook-request"])
 def test_killed_mid_send_then_rerun_every_address_has_one_message(point, db_url, tmp_path):
-    """Killed at an SMTP RCPT (nothing delivered: the rerun sends it) or once the webhook's request
-    has arrived (it was delivered: unconfirmed, never sent twice); the emails arrive once each."""
+    """Killed at an SMTP RCPT (nothing delivered: the rerun sends it), once an email is queued and
+    before its 250 is read, or once the webhook's request has arrived (delivered: unconfirmed, never
+    sent twice); every address has its message once."""
     from store.db import make_engine, upgrade
 
     engine = make_engine(db_url)
     upgrade(engine)
     populate(engine)
-    smtp = KillingSmtp(nth=2 if point == "smtp-rcpt" else 0)
+    smtp = KillingSmtp(rcpt=2 if point == "smtp-rcpt" else 0, data=2 if point == "smtp-data" else 0)
     try:
         with smtp_server(tmp_path, mode="plain", auth=False, handler=smtp) as server, webhook_server() as receiver:
             env = {k: v for k, v in os.environ.items() if not k.startswith("MSBRIEF_")}
@@ -267,7 +279,7 @@ def test_killed_mid_send_then_rerun_every_address_has_one_message(point, db_url,
             # the webhook goes after the emails: kill there once every email is out
             proc = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                     text=True, start_new_session=True)
-            (smtp if point == "smtp-rcpt" else receiver.behaviour).victim = proc.pid
+            (receiver.behaviour if point == "webhook-request" else smtp).victim = proc.pid
             out, err = proc.communicate(timeout=180)
             assert proc.returncode == -signal.SIGKILL, f"the run was never killed at {point}:\n{out}\n{err[-3000:]}"
             rerun = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=180)
@@ -280,6 +292,11 @@ def test_killed_mid_send_then_rerun_every_address_has_one_message(point, db_url,
                 # its request was out when the run died: probably delivered, so never sent again; reported
                 assert webhook_state == "unconfirmed" and rerun.returncode == 1, rerun.stdout
                 assert "unconfirmed" in rerun.stdout
+            elif point == "smtp-data":
+                # the second email was queued when the run died: unconfirmed, never sent twice; reported
+                emails = Counter(st for ch, st in stored.values() if ch == "email")
+                assert emails == Counter({"accepted": len(RECIPIENTS) - 1, "unconfirmed": 1}), stored
+                assert webhook_state == "accepted" and rerun.returncode == 1, rerun.stdout
             else:
                 assert webhook_state == "accepted" and rerun.returncode == 0, rerun.stdout + rerun.stderr[-3000:]
     finally:
