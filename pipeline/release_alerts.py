@@ -100,8 +100,10 @@ def read_release(engine: Engine, period: str | None = None) -> AlertData | None:
         return AlertData(release, tuple(series(s, "total_referrals")))
 
 
-def unsubscribe_of(settings: Settings) -> Unsubscribe:
-    return Unsubscribe.of(settings.unsubscribe_mailto or settings.contact_email, settings.unsubscribe_url)
+def unsubscribe_of(settings: Settings) -> Unsubscribe | None:
+    """How a recipient leaves the list (the briefing's settings); None when no address is set (webhooks only)."""
+    mailto = settings.unsubscribe_mailto or settings.contact_email
+    return Unsubscribe.of(mailto, settings.unsubscribe_url) if mailto else None
 
 
 def compose(data: AlertData, settings: Settings) -> RenderedAlert:
@@ -111,9 +113,13 @@ def compose(data: AlertData, settings: Settings) -> RenderedAlert:
 
 def email_of(rendered: RenderedAlert, settings: Settings, *, recipients: list[str], message_id: str,
              date: datetime) -> EmailMessage:
-    """The email of a rendered alert, with the briefing's headers (From, List-Unsubscribe, ...)."""
+    """The email of a rendered alert, with the briefing's headers (From, List-Unsubscribe, ...);
+    SettingsError (one line) when MSBRIEF_CONTACT_EMAIL is needed and not set."""
+    settings.require_mail_addresses()
+    unsubscribe = unsubscribe_of(settings)
+    assert unsubscribe is not None, "require_mail_addresses() leaves an unsubscribe address"
     return message_from(rendered.email, mail_from=settings.sender, recipients=recipients, message_id=message_id,
-                        unsubscribe=unsubscribe_of(settings), date=date)
+                        unsubscribe=unsubscribe, date=date)
 
 
 def message_id_for(settings: Settings, period: str) -> str:
@@ -207,6 +213,7 @@ def _send(engine: Engine, rendered: RenderedAlert, settings: Settings, outcome: 
                          "MSBRIEF_SMTP_URL, or MSBRIEF_RELEASE_WEBHOOKS: nobody to send it to")
     config = smtp_config(settings) if recipients else None
     if config:
+        settings.require_mail_addresses()  # the email's From and unsubscribe address, before anything is claimed
         config.endpoint()  # a bad URL is an error before anything is claimed
 
     @contextmanager

@@ -72,6 +72,7 @@ def worker_settings(*, db_url: str, out: Path, mirror_url: str, smtp_port: int, 
         "MSBRIEF_RELEASE_ALERTS": "true", "MSBRIEF_RECIPIENTS": ",".join(recipients),
         "MSBRIEF_SMTP_URL": f"smtp+plain://127.0.0.1:{smtp_port}", "MSBRIEF_RELEASE_WEBHOOKS": webhook,
         "MSBRIEF_SITE_URL": "https://msbrief.example.org/", "MSBRIEF_RELEASE_POLL_INTERVAL": f"{poll_interval:g}",
+        "MSBRIEF_CONTACT_EMAIL": "operators@example.org",
     }
 
 

@@ -274,7 +274,7 @@ def test_killed_mid_send_then_rerun_every_address_has_one_message(point, db_url,
                        MSBRIEF_SMTP_URL=f"smtp+plain://127.0.0.1:{server.port}",
                        MSBRIEF_RECIPIENTS=",".join(RECIPIENTS), MSBRIEF_RELEASE_ALERTS="true",
                        MSBRIEF_RELEASE_WEBHOOKS=receiver.apprise_url(), MSBRIEF_WEBHOOK_TIMEOUT="10",
-                       MSBRIEF_MAIL_FROM="msbrief <briefing@example.org>", PYTHONPATH=str(ROOT))
+                       MSBRIEF_CONTACT_EMAIL="operators@example.org", PYTHONPATH=str(ROOT))
             cmd = [sys.executable, "-c", SCRIPT, NOW.isoformat()]
             # the webhook goes after the emails: kill there once every email is out
             proc = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -346,7 +346,7 @@ def test_the_command_sends_once_reports_each_address_and_force_resends(db_url, t
         env = {k: v for k, v in os.environ.items() if not k.startswith("MSBRIEF_")}
         env.update(MSBRIEF_DATABASE_URL=db_url, MSBRIEF_OUTPUT_DIR=str(tmp_path / "var"),
                    MSBRIEF_SMTP_URL=f"smtp+plain://127.0.0.1:{server.port}", MSBRIEF_RECIPIENTS=",".join(RECIPIENTS[:2]),
-                   MSBRIEF_RELEASE_WEBHOOKS=receiver.apprise_url())
+                   MSBRIEF_RELEASE_WEBHOOKS=receiver.apprise_url(), MSBRIEF_CONTACT_EMAIL="operators@example.org")
 
         def command(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
             return subprocess.run([str(msbrief), "release-alert", "--release", "2023-Q2", *args], env={**env, **extra},
