@@ -12,7 +12,7 @@ from flows.alerts import notify_failure
 from flows.ingest import ingest_task, report_of
 from flows.names import run_name
 from flows.publish import publish_task
-from flows.release_watch import alert_task
+from flows.release_watch import release_message
 from pipeline.cycle import finish_run, ingest_all, start_run
 from pipeline.engine import get_engine
 from pipeline.reports import CycleReport
@@ -41,10 +41,8 @@ def cycle(sources: list[str] | None = None) -> CycleReport | State:
     state = publish_task(return_state=True)
     if state.is_completed():
         report.feeds = state.result()
-        if any(s.figures for s in report.sources) and get_settings().release_alerts:
-            alerted = alert_task(return_state=True)  # the release-day message, once the pages are out
-            if not alerted.is_completed():
-                report.warnings.append(f"the release-day message: {alerted.message}")
+        if any(s.figures for s in report.sources):
+            report.warnings += release_message()  # the release-day message (opt-in), once the pages are out
     else:
         report.publish_failed = True
         report.warnings.append(f"publishing the feeds failed: {state.message}")

@@ -88,18 +88,18 @@ def ingest_source(source: str, backfill: bool | None = None, announcement: str |
         publish_changes_task(return_state=True)  # best effort: its failure never fails the stored ingest
     if source_spec(source).watches_releases and report.status == "ok":
         _watch_releases(source)
-    if report.figures and report.status == "ok":
-        _release_day(source)
+    if report.figures and report.status == "ok":  # published just above: staff hear of it now
+        _release_message(source)
     if report.status != "ok":
         return Failed(message=f"{source} failed: {report.error}", data=SourceFailed(report))
     return Completed(message=f"{source}: {report.new} new, {report.amended} amended", data=report)
 
 
-def _release_day(source: str) -> None:
-    """New figures were stored: publish now and send the release-day message; trouble is logged."""
-    from flows.release_watch import after_new_figures
+def _release_message(source: str) -> None:
+    """New figures were stored and published: the release-day message (opt-in); trouble is logged."""
+    from flows.release_watch import release_message
 
-    for problem in after_new_figures():
+    for problem in release_message():
         get_run_logger().warning("%s stored new figures, but %s", source, problem)
 
 

@@ -6,9 +6,9 @@ is cancelled, the run scheduled for the old time is deleted. Needs a Prefect API
 deployment (msbrief serve, or a server).
 
 `release_day` is that run: it watches for the release (pipeline/releases.py), and once it is stored
-with its figures, within the same flow run, rebuilds the feeds, pages and open data and sends the
-release-day message (pipeline/release_alerts.py). `after_new_figures` does the same two steps for
-any ingest that stored new figures (a release found by a scheduled ingest).
+with its figures, within the same flow run, publishes what changed (the feeds, pages and open data)
+and sends the release-day message (pipeline/release_alerts.py). `release_message` is the message
+alone, for any ingest that stored new figures and published them (a release a scheduled ingest found).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from prefect.states import Completed, Failed, State
 
 from flows.deployments import deployment_of
 from flows.ingest import publish_artifacts
-from flows.publish import publish_task
+from flows.publish import publish_changes_task
 from pipeline.cycle import finish_run, start_run
 from pipeline.engine import get_engine
 from pipeline.release_alerts import AlertOutcome, run_release_alert
@@ -74,24 +74,23 @@ def alert_task() -> AlertOutcome | State:
     return outcome
 
 
-def publish_changes() -> State:
-    """Rebuild the feeds, pages and open data now. The one call site of publishing on release day:
-    switch it to the incremental "publish what changed" (issue 29 part A) when that lands."""
-    return publish_task(return_state=True)
+def publish_now() -> list[str]:
+    """Publish what the release changed, in this flow run (the ingest's "publish what changed",
+    flows/publish.py); what went wrong, as lines."""
+    state = publish_changes_task(return_state=True)
+    if not state.is_completed():
+        return [f"publishing failed: {state.message}"]
+    result = state.result()
+    return [result.failed] if result.failed else []
 
 
-def after_new_figures() -> list[str]:
-    """Once a release is stored with new figures: publish, then the release-day message (opt-in);
-    what went wrong, as lines (an empty list when nothing did)."""
-    problems = []
-    published = publish_changes()
-    if not published.is_completed():
-        problems.append(f"publishing failed: {published.message}")
-    if get_settings().release_alerts:
-        alerted = alert_task(return_state=True)
-        if not alerted.is_completed():
-            problems.append(f"the release-day message: {alerted.message}")
-    return problems
+def release_message() -> list[str]:
+    """The release-day message (opt-in, MSBRIEF_RELEASE_ALERTS), once the pages are out; what went
+    wrong, as lines (an empty list when nothing did)."""
+    if not get_settings().release_alerts:
+        return []
+    alerted = alert_task(return_state=True)
+    return [] if alerted.is_completed() else [f"the release-day message: {alerted.message}"]
 
 
 def release_day(source: str, announcement: str, release_at: str) -> State:
@@ -102,7 +101,7 @@ def release_day(source: str, announcement: str, release_at: str) -> State:
     finish_run(engine, run_id, CycleReport(sources=[watch.report] if watch.report else []))
     if watch.page is None:
         return Completed(message=watch.summary, data=watch)
-    problems = after_new_figures()
+    problems = publish_now() + release_message()
     if problems:
         message = f"{watch.summary}; " + "; ".join(problems)
         return Failed(message=message, data=ReleaseDayFailed(message))
