@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -31,6 +31,7 @@ from feeds.release_alert import RenderedAlert, render_release_alert
 from feeds.webhooks import Webhook, WebhookSender, webhooks
 from pipeline.briefing import EmailTransport, leases, smtp_config
 from pipeline.dispatch import Attempt, DeliveryReport, DispatchResult, Transport, dispatch
+from pipeline.reports import SourceReport
 from pipeline.settings import Settings
 from store import queries
 from store.db import Engine, read_session
@@ -171,7 +172,8 @@ def run_release_alert(engine: Engine, settings: Settings, *, now: datetime, peri
     return _send(engine, rendered, settings, outcome, force=force, now=now)
 
 
-def after_new_figures(engine: Engine, settings: Settings, reports: list, *, now: datetime) -> list[str]:
+def after_new_figures(engine: Engine, settings: Settings, reports: Sequence[SourceReport], *,
+                      now: datetime) -> list[str]:
     """After a run whose `reports` (SourceReport) stored new figures: the release-day message, when
     MSBRIEF_RELEASE_ALERTS is on; what went wrong, as warnings (none when nothing did)."""
     if not settings.release_alerts or not any(r.figures for r in reports):

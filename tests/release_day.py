@@ -100,7 +100,7 @@ def staged_corpus(root: Path) -> Path:
     return root
 
 
-def _recorded(root: Path, path: str) -> dict[str, Any]:
+def _recorded(path: str) -> dict[str, Any]:
     entry = next(e for e in _entries(FIXTURES / FOLDER)["responses"] if e["path"] == path)
     return json.loads((FIXTURES / FOLDER / entry["file"]).read_text(encoding="utf-8"))
 
@@ -136,12 +136,12 @@ def staged_release(root: Path, at: datetime, *, published: float | None = None) 
     search_path = next(e["path"] for e in _entries(root / FOLDER)["responses"] if e.get("file") == ANNOUNCEMENTS_SEARCH)
     redirect = {"base_path": ANNOUNCEMENT, "schema_name": "redirect", "document_type": "redirect",
                 "redirects": [{"path": ANNOUNCEMENT, "type": "exact", "destination": RELEASE}]}
-    page = _recorded(root, f"/api/content{RELEASE}")
+    page = _recorded(f"/api/content{RELEASE}")
     page["first_published_at"] = page["public_updated_at"] = at.isoformat()
     if isinstance(page.get("details"), dict):
         page["details"]["first_public_at"] = at.isoformat()
         page["details"]["change_history"] = [{"public_timestamp": at.isoformat(), "note": "First published."}]
-    bulletin = _recorded(root, f"/api/content{BULLETIN}")
+    bulletin = _recorded(f"/api/content{BULLETIN}")
     moment = at.timestamp() if published is None else published
     now = [Response(base + search_path, json.dumps(search)),
            Response(f"{base}/api/content{ANNOUNCEMENT}", json.dumps(announcement))]
