@@ -11,11 +11,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from commands import briefing, db, feeds, figures, mirror, run, sources
+from commands import briefing, db, feeds, figures, mirror, release_alert, run, sources
 from commands.errors import CommandError
 from pipeline.sources import SOURCES
 
-COMMAND_MODULES = (run, db, figures, sources, feeds, briefing, mirror)
+COMMAND_MODULES = (run, db, figures, sources, feeds, briefing, release_alert, mirror)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -44,7 +44,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Start the mirror of recorded sources on a free loopback port, point every source at it, "
         f"ingest into the demo's own database ({DEMO_DATABASE}), publish feeds to {DEMO_OUTPUT.as_posix()}/public/ "
         f"and write the briefing to {DEMO_OUTPUT.as_posix()}/outbox/ (never sent) for the same "
-        f"week `msbrief briefing` would report on: {WEEK_RULE}. The configured MSBRIEF_DATABASE_URL and "
+        f"week `msbrief briefing` would report on: {WEEK_RULE}. The release-day message of the latest release "
+        f"(its email and the webhooks' text) goes to {DEMO_OUTPUT.as_posix()}/outbox/release/ (never sent). "
+        "The configured MSBRIEF_DATABASE_URL and "
         "MSBRIEF_OUTPUT_DIR are never used, nor anything in .env: --database and --output name others. "
         "Sources: " + ", ".join(SOURCES) + ". A second demo "
         "in the same directory is a second cycle: nothing new, every request answered 304. The recorded "
@@ -149,6 +151,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     database_url, output = args.database or DEMO_DATABASE, args.output or DEMO_OUTPUT
     os.environ["MSBRIEF_DATABASE_URL"], os.environ["MSBRIEF_OUTPUT_DIR"] = database_url, str(output)
     read_env_file(False)  # a .env here is the configured msbrief's: none of it is the demo's
+    os.environ["MSBRIEF_RELEASE_ALERTS"] = "false"  # the demo writes its release-day message, never sends it
     if not load_settings().contact_email:
         os.environ["MSBRIEF_CONTACT_EMAIL"] = DEMO_CONTACT
     print(f"demo: its own database {database_url} and output folder {output.as_posix()}/ "
@@ -161,11 +164,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
             get_settings.cache_clear()
             report = run_pipeline(None)
             week = _demo_briefing(report)
+            alert = _demo_release_alert(report)
     except MirrorError as exc:
         raise CommandError(f"cannot serve the recorded sources in {str(corpus)!r}: {exc}") from None
     _print_report(report, args.json)
     if week and not args.json:
         print(f"briefing: {load_settings().outbox_dir / (week + '.eml')} and .html")
+    if alert and not args.json:
+        print(f"release-day message: {alert}")
     return 0 if report.ok and week else 1
 
 
@@ -180,6 +186,23 @@ def _demo_briefing(report) -> str | None:
         report.warnings.append(f"writing the demo briefing failed: {exc}")
         return None
     return outcome.week
+
+
+def _demo_release_alert(report) -> str:
+    """Write the release-day message of the latest release to var/outbox/release (never sent): the email and
+    the webhooks' text, as staff would get them on the day."""
+    from pipeline.engine import get_engine
+    from pipeline.release_alerts import run_release_alert
+
+    try:
+        outcome = run_release_alert(get_engine(), load_settings(), send=False, now=datetime.now(UTC))
+    except Exception as exc:  # noqa: BLE001 - the demo reports it, like any other failure
+        report.warnings.append(f"writing the demo release-day message failed: {exc}")
+        return ""
+    if outcome.action != "written":
+        report.warnings.append(f"no demo release-day message: {outcome.reason}")
+        return ""
+    return ", ".join(str(p) for p in outcome.files)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

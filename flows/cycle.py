@@ -13,6 +13,7 @@ from flows.alerts import notify_failure
 from flows.ingest import ingest_with_limits, report_of
 from flows.names import run_name
 from flows.publish import publish_task
+from flows.release_watch import release_message
 from flows.run_logs import RunFailed, failed
 from pipeline.cycle import finish_run, ingest_all, start_run
 from pipeline.engine import get_engine
@@ -42,6 +43,8 @@ def cycle(sources: list[str] | None = None) -> CycleReport | State:
     state = publish_task(return_state=True)
     if state.is_completed():
         report.feeds = state.result().paths
+        if any(s.figures for s in report.sources):
+            report.warnings += release_message()  # the release-day message (opt-in), once the pages are out
     else:
         report.publish_failed = True
         report.warnings.append(f"publishing the feeds failed: {state.message}")

@@ -88,8 +88,14 @@ def publish_artifacts(report: SourceReport) -> None:
 
 @flow(name="ingest-source", flow_run_name=run_name("ingest {source}"), on_failure=[notify_failure],
       on_crashed=[notify_failure])
-def ingest_source(source: str, backfill: bool | None = None) -> SourceReport | State:
-    """Ingest one source as a run of its own (a deployment's scheduled run)."""
+def ingest_source(source: str, backfill: bool | None = None, announcement: str | None = None,
+                  release_at: str | None = None) -> SourceReport | State:
+    """Ingest one source as a run of its own (a deployment's scheduled run). With `announcement` and
+    `release_at` it is a release-time run (flows/release_watch.py): it watches for that release."""
+    if announcement and release_at:
+        from flows.release_watch import release_day
+
+        return release_day(source, announcement, release_at)
     engine = get_engine()
     run_id = start_run(engine, flow_run_id=str(flow_run.get_id() or ""))
     state = ingest_with_limits(source, run_id, backfill)
@@ -100,9 +106,19 @@ def ingest_source(source: str, backfill: bool | None = None) -> SourceReport | S
         publish_changes_task(return_state=True)  # best effort: its failure never fails the stored ingest
     if source_spec(source).watches_releases and report.status == "ok":
         _watch_releases(source)
+    if report.figures and report.status == "ok":  # published just above: staff hear of it now
+        _release_message(source)
     if report.status != "ok":
         return failed(f"{source} failed: {report.error}", SourceFailed(report))
     return Completed(message=f"{source}: {report.new} new, {report.amended} amended", data=report)
+
+
+def _release_message(source: str) -> None:
+    """New figures were stored and published: the release-day message (opt-in); trouble is logged."""
+    from flows.release_watch import release_message
+
+    for problem in release_message():
+        get_run_logger().warning("%s stored new figures, but %s", source, problem)
 
 
 def _watch_releases(source: str) -> None:

@@ -97,9 +97,20 @@ def _responses(mirror: MirrorServer, method: str, payload: dict[str, Any]) -> An
             body = str(payload.get("body", ""))
         mirror.put_response(_required(payload, "path"), body, status=int(payload.get("status", 200)),
                           content_type=payload.get("content_type"), headers=payload.get("headers"),
-                          last_modified=payload.get("last_modified"))
+                          last_modified=payload.get("last_modified"),
+                          at=_moment(payload.get("at")))
         return {"ok": True}
     raise MirrorError(f"{method} {CONTROL}responses is not supported (POST, DELETE)")
+
+
+def _moment(value: Any) -> float | None:
+    """A staged response's moment: epoch seconds, or None for at once."""
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise MirrorError(f"'at' must be epoch seconds (a number), got {value!r}") from None
 
 
 def _required(payload: dict[str, Any], name: str) -> Any:

@@ -120,8 +120,7 @@ class Responder(BaseHTTPRequestHandler):
     # serving
 
     def _lookup(self, key: Key) -> Recorded:
-        with self.state.lock:
-            found = self.state.responses.get(key)
+        found = self.state.response(key, time.time())
         if found is not None:
             return found
         if key[0] == "/":

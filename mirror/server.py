@@ -15,7 +15,8 @@ docs/CONTRACTS.md; `root` may also be one such folder) at `http://127.0.0.1:PORT
 
 Every request is logged (`MirrorServer.log`, optionally appended to a JSONL file). Faults are set
 per URL, in process (`set_fault`) or over HTTP (`POST /__mirror/faults`); responses can be added,
-replaced or removed at runtime (`put_response`, `POST /__mirror/responses`). The control API:
+replaced or removed at runtime (`put_response`, `POST /__mirror/responses`), at once or staged to
+appear at a set moment (`at`: a release published at 9:30 for the release-day tests and benchmark). The control API:
 
     GET    /__mirror/log            the request log (JSON list)
     DELETE /__mirror/log            empty it
@@ -24,7 +25,8 @@ replaced or removed at runtime (`put_response`, `POST /__mirror/responses`). The
                                      "chunked", "drip", "content_type", "location"}
     DELETE /__mirror/faults         clear them (JSON {"path"} clears one)
     POST   /__mirror/responses      {"path", "body" | "body_base64", "status", "content_type",
-                                     "headers", "last_modified"}
+                                     "headers", "last_modified", "at"}: with "at" (epoch seconds),
+                                     staged: served from that moment on
     DELETE /__mirror/responses      back to the recorded responses (JSON {"path"} removes one: 404)
 
 Faults: 429 (Retry-After: retry_after, default 1), 503 (Retry-After if retry_after is given), 500,
@@ -231,17 +233,25 @@ class MirrorServer:
     # responses
 
     def put_response(self, path: str, body: bytes | str, *, status: int = 200, content_type: str | None = None,
-                     headers: dict[str, str] | None = None, last_modified: str | None = None) -> None:
-        """Add or replace the response for `path` (a new item appears, an item is amended).
+                     headers: dict[str, str] | None = None, last_modified: str | None = None,
+                     at: float | None = None) -> None:
+        """Add or replace the response for `path` (a new item appears, an item is amended), now or,
+        staged, from epoch second `at` on (a release published at a set moment: until then the
+        path answers as before).
 
-        Last-Modified defaults to now, so If-Modified-Since sees the change.
+        Last-Modified defaults to that moment, so If-Modified-Since sees the change.
         """
         data = body.encode("utf-8") if isinstance(body, str) else body
         recorded = Recorded(status=status, content_type=content_type or guess_type(urlsplit(path).path),
                             body=data, headers=tuple((headers or {}).items()),
-                            last_modified=last_modified or http_date())
+                            last_modified=last_modified or http_date(at))
+        key = request_key(_checked_path(path))
         with self._state.lock:
-            self._state.responses[request_key(_checked_path(path))] = recorded
+            if at is None:
+                self._state.staged.pop(key, None)
+                self._state.responses[key] = recorded
+            else:
+                self._state.staged[key] = (float(at), recorded)
 
     def remove_response(self, path: str) -> None:
         """Make `path` a 404 (an item is withdrawn)."""
@@ -249,9 +259,10 @@ class MirrorServer:
             self._state.responses.pop(request_key(path), None)
 
     def reset_responses(self) -> None:
-        """Back to the recorded responses."""
+        """Back to the recorded responses (staged ones dropped)."""
         with self._state.lock:
             self._state.responses = dict(self._state.recorded)
+            self._state.staged.clear()
 
 
     def control(self, method: str, route: str, payload: dict[str, Any]) -> Any:

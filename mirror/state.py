@@ -72,9 +72,20 @@ class State:
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: threading.Event = field(default_factory=threading.Event)
     gzip_cache: dict[bytes, bytes] = field(default_factory=dict)
+    staged: dict[Key, tuple[float, Recorded]] = field(default_factory=dict)  # served from that epoch second on
 
     def __post_init__(self) -> None:
         self.responses = dict(self.recorded)
+
+    def response(self, key: Key, now: float) -> Recorded | None:
+        """The response for `key` at epoch second `now`: a staged one once its moment has come (it then
+        replaces the response for good), else the current one (None: no such path)."""
+        with self.lock:
+            staged = self.staged.get(key)
+            if staged is not None and staged[0] <= now:
+                del self.staged[key]
+                self.responses[key] = staged[1]
+            return self.responses.get(key)
 
     def take_fault(self, key: Key) -> Fault | None:
         """The fault for `key`, used up by one when it has a count."""

@@ -10,6 +10,7 @@ import contextvars
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 from pipeline.ingest import ingest_source
 from pipeline.reports import CycleReport, SourceReport
@@ -73,4 +74,9 @@ def run_cycle(settings: Settings, engine: Engine, sources: Sequence[str] | None 
         log.debug("publishing the feeds failed", exc_info=True)
         report.warnings.append(f"publishing the feeds failed: {reason}")
         report.publish_failed = True
+    if settings.release_alerts and not report.publish_failed:
+        # new figures: the release-day message, once the pages are out (imported only when it is on)
+        from pipeline.release_alerts import after_new_figures
+
+        report.warnings += after_new_figures(engine, settings, report.sources, now=datetime.now(UTC))
     return report

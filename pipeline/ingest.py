@@ -125,8 +125,12 @@ class KnownUrls:
         return Stored(*found) if found is not None else None
 
 
-def fetch(settings: Settings, engine: Engine, name: str, *, backfill: bool | None = None) -> Fetched:
+def fetch(settings: Settings, engine: Engine, name: str, *, backfill: bool | None = None,
+          release_links: tuple[str, ...] = ()) -> Fetched:
     """Run one adapter against its configured base URL. Never raises for source trouble.
+
+    `release_links`: release pages to read whether or not the source's listing has them yet (the
+    release-day watch found them; only a source that announces releases takes them).
 
     What the fetch needs from the store (validators, robots.txt, the last success) is read once, in
     one read-only transaction, before the first request; the URLs already known are read once too,
@@ -140,7 +144,9 @@ def fetch(settings: Settings, engine: Engine, name: str, *, backfill: bool | Non
     if backfill is None:
         backfill = succeeded_at is None  # a source that never succeeded gets its whole archive walked
 
-    extra = {"stored": is_known.stored, "last_read": succeeded_at} if spec.stored_versions else {}
+    extra: dict[str, Any] = {"stored": is_known.stored, "last_read": succeeded_at} if spec.stored_versions else {}
+    if release_links:
+        extra["release_links"] = release_links
 
     def collect(backfill: bool) -> SourceResult:
         return spec.collect(client, settings, is_known=is_known, backfill=backfill, **extra)
@@ -226,13 +232,14 @@ def _store(engine: Engine, run_id: int | None, fetched: Fetched, *, seen_at: dat
 
 
 def ingest_source(settings: Settings, engine: Engine, name: str, *, run_id: int | None = None,
-                  backfill: bool | None = None) -> SourceReport:
+                  backfill: bool | None = None, release_links: tuple[str, ...] = ()) -> SourceReport:
     """Fetch, normalise and store one source; its report (status "failed" with the reason if it failed).
+    `release_links`: release pages to read as well (see `fetch`).
 
     A lost or locked database while storing is tried again (STORE_RETRY) with what was fetched; the
     last failure is raised.
     """
-    fetched = fetch(settings, engine, name, backfill=backfill)
+    fetched = fetch(settings, engine, name, backfill=backfill, release_links=release_links)
     attempts = STORE_RETRY.retrying(retry_on=DatabaseUnavailable, describe=driver_reason, level=logging.WARNING,
                                     what=f"source {name}: database trouble while storing")
     return attempts(store, engine, run_id, fetched)

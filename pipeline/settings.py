@@ -103,6 +103,15 @@ class Settings(BaseSettings):
     briefing_window_weeks: int = Field(default=4, ge=0)  # only items published this many weeks before the week count as new
     briefing_off_topic: Literal["collapse", "omit", "list"] = "collapse"  # a generalist source's off-topic items
 
+    # release day (pipeline/release_alerts.py, pipeline/releases.py)
+    release_alerts: bool = False  # opt-in: the release-day message to staff, by email and webhooks
+    release_recipients: Annotated[list[str], NoDecode] = Field(default_factory=list)  # empty: MSBRIEF_RECIPIENTS
+    release_webhooks: Annotated[list[str], NoDecode] = Field(default_factory=list)  # Apprise URLs, space- or comma-separated
+    release_alert_max_age: float = Field(48.0, gt=0)  # hours: a release older than this when read is not news
+    webhook_timeout: float = Field(10.0, gt=0)  # seconds to connect to a webhook, and to wait for its reply
+    release_poll_interval: float = Field(30.0, ge=5)  # seconds between looks for an announced release
+    release_poll_window: float = Field(1200.0, gt=0)  # seconds the release-time run looks for it, from the announced minute
+
     # orchestration
     notify_block: str = ""  # name of a Prefect notification block to alert on failed runs
     timezone: str = LONDON_TZ_NAME
@@ -188,6 +197,19 @@ class Settings(BaseSettings):
     def _split_recipients(cls, value: object) -> object:
         if isinstance(value, str):
             return [r.strip() for r in value.split(",") if r.strip()]
+        return value
+
+    @field_validator("release_recipients", mode="before")
+    @classmethod
+    def _split_release_recipients(cls, value: object) -> object:
+        return cls._split_recipients(value)
+
+    @field_validator("release_webhooks", mode="before")
+    @classmethod
+    def _split_webhooks(cls, value: object) -> object:
+        # Apprise URLs hold no spaces or commas of their own: either separates them
+        if isinstance(value, str):
+            return [u for u in re.split(r"[\s,]+", value) if u]
         return value
 
     @field_validator("govuk_guidance_watch", mode="before")

@@ -18,6 +18,11 @@ Strategy "govuk-search+content-api" (JSON only, never scraped HTML):
 4. Statistics announcements: a second search (format statistics_announcement), then each
    announcement's Content API document (state, display date, previous date, cancellation).
 
+On release day (`published_release`), an announced release is looked for through its announcement
+alone: once published, GOV.UK redirects the announcement to the release page (an HTTP redirect, or
+a `redirect` item in the Content API), which `collect(release_links=...)` then reads like a search
+result, before the search has indexed it.
+
 A 304 on a search page means nothing changed: it is not parsed (and pagination stops). A 304 on a
 release page or announcement skips that item. A release page that changed while its bulletin
 answers 304 has its bulletin fetched again unconditionally, so the release keeps its figures.
@@ -44,6 +49,7 @@ from scrapers.govuk_api import (
     details_of,
     page_url,
     raw_attachments,
+    redirect_destination,
     require,
     search_path,
     when,
@@ -328,16 +334,51 @@ def _announcements(fetcher: GovukApi, warnings: list[str]) -> list[Announcement]
     return found
 
 
+# --- release day -------------------------------------------------------------------------------
+
+MAX_REDIRECTS = 3  # redirect items followed from an announcement
+
+
+def published_release(client: Fetcher, *, base_url: str, announcement_url: str) -> str | None:
+    """The release page an announced release was published as, or None while it is still an announcement.
+
+    Reads the announcement's Content API document unconditionally (a 304 would say nothing) and
+    follows where it now leads: an HTTP redirect, or `redirect` items. A ParseError when it leads
+    round in circles or to no document.
+    """
+    fetcher = GovukApi(client, base_url, source=SOURCE.name)
+    page, doc = fetcher.get(content_path(announcement_url), conditional=False)
+    for _ in range(MAX_REDIRECTS + 1):
+        if doc is None:
+            raise ParseError("an unconditional request answered 304", source=SOURCE.name, url=page.url,
+                             expected="the announcement's Content API document")
+        destination = redirect_destination(doc)
+        if destination is None:
+            break
+        page, doc = fetcher.get(content_path(destination), conditional=False)
+    else:
+        raise ParseError(f"more than {MAX_REDIRECTS} redirect items in a row", source=SOURCE.name, url=page.url,
+                         expected="a redirect leading to the release page")
+    kind = str(doc.get("document_type") or doc.get("schema_name") or "")
+    if kind.endswith("announcement"):
+        return None  # not published yet
+    require(doc, page, "base_path", source=SOURCE.name)
+    return page_url(doc["base_path"])
+
+
 # --- the adapter -------------------------------------------------------------------------------
 
 
 def collect(client: Fetcher, *, base_url: str, is_known: Callable[[str], bool],
             topics: dict[str, tuple[str, ...]], backfill: bool = False, max_warnings: int | None = None,
-            max_key_results_chars: int | None = None, workbook_limits: WorkbookLimits | None = None) -> SourceResult:
+            max_key_results_chars: int | None = None, workbook_limits: WorkbookLimits | None = None,
+            release_links: tuple[str, ...] = ()) -> SourceResult:
     """Every NRM release (page, attachments, bulletin figures, data tables) and announcement GOV.UK lists.
 
     Incremental by default: search pages are read newest first and paging stops at the first page
-    whose NRM releases are all known (`backfill=True` walks the whole archive). Raises ParseError
+    whose NRM releases are all known (`backfill=True` walks the whole archive). `release_links`
+    (release pages found on release day, through `published_release`) are read as well, whether or
+    not the search lists them yet. Raises ParseError
     when the search lists no NRM release at all, FetchError when GOV.UK cannot be reached.
     `max_warnings` and `max_key_results_chars` bound each bulletin's reading (scrapers.nrm.extract).
     """
@@ -352,6 +393,9 @@ def collect(client: Fetcher, *, base_url: str, is_known: Callable[[str], bool],
 
     listed, searched = fetcher.search(release_search_path, stop=all_known)
     releases = [r for r in dedupe(listed) if _is_nrm(r)]
+    listed_paths = {content_path(r["link"]) for r in releases if isinstance(r.get("link"), str)}
+    releases += [{"link": content_path(link).removeprefix("/api/content")} for link in dict.fromkeys(release_links)
+                 if content_path(link) not in listed_paths]
     if searched and not releases:
         raise ParseError("the search lists no NRM statistics release", source=SOURCE.name,
                          url=fetcher.url(release_search_path(0)),

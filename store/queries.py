@@ -352,6 +352,15 @@ def latest_release(
     return _release_view(rel, session) if rel else None
 
 
+def release_of(session: Session, period: str) -> ReleaseView | None:
+    """The release of `period` with its revisions and table figures (None when none is stored)."""
+    rel = session.execute(
+        select(m.StatisticsRelease).options(selectinload(m.StatisticsRelease.figures))
+        .where(m.StatisticsRelease.period == period)
+    ).scalar_one_or_none()
+    return _release_view(rel, session) if rel else None
+
+
 def releases(session: Session) -> list[ReleaseView]:
     """Every statistics release, oldest period first."""
     rels = session.execute(

@@ -88,6 +88,13 @@ def test_demo_twice_is_a_full_cycle_then_a_cycle_of_304s(tmp_path):
     assert {Path(p).name for p in first["feeds"]} >= {"all.rss.xml", "all.atom.xml", "index.html"}
     outbox = tmp_path / "var" / "demo" / "outbox"
     assert list(outbox.glob("*.eml")) and list(outbox.glob("*.html"))
+    # the release-day message of the latest release with figures, written (never sent): email and webhook text
+    release_day = outbox / "release"
+    assert {p.name for p in release_day.iterdir()} == {"2023-Q4.eml", "2023-Q4.html", "2023-Q4.webhook.md"}
+    alert = BytesParser(policy=policy.default).parse((release_day / "2023-Q4.eml").open("rb"))
+    assert alert["Subject"] == "New NRM statistics: October to December 2023"
+    assert "Referrals to the NRM: 4,142" in alert.get_body(("plain",)).get_content()
+    assert "- Referrals to the NRM: **4,142**" in (release_day / "2023-Q4.webhook.md").read_text(encoding="utf-8")
     feeds_before = {p: p.read_bytes() for p in (public / "feeds").glob("*.xml")}
     # the three sources of issue 28 are stored and published, and their feeds validate like the others
     for name in ("parliament", "nca", "glaa"):

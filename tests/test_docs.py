@@ -25,7 +25,7 @@ def usage_lines() -> dict[str, str]:
     found = {}
     for line in block.strip().splitlines():
         usage = re.split(r"\s{2,}", line.strip())[0]
-        words = [w for w in usage.split() if re.fullmatch(r"[a-z]+", w)]
+        words = [w for w in usage.split() if re.fullmatch(r"[a-z][a-z-]*", w)]  # release-alert
         found[" ".join(words)] = usage
     return found
 

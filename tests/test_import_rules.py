@@ -34,6 +34,7 @@ OWNED = {
     "alembic": {"store"},
     "prefect": {"flows", "pipeline"},  # pipeline: only the optional Prefect Secret blocks (pipeline/secret_blocks.py)
     "argparse": {"commands"},
+    "apprise": {"feeds"},  # feeds/webhooks.py: the release-day webhooks
 }
 
 

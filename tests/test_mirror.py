@@ -375,3 +375,26 @@ def test_mirror_serve_reports_a_bad_root(tmp_path: Path, capsys):
     args = parser.parse_args(["mirror", "serve", "--port", "0", "--root", str(tmp_path / "nowhere")])
     assert args.handler(args) == 2
     assert "nowhere" in capsys.readouterr().err
+
+
+def test_a_staged_response_appears_at_its_moment_and_not_before(mirror):
+    import time
+
+    from mirror import http_date
+
+    later, past = time.time() + 3600, time.time() - 1
+    release = "/httpfaults/statistics/new-release.json"
+    mirror.put_response(release, '{"published": true}', at=later)  # published an hour from now
+    mirror.put_response(DATA, '{"moved": true}', status=301, headers={"Location": "/statistics/new-release.json"},
+                        at=later)
+    assert get(mirror, release).status_code == 404  # not yet: the path answers as before
+    assert get(mirror, DATA).content == (HTTPFAULTS / "data.json").read_bytes()
+    reply = control(mirror, "POST", "responses", {"path": release, "body": '{"published": true}', "at": past})
+    assert reply.status_code == 200
+    published = get(mirror, release)  # its moment has come
+    assert published.json() == {"published": True} and published.headers["Last-Modified"] == http_date(past)
+    assert get(mirror, DATA).content == (HTTPFAULTS / "data.json").read_bytes()  # still staged for later
+    bad = control(mirror, "POST", "responses", {"path": release, "body": "{}", "at": "9:30"})
+    assert bad.status_code == 400 and "'at' must be epoch seconds" in bad.json()["error"]
+    control(mirror, "DELETE", "responses")  # back to the recordings: nothing stays staged
+    assert get(mirror, release).status_code == 404

@@ -178,14 +178,14 @@ def test_release_aware_runs_follow_the_announcement(deployed, tmp_path):
         return sorted((r.state.type.value, r.expected_start_time) for r in runs)
 
     assert "'created': 1" in python_code(code, env)
-    assert scheduled() == [("SCHEDULED", release_at + timedelta(minutes=5))]
+    assert scheduled() == [("SCHEDULED", release_at)]  # from the announced minute: the run watches for it
     assert "'created': 0, 'deleted': 0" in python_code(code, env)  # idempotent
 
     moved = release_at + timedelta(days=7)
     with transaction(engine) as s:
         repo.upsert_announcement(s, normalise_announcement(Announcement(**{**ann.__dict__, "release_at": moved, "release_date_text": "(moved)"})))
     assert "'created': 1, 'deleted': 1" in python_code(code, env)
-    assert scheduled() == [("SCHEDULED", moved + timedelta(minutes=5))]
+    assert scheduled() == [("SCHEDULED", moved)]
 
     with transaction(engine) as s:
         repo.upsert_announcement(s, normalise_announcement(Announcement(**{**ann.__dict__, "release_at": moved, "release_date_text": "(moved)",
