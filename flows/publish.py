@@ -20,13 +20,8 @@ from pipeline.sources import source as source_spec
 @task(name="publish", task_run_name="publish-feeds", cache_policy=NO_CACHE)
 def publish_task() -> PublishResult:
     """Write the feeds and the index page when the store changed; an artifact says what was done."""
-    result = publish_site(get_settings(), get_engine())
-    best_effort("post the publish artifact to the Prefect API",
-                lambda: create_markdown_artifact(markdown=result.markdown(), key="publish-summary",
-                                                 description="msbrief publish: files written, left unchanged, "
-                                                             "or skipped and why"))
-    get_run_logger().info("%s", result.summary)
-    return result
+    return _reported(publish_site(get_settings(), get_engine()),
+                     "msbrief publish: files written, left unchanged, or skipped and why")
 
 
 @flow(name="publish", flow_run_name=run_name("publish"), on_failure=[notify_failure], on_crashed=[notify_failure])
@@ -42,11 +37,15 @@ def publish_changes_task() -> PublishResult:
 
     Best effort: the ingest's data is stored whatever happens here; a failure is one warning.
     """
-    result = publish_changes(get_settings(), get_engine(), best_effort=True)
+    return _reported(publish_changes(get_settings(), get_engine(), best_effort=True),
+                     "msbrief publish after an ingest: files written, or why not")
+
+
+def _reported(result: PublishResult, description: str) -> PublishResult:
+    """Say what a publish did: its artifact (best effort: the files are written whatever happens) and a log line."""
     best_effort("post the publish artifact to the Prefect API",
                 lambda: create_markdown_artifact(markdown=result.markdown(), key="publish-summary",
-                                                 description="msbrief publish after an ingest: files written, "
-                                                             "or why not"))
+                                                 description=description))
     get_run_logger().info("%s", result.summary)
     return result
 

@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -93,6 +94,28 @@ def pg_admin() -> Iterator[Engine]:
         )
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def pool(pg_admin: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The asking module's PostgreSQL-backed Prefect server, its process pool and prefect.yaml's
+    deployments (tests/prefect_pool.py): one server per module."""
+    from prefect_pool import pool_server
+
+    with pool_server(pg_admin, tmp_path_factory.mktemp("pool")) as live:
+        yield live
+
+
+@pytest.fixture
+def deployed(pool: Any) -> dict[str, str]:
+    """The environment that reaches `pool`'s server."""
+    return pool.env
+
+
+@pytest.fixture
+def store_url(pool: Any) -> str:
+    """msbrief's store that `pool`'s deployments use."""
+    return pool.store_url
 
 
 def new_pg_database(pg_admin: Engine) -> str:

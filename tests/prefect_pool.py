@@ -2,12 +2,8 @@
 and prefect.yaml's deployments on it (the database URL in a Secret block, as the README says), and
 reading back through its API what runs did.
 
-A test module makes it a module-scoped fixture (one server per module):
-
-    @pytest.fixture(scope="module")
-    def pool(pg_admin, tmp_path_factory):
-        with pool_server(pg_admin, tmp_path_factory.mktemp("pool")) as live:
-            yield live
+A test module asks for the fixtures `pool`, `deployed` or `store_url` (tests/conftest.py); `pool` is
+module-scoped: one server per module that asks.
 """
 
 from __future__ import annotations

@@ -24,7 +24,6 @@ from prefect_live import (
 )
 from prefect_pool import (
     final_of,
-    pool_server,
     prefect,
     redeploy,
     registrations,
@@ -37,22 +36,6 @@ from pipeline.sources import pointed_at_corpus
 
 pytestmark = pytest.mark.slow
 
-
-@pytest.fixture(scope="module")
-def pool(pg_admin, tmp_path_factory):  # type: ignore[no-untyped-def]
-    """This module's PostgreSQL-backed Prefect server, its process pool and prefect.yaml's deployments."""
-    with pool_server(pg_admin, tmp_path_factory.mktemp("pool")) as live:
-        yield live
-
-
-@pytest.fixture
-def deployed(pool):  # type: ignore[no-untyped-def]
-    return pool.env
-
-
-@pytest.fixture
-def store_url(pool):  # type: ignore[no-untyped-def]
-    return pool.store_url
 
 
 

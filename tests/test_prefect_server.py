@@ -29,7 +29,6 @@ from prefect_pool import (
     artifacts_of,
     final_of,
     logs_of,
-    pool_server,
     python_code,
     run_filter,
     task_logs,
@@ -42,22 +41,6 @@ from vocabulary.calendar import LONDON
 
 pytestmark = pytest.mark.slow
 
-
-@pytest.fixture(scope="module")
-def pool(pg_admin, tmp_path_factory):  # type: ignore[no-untyped-def]
-    """This module's PostgreSQL-backed Prefect server, its process pool and prefect.yaml's deployments."""
-    with pool_server(pg_admin, tmp_path_factory.mktemp("pool")) as live:
-        yield live
-
-
-@pytest.fixture
-def deployed(pool):  # type: ignore[no-untyped-def]
-    return pool.env
-
-
-@pytest.fixture
-def store_url(pool):  # type: ignore[no-untyped-def]
-    return pool.store_url
 
 
 
