@@ -5,7 +5,7 @@ owner, lets the channel's transport send it, and records the verdict. The transp
 `commit()` just before its commit point (SMTP: the final "." of DATA); if that returns False this
 run no longer holds the delivery and must stop without committing. After the commit point a lost
 reply is "unconfirmed": never sent again unless forced, and reported. The weekly briefing
-(pipeline/weekly.py) and any other kind of message (release-day alerts by email and webhooks)
+(pipeline/briefing.py) and the release-day message by email and webhooks (pipeline/release_alerts.py)
 use this one driver, each with its own transports.
 
 Liveness of another run's owner: its lease has ended, or it ran on this host and its process is
