@@ -129,3 +129,25 @@ def test_screenshots_are_kept_where_a_person_can_look(tmp_path):
     shot = screenshot(page, tmp_path / "p.png", width=PHONE, tmp_path=tmp_path, height=400)
     with Image.open(shot) as img:
         assert img.size == (PHONE, 400)
+
+
+def test_the_release_day_email_reads_well_at_390_and_1200_px(tmp_path):
+    """The release-day message (issue 29), as its preview is written: the same conventions as the
+    weekly email, no overflow at a phone's width or a desktop's, and no serious axe-core finding."""
+    from pipeline.release_alerts import run_release_alert
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'msbrief.db'}")
+    upgrade(engine)
+    populate(engine)
+    outcome = run_release_alert(engine, settings_for(tmp_path), now=NOW, send=False)
+    page = next(p for p in outcome.files if p.suffix == ".html")
+    for width in (PHONE, DESKTOP):
+        laid = measure(page, width=width, tmp_path=tmp_path)
+        assert laid["scrollWidth"] <= laid["viewport"] == width, (width, laid["scrollWidth"])
+        assert laid["overflowing"] == [], (width, laid["overflowing"])
+        screenshot(page, tmp_path / f"release-day-{width}.png", width=width, tmp_path=tmp_path)
+    doc = lxml_html.fromstring(page.read_text(encoding="utf-8"))
+    assert "font-size: 19px" in doc.xpath("//body/@style")[0]
+    assert doc.xpath("//div[contains(@class, 'preheader')]")[0].text_content().strip()
+    assert doc.xpath("//img[not(@alt)]") == [] and doc.xpath("//table//th[@scope='row']")
+    assert serious(axe_violations(page, tmp_path=tmp_path, width=PHONE)) == []
