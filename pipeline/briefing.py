@@ -39,6 +39,7 @@ from feeds.mailer import Mailer, SmtpConfig
 from feeds.publish import atomic_write
 from pipeline.dispatch import Attempt, Leases, dispatch
 from pipeline.parliament import read_parliament
+from pipeline.reports import markdown_text
 from pipeline.settings import Settings
 from pipeline.sources import SOURCES
 from store import queries
@@ -89,6 +90,7 @@ class BriefingOutcome:
     deliveries: list[DeliveryReport] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     preview_text: str = ""  # the plain-text part as composed by this run ("" when nothing was composed)
+    source_errors: dict[str, str] = field(default_factory=dict)  # source -> its latest error that week (operators')
 
     @property
     def problems(self) -> list[DeliveryReport]:
@@ -141,7 +143,11 @@ class BriefingOutcome:
         """The subject and plain-text part, for a Prefect markdown artifact."""
         if not self.preview_text:
             return ""
-        return f"## {self.subject}\n\n```text\n{self.preview_text}\n```\n"
+        text = f"## {self.subject}\n\n```text\n{self.preview_text}\n```\n"
+        if self.source_errors:  # staff read plain words in the email; operators get the causes here
+            text += "\n### Sources that failed in a run that week\n\n" + "".join(
+                f"- **{name}**: {markdown_text(error)}\n" for name, error in sorted(self.source_errors.items()))
+        return text
 
 
 # --- reading the week ------------------------------------------------------------------------
@@ -342,7 +348,8 @@ def run_briefing(
     for name, error in sorted(data.failed_sources.items()):  # staff read plain words; operators the cause
         log.warning("briefing %s: source %s failed in a run that week: %s", week, name, error)
     subject = briefing_subject(week)
-    outcome = BriefingOutcome(week=week, subject=subject, dry_run=not send, action="", empty=data.is_empty)
+    outcome = BriefingOutcome(week=week, subject=subject, dry_run=not send, action="", empty=data.is_empty,
+                              source_errors=dict(data.failed_sources))
     if data.is_empty and not settings.send_empty_briefing:
         outcome.action, outcome.quiet = "nothing-new", quiet_words(data)[0]
         if send:

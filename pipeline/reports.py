@@ -104,19 +104,19 @@ def markdown_summary(report: CycleReport) -> str:
     for s in report.sources:
         if s.new_items or s.amended_items:
             out += ["", f"## {s.name}"]
-            out += [f"- new: [{_md(t)}]({u})" for t, u in s.new_items[:50]]
-            out += [f"- amended: [{_md(t)}]({u})" for t, u in s.amended_items[:50]]
+            out += [f"- new: [{markdown_text(t)}]({u})" for t, u in s.new_items[:50]]
+            out += [f"- amended: [{markdown_text(t)}]({u})" for t, u in s.amended_items[:50]]
             if len(s.new_items) > 50:
                 out.append(f"- ... and {len(s.new_items) - 50} more new items")
     failures = [s for s in report.failed]
     if failures:
-        out += ["", "## Failures"] + [f"- **{s.name}**: {_md(s.error or 'failed')}" for s in failures]
+        out += ["", "## Failures"] + [f"- **{s.name}**: {markdown_text(s.error or 'failed')}" for s in failures]
     warnings = report.warnings + [f"{s.name}: {w}" for s in report.sources for w in s.warnings]
     if warnings:
-        out += ["", "## Warnings"] + [f"- {_md(w)}" for w in warnings]
+        out += ["", "## Warnings"] + [f"- {markdown_text(w)}" for w in warnings]
     return "\n".join(out) + "\n"
 
 
-def _md(text: str) -> str:
+def markdown_text(text: str) -> str:
     """Text safe inside markdown link text / list items."""
     return text.replace("\n", " ").replace("[", "(").replace("]", ")").replace("|", "/")

@@ -80,6 +80,8 @@ def test_the_email_reads_well_at_390_and_1200_px_in_every_state(name, tmp_path):
     assert not [w for w in OPERATOR_WORDS if w in markup], name
     if name == "a-source-failing":
         assert "1 of 8 sources could not be read this week" in text and "ATLEU: could not be read" in text
+        # operators get the cause where they look: the run's preview artifact (and the log)
+        assert "- **atleu**: " in outcome.preview_markdown and any(w in outcome.preview_markdown for w in OPERATOR_WORDS)
         assert text.index("New and amended publications") < text.index("Sources 1 of 8")
     if name == "every-source-failing":
         assert "8 of 8 sources could not be read this week" in text
