@@ -87,7 +87,7 @@ def warm_up() -> None:
 
 # Imported by the libraries only on first use (found through `late_imports` in the results).
 LATE_IMPORTS = ("bench.floor", "encodings.ascii", "encodings.unicode_escape", "xml.sax.expatreader", "PIL.ImageDraw",
-                "PIL.ImageFont", "PIL.ImageText", "PIL._imagingft")
+                "PIL.ImageFont", "PIL.ImageText", "PIL._imagingft", "lxml.html")
 
 
 def run(spec: dict[str, Any]) -> dict[str, Any]:
