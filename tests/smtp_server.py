@@ -4,7 +4,8 @@
 (the client trusts it through `cert_file`), records every message it accepts (envelope + bytes),
 and can be told to refuse recipients (`refuse`) or to drop the connection instead of accepting
 messages once it has accepted `accept_only` of them. `HoldingHandler` holds one message at DATA
-until the test releases it: a slow server, driven by events.
+until the test releases it: a slow server, driven by events. `KillingHandler` kills the client's
+process group at one protocol point (a run killed mid-send).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import ipaddress
+import os
+import signal
 import socket
 import ssl
 import threading
@@ -181,3 +184,31 @@ def smtp_server(folder: Path, *, mode: str = "starttls", auth: bool = True,
         yield SmtpServer(port, cert_file, handler, authenticator, scheme)
     finally:
         controller.stop()
+
+
+class KillingHandler(Handler):
+    """Kills the client's process group (SIGKILL, `victim`) at one protocol point of its n-th transaction:
+    "rcpt" (nothing queued for it) or "data" (queued, before the client reads the 250); any other point never."""
+
+    def __init__(self, point: str, nth: int) -> None:
+        super().__init__()
+        self.point, self.nth = point, nth
+        self.victim: int | None = None
+        self.rcpts = 0
+
+    def _kill(self) -> None:
+        if self.victim is not None:
+            os.killpg(self.victim, signal.SIGKILL)
+            self.victim = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
+        self.rcpts += 1
+        if self.point == "rcpt" and self.rcpts == self.nth:
+            self._kill()  # before the server answers RCPT: nothing queued
+        return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        reply = await super().handle_DATA(server, session, envelope)  # the message is queued
+        if self.point == "data" and len(self.messages) == self.nth:
+            self._kill()  # ...but the client dies before it reads the 250
+        return reply

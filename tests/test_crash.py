@@ -31,7 +31,7 @@ from pipeline.sources import SOURCES as SPECS
 from scrapers.normalise import normalise_publication
 from store import models as m
 from store.db import make_engine, session_factory, upgrade
-from tests.smtp_server import Handler, smtp_server
+from tests.smtp_server import KillingHandler, smtp_server
 
 pytestmark = pytest.mark.slow
 
@@ -266,33 +266,6 @@ def records_now():  # type: ignore[no-untyped-def]
     from datetime import datetime
 
     return datetime.now(UTC)
-
-
-class KillingHandler(Handler):
-    """Kills the client process (SIGKILL) at one protocol point of its n-th transaction."""
-
-    def __init__(self, point: str, nth: int) -> None:
-        super().__init__()
-        self.point, self.nth = point, nth
-        self.victim: int | None = None
-        self.rcpts = 0
-
-    def _kill(self) -> None:
-        if self.victim is not None:
-            os.killpg(self.victim, signal.SIGKILL)
-            self.victim = None
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
-        self.rcpts += 1
-        if self.point == "rcpt" and self.rcpts == self.nth:
-            self._kill()  # before the server answers RCPT: nothing queued
-        return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
-
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
-        reply = await super().handle_DATA(server, session, envelope)  # the message is queued
-        if self.point == "data" and len(self.messages) == self.nth:
-            self._kill()  # ...but the client dies before it reads the 250
-        return reply
 
 
 RECIPIENTS = [f"staff{i}@example.org" for i in range(1, 7)]

@@ -37,8 +37,6 @@ from pipeline.sources import pointed_at_corpus
 pytestmark = pytest.mark.slow
 
 
-
-
 def test_two_runs_of_one_source_at_once_the_second_waits(deployed, store_url, tmp_path):
     """prefect.yaml's concurrency limit of 1 (ENQUEUE): the second run waits in AwaitingConcurrencySlot while the
     first is held in its store by a lock the test owns, then runs once the first has finished."""

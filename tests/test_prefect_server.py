@@ -42,8 +42,6 @@ from vocabulary.calendar import LONDON
 pytestmark = pytest.mark.slow
 
 
-
-
 def test_deploy_from_prefect_yaml_and_run_on_a_process_worker(deployed, store_url, tmp_path):
     from flows.deployments import code_version
 

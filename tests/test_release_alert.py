@@ -26,7 +26,7 @@ from pipeline.release_alerts import KIND, run_release_alert
 from pipeline.settings import Settings
 from store import models as m
 from store.db import transaction
-from tests.smtp_server import Handler, smtp_server
+from tests.smtp_server import KillingHandler, smtp_server
 from tests.test_briefing import BULLETIN, RECIPIENTS, populate, settings_for
 from tests.webhook_server import intercepting_proxy, webhook_server
 from vocabulary.deliveries import DeliveryState
@@ -230,32 +230,6 @@ sys.exit(1 if outcome.problems else 0)
 """
 
 
-class KillingSmtp(Handler):
-    """Kills the client's process group at the RCPT of its `rcpt`-th transaction (nothing queued for it),
-    or once the `data`-th message is queued and before the client reads the server's 250."""
-
-    def __init__(self, *, rcpt: int = 0, data: int = 0) -> None:
-        super().__init__()
-        self.at_rcpt, self.at_data, self.rcpts, self.victim = rcpt, data, 0, None
-
-    def _kill(self) -> None:
-        if self.victim is not None:
-            os.killpg(self.victim, signal.SIGKILL)
-            self.victim = None
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
-        self.rcpts += 1
-        if self.rcpts == self.at_rcpt:
-            self._kill()
-        return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
-
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
-        reply = await super().handle_DATA(server, session, envelope)
-        if len(self.messages) == self.at_data:
-            self._kill()
-        return reply
-
-
 @pytest.mark.parametrize("point", ["smtp-rcpt", "smtp-data", "webhook-request"])
 def test_killed_mid_send_then_rerun_every_address_has_one_message(point, db_url, tmp_path):
     """Killed at an SMTP RCPT (nothing delivered: the rerun sends it), once an email is queued and
@@ -266,7 +240,7 @@ def test_killed_mid_send_then_rerun_every_address_has_one_message(point, db_url,
     engine = make_engine(db_url)
     upgrade(engine)
     populate(engine)
-    smtp = KillingSmtp(rcpt=2 if point == "smtp-rcpt" else 0, data=2 if point == "smtp-data" else 0)
+    smtp = KillingHandler(point.removeprefix("smtp-"), 2)  # "webhook-request": the SMTP server never kills
     try:
         with smtp_server(tmp_path, mode="plain", auth=False, handler=smtp) as server, webhook_server() as receiver:
             env = {k: v for k, v in os.environ.items() if not k.startswith("MSBRIEF_")}
