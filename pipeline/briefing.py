@@ -235,7 +235,7 @@ def read_week(engine: Engine, week: str, *, settings: Settings, now: datetime | 
         referrals = series(s, "total_referrals", before=end)
         upcoming = queries.upcoming_releases(s, after=upcoming_from, known_by=end)
         # a release date confirmed, moved or cancelled this week (one found by a first reading is the archive)
-        calendar = [e for e in queries.calendar_events(s) if e.changed_at and start <= e.changed_at < end]
+        calendar = queries.calendar_events(s, changed_between=(start, end))
         guidelines = queries.feed_items(s, kind="guideline")
         latest_guidance = queries.recently_changed(s, source=guidance, before=end, limit=GUIDANCE_SHOWN) if guidance else []
         health = queries.source_health(s)

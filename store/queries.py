@@ -401,10 +401,16 @@ def _upcoming(a: m.StatisticsAnnouncement) -> UpcomingRelease:
         change_note=a.change_note, first_seen=aware(a.first_seen), changed_at=aware(a.changed_at))
 
 
-def calendar_events(session: Session) -> list[UpcomingRelease]:
+def calendar_events(session: Session, *, changed_between: tuple[datetime, datetime] | None = None
+                    ) -> list[UpcomingRelease]:
     """Every announced release whose date is confirmed, moved or cancelled (the statistics feed's
-    calendar entries; a provisional date is no event yet), most recently changed first."""
-    rows = session.execute(select(m.StatisticsAnnouncement).order_by(m.StatisticsAnnouncement.id)).scalars().all()
+    calendar entries; a provisional date is no event yet), most recently changed first; with
+    `changed_between` (start, end), only those msbrief saw change in [start, end) (a week's briefing)."""
+    query = select(m.StatisticsAnnouncement).order_by(m.StatisticsAnnouncement.id)
+    if changed_between:
+        start, end = changed_between
+        query = query.where(m.StatisticsAnnouncement.changed_at >= start, m.StatisticsAnnouncement.changed_at < end)
+    rows = session.execute(query).scalars().all()
     found = [view for view in map(_upcoming, rows) if view.event != "provisional"]
     return sorted(found, key=lambda v: (v.changed_at or v.first_seen or datetime.min.replace(tzinfo=UTC), v.url),
                   reverse=True)
